@@ -1,0 +1,71 @@
+"""Ingestion: source file → cleaned, structured, chunked passages; overlap between documents removed.
+
+    read_raw (readers) → clean_lines (clean) → parse_blocks/assign_sections (structure)
+    → chunk_blocks (chunk) → drop_duplicates (here)
+"""
+from __future__ import annotations
+
+from ..corpus import SourceFile
+from ..models import DocumentInfo, Passage
+from ..text import detect_language, split_sentences
+from .chunk import chunk_blocks
+from .clean import clean_lines, clean_text, normalize
+from .readers import read_raw
+from .structure import assign_sections, parse_blocks
+
+__all__ = ["clean_text", "normalize", "ingest_source", "drop_duplicates"]
+
+
+def ingest_source(source: SourceFile) -> tuple[DocumentInfo, list[Passage], str]:
+    """Read, clean and chunk one file. Returns the completed info, its passages and its clean text."""
+    raw = read_raw(source.path)
+    lines = clean_lines(raw)
+    text = "\n".join(ln.text for ln in lines)
+    info = source.info
+    updates = {}
+    if not info.language:
+        updates["language"] = detect_language(text[:3000])
+    if not info.title:
+        first = next((ln.text.lstrip("# ") for ln in lines if ln.text.strip()), source.path.stem)
+        updates["title"] = first[:120]
+    if updates:
+        info = info.model_copy(update=updates)
+    slides = info.kind == "slides"
+    markdown = source.path.suffix.lower() == ".md"
+    blocks = assign_sections(parse_blocks(lines, slides=slides, markdown=markdown))
+    passages = chunk_blocks(blocks, info.id, info.language)
+    if slides or markdown:
+        passages = [p if p.section else p.model_copy(update={"section": (info.title,)}) for p in passages]
+    return info, passages, text
+
+
+def drop_duplicates(docs: list[tuple[DocumentInfo, list[Passage], str]]) -> tuple[list[Passage], dict[str, str]]:
+    """Remove passages whose text stands in a fuller document, so one text is cited once.
+
+    A passage is a duplicate when most of its sentences occur in a longer document's text;
+    the longer document is kept as canonical. Returns the kept passages and, per dropped
+    passage id, the id of the document that holds its text.
+    """
+    norm = {info.id: normalize(text) for info, _, text in docs}
+    by_length = sorted(norm, key=lambda d: len(norm[d]), reverse=True)
+    kept: list[Passage] = []
+    dropped: dict[str, str] = {}
+    for info, passages, _ in docs:
+        fuller = [d for d in by_length if len(norm[d]) > len(norm[info.id]) and d != info.id]
+        for p in passages:
+            holder = _holder(p.text, fuller, norm)
+            if holder:
+                dropped[p.id] = holder
+            else:
+                kept.append(p)
+    return kept, dropped
+
+
+def _holder(text: str, candidates: list[str], norm: dict[str, str]) -> str | None:
+    sentences = [normalize(s) for s in split_sentences(text.replace("\n", " "))]
+    sentences = [s for s in sentences if len(s) >= 20] or [normalize(text)]
+    for doc_id in candidates:
+        found = sum(1 for s in sentences if s in norm[doc_id])
+        if found / len(sentences) >= 0.8:
+            return doc_id
+    return None

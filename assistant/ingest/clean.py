@@ -1,0 +1,155 @@
+"""Clean-up of text extracted from PDFs and slide decks.
+
+The sources carry extraction artefacts (words hyphenated across line breaks, page footers glued
+to headings, bullet glyphs, tabs). We clean at ingestion and never edit the sources by hand, so
+that the faithfulness check compares answers with exactly this cleaned text.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..text import STOPWORDS
+
+BULLET_RE = re.compile(r"^\s*(?:[•▪●◦■□➢►\ue000-\uf8ff]|[-*–](?=\s))\s*")
+FOOTER_LEFT_RE = re.compile(r"^\s*\|\s*(\d{1,3})(?:\s*[A-ZÆØÅÄÖ].*)?\s*$")
+FOOTER_RIGHT_RE = re.compile(r"^\s*(\d{1,3})\s*\|\s*$")
+PAGE_MARK_RE = re.compile(r"^\x0cpage (\d+)\x0c$")
+WORD_END_RE = re.compile(r"([A-Za-zÆØÅæøåÄÖäöÉé]+)-$")
+LETTER_END_RE = re.compile(r"([A-Za-zÆØÅæøåÄÖäöÉé]+)$")
+LOWER_START_RE = re.compile(r"^([a-zæøåäöé]+)")
+MD_EMPH_RE = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?!\w)")
+MD_LINK_RE = re.compile(r"\[([^\]]+)\]\((?:[^)]+)\)")
+ACRONYM_RE = re.compile(r"[A-ZÆØÅ]{2,}$")
+
+
+@dataclass
+class Line:
+    """A cleaned line and the pages it may lie on (both None when the source has no pages)."""
+
+    text: str
+    page: int | None = None
+    page_end: int | None = None
+    lead: bool = False  # the raw line began with whitespace: in these PDFs, the top of a page or column
+
+
+def page_marker(page: int) -> str:
+    """The line a reader puts before each PDF page's text."""
+    return f"\x0cpage {page}\x0c"
+
+
+def _vocabulary(raw: str) -> set[str]:
+    return {w.lower() for w in re.findall(r"[A-Za-zÆØÅæøåÄÖäöÉé]{3,}", raw)}
+
+
+def _assign_pages(raw_lines: list[str]) -> list[Line]:
+    """Drop page footers and reader page marks; give every line the page range it may lie on.
+
+    A footer "| 23…" or "28 |" only says that nearby text is on that page, so text between two
+    footers gets the inclusive range between them; text before the first gets no page.
+    """
+    lines: list[Line] = []
+    exact = any(PAGE_MARK_RE.match(r) for r in raw_lines)
+    current: int | None = None
+    pending: list[Line] = []
+    for raw in raw_lines:
+        m = PAGE_MARK_RE.match(raw)
+        if m and exact:
+            current = int(m.group(1))
+            continue
+        if not exact:
+            f = FOOTER_LEFT_RE.match(raw) or FOOTER_RIGHT_RE.match(raw)
+            if f:
+                page = int(f.group(1))
+                for ln in pending:
+                    if ln.page is not None:
+                        ln.page_end = page
+                pending = []
+                current = page
+                continue
+        ln = Line(raw, current, current if exact else None)
+        lines.append(ln)
+        if not exact:
+            pending.append(ln)
+    return lines
+
+
+def _join_hyphenated(lines: list[Line], vocab: set[str]) -> list[Line]:
+    """Join words split across line ends ("nærings-\\nlivet" → "næringslivet")."""
+    out: list[Line] = []
+    i = 0
+    while i < len(lines):
+        cur = Line(lines[i].text.rstrip("\n"), lines[i].page, lines[i].page_end)
+        while i + 1 < len(lines):
+            nxt = lines[i + 1].text
+            start = LOWER_START_RE.match(nxt.lstrip(" \t"))
+            if not start:
+                break
+            head = cur.text
+            hy = WORD_END_RE.search(head)
+            if hy and not head.endswith(" -"):
+                left = hy.group(1)
+                if ACRONYM_RE.search(left):
+                    cur.text = head + nxt.lstrip()
+                else:
+                    cur.text = head[:-1] + nxt.lstrip()
+            else:
+                le = LETTER_END_RE.search(head)
+                joined = (le.group(1) + start.group(1)).lower() if le else ""
+                if not le or head != head.rstrip():
+                    break
+                if joined in vocab or (le.group(1).lower() not in STOPWORDS and len(le.group(1)) > 2
+                                       and start.group(1) not in STOPWORDS and _soft_break_likely(le.group(1))):
+                    cur.text = head + nxt.lstrip()
+                else:
+                    break
+            if cur.page_end is not None or lines[i + 1].page_end is not None:
+                cur.page_end = max(p for p in (cur.page_end, lines[i + 1].page_end) if p is not None)
+            i += 1
+        out.append(cur)
+        i += 1
+    return out
+
+
+def _soft_break_likely(left: str) -> bool:
+    """A lost soft hyphen usually follows a compound joint (…s, …e) in Scandinavian text."""
+    return left.lower().endswith(("s", "e", "ings", "er", "ns", "ts")) and len(left) >= 4
+
+
+def clean_line(text: str) -> str:
+    """Normalise one line: bullets, tabs, markdown emphasis and links, spaces."""
+    text = text.replace("\t", " ").replace("\u00a0", " ").replace("\u00ad", "")
+    text = MD_LINK_RE.sub(r"\1", text)
+    text = MD_EMPH_RE.sub(lambda m: m.group(2) or m.group(3) or "", text)
+    text = re.sub(r"[ ]{2,}", " ", text)
+    return text.strip()
+
+
+def clean_lines(raw: str) -> list[Line]:
+    """Raw extracted text → cleaned lines with page ranges. Blank lines are kept (as "")."""
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    vocab = _vocabulary(raw)
+    lines = _assign_pages(raw.split("\n"))
+    lines = _join_hyphenated(lines, vocab)
+    out = []
+    for ln in lines:
+        text = ln.text
+        bullet = bool(BULLET_RE.match(text)) and not re.match(r"^\s*-\s*$", text)
+        text = BULLET_RE.sub("", text) if bullet else text
+        text = clean_line(text)
+        if bullet and text:
+            text = "- " + text
+        out.append(Line(text, ln.page, ln.page_end, lead=ln.text[:1] in (" ", "\t")))
+    return out
+
+
+def clean_text(raw: str) -> str:
+    """The cleaned text of a document, without page information."""
+    return "\n".join(ln.text for ln in clean_lines(raw))
+
+
+def normalize(text: str) -> str:
+    """Comparison form for containment checks: lowercase words and numbers, single spaces."""
+    text = text.lower().replace("\u00ad", "")
+    text = re.sub(r"-\s*\n\s*", "", text)
+    return " ".join(re.findall(r"[0-9a-zæøåäöéü§]+", text))

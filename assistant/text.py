@@ -1,0 +1,92 @@
+"""Language-aware text utilities shared by ingestion, retrieval and answering.
+
+Tokenising, stop words and stemming come from bm25s and PyStemmer (Snowball); language
+identification from lingua. Only the sentence splitter is ours, because it must keep
+Norwegian/Swedish abbreviations and list items intact.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_NORWEGIAN, STOPWORDS_SWEDISH
+
+STEMMER_NAMES = {"nb": "norwegian", "nn": "norwegian", "no": "norwegian", "sv": "swedish", "en": "english"}
+_EXTRA_STOP = {
+    # question and filler words that carry no topic in the three languages
+    "hva", "hvilke", "hvilken", "hvilket", "hvordan", "hvorfor", "hvem", "hvor", "når", "kan", "bør", "skal",
+    "vad", "vilka", "vilken", "vilket", "hur", "varför", "vem", "var", "när", "bör", "ska", "kunna",
+    "what", "which", "how", "why", "who", "where", "when", "should", "could", "would", "does", "do",
+    "er", "är", "is", "are", "the", "en", "ett", "ei", "et", "a", "an", "of", "og", "och", "and",
+    "veilederen", "veileder", "guide", "vi", "we", "oss", "us", "man", "si", "sier", "säger", "say", "says",
+    "gir", "ger", "give", "gives", "noen", "några", "some", "any", "egentlig", "eigentligen", "actually",
+}
+STOPWORDS: frozenset[str] = frozenset(
+    {w.lower() for w in (*STOPWORDS_NORWEGIAN, *STOPWORDS_SWEDISH, *STOPWORDS_EN)} | _EXTRA_STOP
+)
+TOKEN_RE = re.compile(r"[0-9a-zæøåäöéü§]+(?:-[0-9a-zæøåäöéü]+)*")
+ABBREVIATIONS = ("f.eks.", "bl.a.", "m.m.", "osv.", "dvs.", "ca.", "nr.", "jf.", "mv.", "pga.", "t.ex.", "m.fl.",
+                 "e.g.", "i.e.", "etc.", "s.", "ev.", "evt.", "kap.", "mill.", "mrd.", "inkl.", "ekskl.")
+SENT_SPLIT_RE = re.compile(r"(?<=[.!?…])[\"»”']?\s+(?=[«\"“(]?[A-ZÆØÅÄÖ0-9§])")
+
+
+def tokens(text: str) -> list[str]:
+    """Lowercased word tokens (hyphenated compounds kept whole and also split)."""
+    out: list[str] = []
+    for tok in TOKEN_RE.findall(text.lower()):
+        out.append(tok)
+        if "-" in tok:
+            out.extend(p for p in tok.split("-") if p)
+    return out
+
+
+@lru_cache(maxsize=8)
+def stemmer(lang: str) -> Stemmer.Stemmer:
+    return Stemmer.Stemmer(STEMMER_NAMES.get(lang, "norwegian"))
+
+
+def content_terms(text: str, langs: tuple[str, ...] = ("nb",)) -> list[str]:
+    """Stemmed content words; with several languages each word contributes each language's stem."""
+    words = [t for t in tokens(text) if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
+    out: list[str] = []
+    for lang in langs:
+        out.extend(stemmer(lang).stemWords(words))
+    return list(dict.fromkeys(out)) if len(langs) > 1 else out
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose into sentences, keeping common abbreviations whole."""
+    protected = text
+    for i, abbr in enumerate(ABBREVIATIONS):
+        protected = re.sub(rf"(?<![\w.]){re.escape(abbr)}", abbr.replace(".", f"\x00{i}\x00"), protected, flags=re.I)
+    parts = SENT_SPLIT_RE.split(protected)
+    out = []
+    for part in parts:
+        part = re.sub(r"\x00\d+\x00", ".", part).strip()
+        if part:
+            out.append(part)
+    return out
+
+
+@lru_cache(maxsize=1)
+def _detector():
+    from lingua import Language, LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_languages(Language.BOKMAL, Language.NYNORSK, Language.SWEDISH,
+                                                  Language.ENGLISH, Language.DANISH).build()
+
+
+def detect_language(text: str, default: str = "nb") -> str:
+    """nb, sv or en (nynorsk and Danish count as nb: we answer them in bokmål)."""
+    if not text or not re.search(r"[A-Za-zÆØÅæøåÄÖäö]", text):
+        return default
+    lang = _detector().detect_language_of(text)
+    if lang is None:
+        return default
+    name = lang.name
+    if name == "SWEDISH":
+        return "sv"
+    if name == "ENGLISH":
+        return "en"
+    return "nb"
