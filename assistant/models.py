@@ -90,6 +90,7 @@ class Answer(BaseModel):
     suggestions: list[str] = Field(default_factory=list, description="nearby topics offered with a refusal")
     segments: list["Segment"] = Field(default_factory=list, description="the answer as claims, each with its citation")
     action: dict | None = Field(default=None, description="a UI action, e.g. open a checklist walkthrough")
+    relevance: float | None = Field(default=None, description="how well the material matches; compared with the refusal threshold")
 
 
 class Segment(BaseModel):

@@ -1,0 +1,202 @@
+"""Extractive, grounded answers: every sentence of an answer is quoted from the passage it cites.
+
+The answer is built from units (sentences and list items) of the retrieved passages, scored by
+dense similarity to the question and by weighted overlap of stemmed content words. Lead-ins and
+refusals are fixed template text from `prompts/templates.yaml`, never claims.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .embedders import Embedder
+from .models import Answer, Citation, DocumentInfo, Hit, Passage, Segment
+from .prompts import template
+from .text import content_terms, split_sentences
+
+LIST_QUESTION_RE = re.compile(
+    r"^\s*(hvilke|hvilken|hvilket|vilka|vilken|vilket|what are|which|list|nevn|name|ge exempel|gi eksempler)\b"
+    r"|\b(hva bør|hva må|hva skal|vad bör|vad ska|what should|what must|spørsmål|frågor|questions|punkter|krav|requirements|"
+    r"elementer|element|roller|roles|eksempler|exempel|examples|steg|steps|tiltak|åtgärder|measures|aktiviteter)\b",
+    re.I)
+INJECTION_RE = re.compile(
+    r"\b(ignore|ignorer|ignorera|glem|glöm|forget|disregard|overse|bortse fra|strunt i)\b.{0,40}"
+    r"\b(instruks\w*|instruktion\w*|instructions?|regl\w*|rules?|prompt\w*|tidligere|previous|above|ovenfor|alt)\b"
+    r"|\b(system ?prompt|systemmelding|systemmeddelande|system message|developer mode|jailbreak|DAN)\b"
+    r"|\b(you are now|du er nå|du är nu|act as|late som|låtsas|pretend)\b"
+    r"|\b(skriv|write|lag|dikt\w*)\b.{0,20}\b(sang|sång|song|dikt|poem|vits|joke|rap|eventyr|story|novelle)\b"
+    r"|\b(reveal|vis meg|avslør|visa)\b.{0,30}\b(instruks\w*|instructions|prompt|regler)\b",
+    re.I)
+
+
+@dataclass
+class Unit:
+    text: str
+    kind: str  # "sentence" | "item"
+    hit_rank: int
+    position: int
+    group: int | None = None  # list group within the passage
+    intro_of: int | None = None  # this sentence introduces list group n
+    score: float = 0.0
+    dense: float = 0.0
+    lexical: float = 0.0
+
+
+@dataclass
+class Evidence:
+    """What the answerer found: scored units of the top passages and how relevant they are."""
+
+    units: list[Unit] = field(default_factory=list)
+    relevance: float = 0.0
+    coverage: float = 0.0
+    dense: float = 0.0
+
+
+def units_of(p: Passage, hit_rank: int) -> list[Unit]:
+    units: list[Unit] = []
+    group = -1
+    prev_item = False
+    for line in p.text.split("\n"):
+        if line.startswith("- "):
+            if not prev_item:
+                group += 1
+                if units and units[-1].kind == "sentence" and units[-1].hit_rank == hit_rank:
+                    units[-1].intro_of = group
+            units.append(Unit(line[2:], "item", hit_rank, len(units), group))
+            prev_item = True
+        else:
+            for s in split_sentences(line):
+                units.append(Unit(s, "sentence", hit_rank, len(units)))
+            prev_item = False
+    return units
+
+
+class ExtractiveAnswerer:
+    """Picks the sentences or the list that answer the question from the top passages."""
+
+    def __init__(self, passages: list[Passage], embedder: Embedder, depth: int = 4):
+        self.embedder = embedder
+        self.depth = depth
+        df: Counter[str] = Counter()
+        for p in passages:
+            df.update(set(content_terms(f"{p.section_path} {p.text}", (p.language,))))
+        n = max(len(passages), 1)
+        self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
+        self.max_idf = math.log(1 + n)
+
+    # -- evidence ---------------------------------------------------------------------------
+    def gather(self, query: str, hits: list[Hit]) -> Evidence:
+        units = [u for rank, h in enumerate(hits[: self.depth]) for u in units_of(h.passage, rank)]
+        if not units:
+            return Evidence()
+        q_terms = set(content_terms(query, ("nb", "sv", "en")))
+        weights = {t: self.idf.get(t, self.max_idf) for t in q_terms}
+        known = {t: w for t, w in weights.items() if t in self.idf}
+        qv = self.embedder.embed_query(query)
+        uv = self.embedder.embed_documents([u.text for u in units])
+        dense = uv @ qv
+        for u, d in zip(units, dense):
+            langs = (hits[u.hit_rank].passage.language,)
+            u_terms = set(content_terms(u.text + " " + hits[u.hit_rank].passage.section_path, langs))
+            u.dense = float(d)
+            u.lexical = sum(w for t, w in known.items() if t in u_terms) / sum(known.values()) if known else 0.0
+            u.score = u.dense + 0.15 * u.lexical - 0.01 * u.hit_rank
+        top_text = " ".join(f"{h.passage.section_path} {h.passage.text}" for h in hits[:3])
+        top_terms = set(content_terms(top_text, ("nb", "sv", "en")))
+        total = sum(weights.values())
+        coverage = sum(w for t, w in weights.items() if t in top_terms) / total if total else 0.0
+        best_dense = float(np.max(dense))
+        return Evidence(units, relevance=best_dense + 0.1 * coverage, coverage=coverage, dense=best_dense)
+
+    # -- selection --------------------------------------------------------------------------
+    def select(self, question: str, ev: Evidence) -> list[Unit]:
+        units = ev.units
+        best = max(units, key=lambda u: u.score)
+        if LIST_QUESTION_RE.search(question) or best.kind == "item" or best.intro_of is not None:
+            chosen = self._best_list(units, best)
+            if chosen:
+                return chosen
+        ranked = sorted(units, key=lambda u: -u.score)
+        chosen = [best]
+        for u in ranked[1:]:
+            if len(chosen) >= 3 or u.score < best.score - 0.03:
+                break
+            if u.kind == "sentence" and u.hit_rank <= best.hit_rank + 1:
+                chosen.append(u)
+        if best.intro_of is not None:
+            chosen += [u for u in units if u.hit_rank == best.hit_rank and u.group == best.intro_of]
+        unique = {id(u): u for u in chosen}.values()
+        return sorted(unique, key=lambda u: (u.hit_rank, u.position))
+
+    @staticmethod
+    def _best_list(units: list[Unit], best: Unit) -> list[Unit]:
+        groups: dict[tuple[int, int], list[Unit]] = {}
+        for u in units:
+            if u.kind == "item":
+                groups.setdefault((u.hit_rank, u.group), []).append(u)
+        if not groups:
+            return []
+
+        def value(key):
+            items = groups[key]
+            intro = next((u for u in units if u.hit_rank == key[0] and u.intro_of == key[1]), None)
+            scores = sorted((u.score for u in items), reverse=True)
+            head = scores[0] + (intro.score if intro else scores[0]) + sum(scores[:3]) / min(3, len(scores))
+            return head / 3
+
+        key = max(groups, key=value)
+        if value(key) < best.score - 0.04:
+            return []
+        intro = [u for u in units if u.hit_rank == key[0] and u.intro_of == key[1]]
+        return intro + groups[key][:15]
+
+    # -- composing --------------------------------------------------------------------------
+    def compose(self, chosen: list[Unit], hits: list[Hit], docs: dict[str, DocumentInfo], lang: str,
+                query: str, relevance: float) -> Answer:
+        numbers: dict[int, int] = {}
+        citations: list[Citation] = []
+        segments: list[Segment] = []
+        for u in chosen:
+            if u.hit_rank not in numbers:
+                p = hits[u.hit_rank].passage
+                numbers[u.hit_rank] = len(numbers) + 1
+                doc = docs.get(p.doc_id)
+                citations.append(Citation(
+                    n=numbers[u.hit_rank], doc_id=p.doc_id, title=doc.title if doc else p.doc_id,
+                    authority=doc.authority if doc else "", section=p.section_path, page=p.page_label,
+                    text=p.text, passage_id=p.id))
+            citations[numbers[u.hit_rank] - 1].quotes.append(u.text)
+            segments.append(Segment(text=u.text, cite=numbers[u.hit_rank], kind=u.kind))
+        source_langs = {hits[u.hit_rank].passage.language for u in chosen}
+        is_list = any(u.kind == "item" for u in chosen)
+        lead = str(template("lead_list" if is_list and len(chosen) > 2 else "lead", lang))
+        quoted = template("quoted_in", lang)
+        if len(source_langs) == 1 and isinstance(quoted, dict):
+            lead += quoted.get(next(iter(source_langs)), "")
+        segments.insert(0, Segment(text=lead, cite=None, kind="lead"))
+        return Answer(answer=render(segments), citations=citations, language=lang, query=query,
+                      segments=segments, relevance=relevance)
+
+
+def render(segments: list[Segment]) -> str:
+    """Plain text of an answer: the lead-in, then prose sentences run together and list items
+    one per line, each followed by its citation marker."""
+    lead = [s.text for s in segments if s.kind == "lead"]
+    body: list[str] = []
+    for s in segments:
+        if s.kind == "lead":
+            continue
+        marked = f"{s.text} [{s.cite}]"
+        if s.kind == "sentence" and body and not body[-1].startswith("- "):
+            body[-1] += " " + marked
+        else:
+            body.append(f"- {marked}" if s.kind == "item" else marked)
+    return "\n\n".join(x for x in (" ".join(lead), "\n".join(body)) if x)
+
+
+def is_injection(question: str) -> bool:
+    return bool(INJECTION_RE.search(question))

@@ -1,0 +1,196 @@
+"""Building and loading the search index.
+
+Layout under ASSISTANT_HOME:
+
+    index/<embedder>/current            id of the build in use
+    index/<embedder>/builds/<id>/       passages.jsonl, documents.json, meta.json, chroma/ (embedded)
+    cache/embeddings/<embedder>/<key>.npy   one document's passage embeddings, by content (ASSISTANT_CACHE_DIR)
+
+A build is written aside and `current` is switched only when it is complete, so the previous
+index stays usable until then. Unchanged documents reuse cached embeddings.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from tqdm import tqdm
+
+from .config import Config
+from .corpus import discover
+from .embedders import Embedder
+from .errors import AssistantError, DocumentError, IndexMissingError
+from .ingest import drop_duplicates, ingest_source
+from .models import DocumentInfo, Passage
+from .store import VectorStore, chroma_client
+
+FORMAT_VERSION = 1
+
+
+@dataclass
+class IndexReport:
+    build_id: str
+    documents: int
+    passages: int
+    embedded: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    duplicates: int = 0
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def embed_text(p: Passage) -> str:
+    """What the dense model sees: the section path gives short passages their context."""
+    return f"{p.section_path}\n{p.text}" if p.section else p.text
+
+
+def _root(config: Config, embedder_name: str) -> Path:
+    return config.index_dir / embedder_name
+
+
+def _collection_name(embedder_name: str, build_id: str) -> str:
+    return f"ss-{embedder_name}-{build_id}".replace("_", "-").lower()[:60]
+
+
+def _cached_embeddings(cache: Path, embedder: Embedder, texts: list[str]) -> tuple[np.ndarray, bool]:
+    key = hashlib.sha256(("\x1e".join([embedder.name, *texts])).encode()).hexdigest()[:24]
+    path = cache / f"{key}.npy"
+    if path.exists():
+        try:
+            return np.load(path), True
+        except (OSError, ValueError):
+            path.unlink(missing_ok=True)
+    vectors = embedder.embed_documents(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+    cache.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npy")
+    np.save(tmp, vectors)
+    os.replace(tmp, path)
+    return vectors, False
+
+
+def build_index(config: Config, embedder: Embedder, progress: bool = True) -> IndexReport:
+    start = time.perf_counter()
+    root = _root(config, embedder.name)
+    build_id = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}-{int(time.time() * 1000) % 1000:03d}"
+    build_dir = root / "builds" / build_id
+    report = IndexReport(build_id, 0, 0)
+    sources = discover(config.corpus_dir)
+    ingested = []
+    for source in tqdm(sources, desc="Leser dokumenter", unit="dok", disable=not progress, file=sys.stderr):
+        try:
+            ingested.append(ingest_source(source))
+        except DocumentError as err:
+            report.errors.append(str(err))
+        except Exception as err:  # a broken file must never stop the other files
+            report.errors.append(str(DocumentError(str(source.path), f"uventet feil ({err.__class__.__name__})")))
+    if not ingested:
+        raise AssistantError("Ingen dokumenter kunne leses; indeksen er ikke endret. " + " ".join(report.errors))
+    passages, dropped = drop_duplicates(ingested)
+    report.duplicates = len(dropped)
+    store = None
+    try:
+        build_dir.mkdir(parents=True)
+        cache = config.cache / "embeddings" / embedder.name
+        vectors: list[np.ndarray] = []
+        kept_by_doc: dict[str, list[Passage]] = {}
+        for p in passages:
+            kept_by_doc.setdefault(p.doc_id, []).append(p)
+        for info, _, _ in tqdm(ingested, desc="Lager embeddinger", unit="dok", disable=not progress, file=sys.stderr):
+            doc_passages = kept_by_doc.get(info.id, [])
+            if not doc_passages:
+                continue
+            vecs, reused = _cached_embeddings(cache, embedder, [embed_text(p) for p in doc_passages])
+            (report.reused if reused else report.embedded).append(info.id)
+            vectors.append(vecs)
+        ordered = [p for info, _, _ in ingested for p in kept_by_doc.get(info.id, [])]
+        matrix = np.vstack(vectors) if vectors else np.zeros((0, 384), dtype=np.float32)
+        client = chroma_client(build_dir / "chroma", config.chroma_host, config.chroma_port)
+        collection = _collection_name(embedder.name, build_id)
+        store = VectorStore(client, collection, create=True)
+        store.add([p.id for p in ordered], matrix, [{"doc_id": p.doc_id, "order": p.order} for p in ordered])
+        with open(build_dir / "passages.jsonl", "w", encoding="utf-8") as fh:
+            for p in ordered:
+                fh.write(p.model_dump_json() + "\n")
+        docs = [info.model_dump() for info, _, _ in ingested]
+        (build_dir / "documents.json").write_text(json.dumps(docs, ensure_ascii=False, indent=1), encoding="utf-8")
+        meta = {"format": FORMAT_VERSION, "build_id": build_id, "embedder": embedder.name, "collection": collection,
+                "chroma_host": config.chroma_host, "chroma_port": config.chroma_port, "duplicates": dropped,
+                "errors": report.errors, "created": time.time()}
+        (build_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    except BaseException:
+        if store is not None:
+            store.drop()
+        shutil.rmtree(build_dir, ignore_errors=True)
+        raise
+    _swap(root, build_id)
+    report.documents = len(ingested)
+    report.passages = len(ordered)
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _swap(root: Path, build_id: str) -> None:
+    """Point `current` at the new build atomically; remove builds older than the previous one."""
+    current = root / "current"
+    previous = current.read_text().strip() if current.exists() else None
+    tmp = root / "current.tmp"
+    tmp.write_text(build_id)
+    os.replace(tmp, current)
+    for old in (root / "builds").iterdir():
+        if old.name not in (build_id, previous):
+            _remove_build(old)
+
+
+def _remove_build(build_dir: Path) -> None:
+    try:
+        meta = json.loads((build_dir / "meta.json").read_text())
+        if meta.get("chroma_host"):
+            client = chroma_client(None, meta["chroma_host"], meta["chroma_port"])
+            VectorStore(client, meta["collection"]).drop()
+    except Exception:
+        pass
+    shutil.rmtree(build_dir, ignore_errors=True)
+
+
+@dataclass
+class Index:
+    """A loaded, complete build."""
+
+    build_id: str
+    passages: list[Passage]
+    documents: dict[str, DocumentInfo]
+    store: VectorStore
+    meta: dict
+
+    @property
+    def by_id(self) -> dict[str, Passage]:
+        return {p.id: p for p in self.passages}
+
+    @classmethod
+    def load(cls, config: Config, embedder_name: str) -> "Index":
+        root = _root(config, embedder_name)
+        current = root / "current"
+        if not current.exists():
+            raise IndexMissingError("Indeksen er ikke bygget ennå. Kjør `assistant index` først.")
+        build_id = current.read_text().strip()
+        build_dir = root / "builds" / build_id
+        try:
+            meta = json.loads((build_dir / "meta.json").read_text(encoding="utf-8"))
+            passages = [Passage.model_validate_json(line) for line in
+                        (build_dir / "passages.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
+            docs = [DocumentInfo.model_validate(d) for d in
+                    json.loads((build_dir / "documents.json").read_text(encoding="utf-8"))]
+        except (OSError, ValueError) as err:
+            raise IndexMissingError(f"Indeksen er ufullstendig eller skadet ({err.__class__.__name__}). "
+                                    "Kjør `assistant index` på nytt.") from err
+        client = chroma_client(build_dir / "chroma", config.chroma_host or meta.get("chroma_host", ""),
+                               config.chroma_port if config.chroma_host else meta.get("chroma_port", 8000))
+        store = VectorStore(client, meta["collection"])
+        return cls(build_id, passages, {d.id: d for d in docs}, store, meta)

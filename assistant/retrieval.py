@@ -1,0 +1,97 @@
+"""Hybrid retrieval: BM25 over stemmed Norwegian/Swedish/English terms plus dense vectors in
+Chroma, fused by reciprocal rank. Also exposed as a LangChain retriever."""
+from __future__ import annotations
+
+from typing import Protocol
+
+import bm25s
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from .embedders import Embedder
+from .index import Index, embed_text
+from .models import Hit, Passage
+from .text import content_terms
+
+RRF_K = 60
+QUERY_LANGS = ("nb", "sv", "en")
+
+
+class Retriever(Protocol):
+    def retrieve(self, query: str, k: int) -> list[Hit]: ...
+
+
+def passage_terms(p: Passage) -> list[str]:
+    return content_terms(f"{p.section_path}\n{p.text}", (p.language if p.language in ("nb", "sv", "en") else "nb",))
+
+
+class BM25Index:
+    """bm25s over stemmed content terms; each passage stemmed in its own language."""
+
+    def __init__(self, passages: list[Passage]):
+        self.passages = passages
+        self.model = bm25s.BM25()
+        corpus = [passage_terms(p) or ["\x00"] for p in passages]
+        self.model.index(corpus, show_progress=False)
+        self.vocab = set(self.model.vocab_dict)
+
+    def scores(self, query: str) -> np.ndarray:
+        terms = [t for t in content_terms(query, QUERY_LANGS) if t in self.vocab]
+        if not terms:
+            return np.zeros(len(self.passages))
+        return np.asarray(self.model.get_scores(terms))
+
+
+class HybridRetriever:
+    """mode: `hybrid` (RRF of both), `bm25` or `dense`."""
+
+    def __init__(self, index: Index, embedder: Embedder, mode: str = "hybrid", depth: int = 30):
+        if mode not in ("hybrid", "bm25", "dense"):
+            raise ValueError(f"unknown retrieval mode {mode!r}")
+        self.index = index
+        self.embedder = embedder
+        self.mode = mode
+        self.depth = depth
+        self.bm25 = BM25Index(index.passages)
+        self._by_id = index.by_id
+
+    def retrieve(self, query: str, k: int = 6) -> list[Hit]:
+        ranked: dict[str, list[tuple[str, float]]] = {}
+        if self.mode in ("hybrid", "bm25"):
+            s = self.bm25.scores(query)
+            order = [i for i in np.argsort(-s)[: self.depth] if s[i] > 0]
+            ranked["bm25"] = [(self.index.passages[i].id, float(s[i])) for i in order]
+        if self.mode in ("hybrid", "dense"):
+            ranked["dense"] = self.index.store.query(self.embedder.embed_query(query), self.depth)
+        fused: dict[str, Hit] = {}
+        for name, results in ranked.items():
+            for rank, (pid, score) in enumerate(results, start=1):
+                hit = fused.get(pid) or Hit(passage=self._by_id[pid], score=0.0)
+                hit.score += 1.0 / (RRF_K + rank)
+                hit.ranks[name] = rank
+                hit.scores[name] = score
+                fused[pid] = hit
+        return sorted(fused.values(), key=lambda h: -h.score)[:k]
+
+
+class GuideRetriever(BaseRetriever):
+    """LangChain view of any `Retriever`: documents carry the passage metadata."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+    retriever: object
+    k: int = 6
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
+        docs = []
+        for hit in self.retriever.retrieve(query, self.k):
+            p = hit.passage
+            docs.append(Document(page_content=p.text, id=p.id, metadata={
+                "passage_id": p.id, "doc_id": p.doc_id, "section": p.section_path, "page": p.page_label,
+                "score": hit.score, **{f"rank_{n}": r for n, r in hit.ranks.items()}}))
+        return docs
+
+
+__all__ = ["BM25Index", "GuideRetriever", "HybridRetriever", "Retriever", "embed_text"]

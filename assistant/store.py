@@ -1,0 +1,73 @@
+"""The dense vector store: Chroma, embedded (a local folder) or a server (CHROMA_HOST).
+
+Both go through the same `VectorStore` so the rest of the program cannot tell them apart. We
+always pass our own embeddings; Chroma's default embedding function (which downloads a model)
+is never used.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .errors import BackendError
+
+
+def _settings():
+    from chromadb.config import Settings
+
+    return Settings(anonymized_telemetry=False, allow_reset=False)
+
+
+def chroma_client(persist_dir: Path | None, host: str = "", port: int = 8000):
+    import chromadb
+
+    try:
+        if host:
+            return chromadb.HttpClient(host=host, port=port, settings=_settings())
+        assert persist_dir is not None
+        persist_dir.mkdir(parents=True, exist_ok=True)
+        return chromadb.PersistentClient(path=str(persist_dir), settings=_settings())
+    except Exception as err:  # connection refused, bad path: chromadb raises several kinds
+        where = f"{host}:{port}" if host else str(persist_dir)
+        raise BackendError(f"Får ikke kontakt med Chroma ({where}): {err.__class__.__name__}.") from err
+
+
+class VectorStore:
+    """One Chroma collection of passage embeddings, addressed by passage id."""
+
+    def __init__(self, client, collection: str, create: bool = False):
+        self.client = client
+        self.name = collection
+        try:
+            if create:
+                self.collection = client.create_collection(
+                    name=collection, embedding_function=None, configuration={"hnsw": {"space": "cosine"}})
+            else:
+                self.collection = client.get_collection(name=collection, embedding_function=None)
+        except Exception as err:
+            raise BackendError(f"Chroma-samlingen «{collection}» er ikke tilgjengelig: {err.__class__.__name__}.") from err
+
+    def add(self, ids: Sequence[str], embeddings: np.ndarray, metadatas: Sequence[dict]) -> None:
+        for start in range(0, len(ids), 500):
+            end = start + 500
+            self.collection.add(ids=list(ids[start:end]), embeddings=embeddings[start:end].tolist(),
+                                metadatas=list(metadatas[start:end]))
+
+    def query(self, embedding: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """(passage id, cosine similarity) best first."""
+        try:
+            res = self.collection.query(query_embeddings=[embedding.tolist()], n_results=k, include=["distances"])
+        except Exception as err:
+            raise BackendError(f"Søket i Chroma feilet: {err.__class__.__name__}.") from err
+        return [(pid, 1.0 - float(d)) for pid, d in zip(res["ids"][0], res["distances"][0])]
+
+    def count(self) -> int:
+        return self.collection.count()
+
+    def drop(self) -> None:
+        try:
+            self.client.delete_collection(self.name)
+        except Exception:
+            pass
