@@ -1,9 +1,137 @@
 """`assistant` command line. Thin: builds the Assistant from Config and translates errors."""
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
 import typer
 
+from .config import Config
+from .errors import AssistantError, InputError
+
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Smart spesialisering – rådgivningsassistent")
+
+
+def fail(err: AssistantError) -> None:
+    """Print a user-facing error and exit: 2 for bad input, 1 for everything else."""
+    typer.echo(f"Feil: {err}", err=True)
+    raise typer.Exit(2 if isinstance(err, InputError) else 1)
+
+
+def _assistant():
+    from .core import Assistant
+
+    return Assistant(Config.from_env())
+
+
+@app.command("index")
+def index_cmd(quiet: bool = typer.Option(False, "--quiet", "-q", help="Ingen fremdriftsindikator.")) -> None:
+    """Les korpusmappen og bygg (eller oppdater) søkeindeksen."""
+    try:
+        report = _assistant().build_index(progress=not quiet)
+    except AssistantError as err:
+        fail(err)
+    for message in report.errors:
+        typer.echo(f"Feil: {message}", err=True)
+    typer.echo(f"Indeks {report.build_id}: {report.documents} dokumenter, {report.passages} avsnitt "
+               f"({len(report.embedded)} nye/endrede dokumenter fikk embeddinger, {len(report.reused)} uendret, "
+               f"{report.duplicates} duplikatavsnitt fjernet) på {report.seconds:.1f} s.")
+
+
+def format_answer(answer) -> str:
+    lines = [answer.answer]
+    if answer.citations:
+        lines.append("\nKilder:")
+        for c in answer.citations:
+            page = f", s. {c.page}" if c.page else ""
+            lines.append(f"[{c.n}] {c.title} – {c.section}{page} ({c.authority})")
+    if answer.query:
+        lines.append(f"\n(søk: {answer.query})")
+    return "\n".join(lines)
+
+
+def _read_batch(path: Path) -> list[tuple[int, dict | None, str | None]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as err:
+        raise InputError(f"Kan ikke lese {path}: {err.strerror}") from err
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(f"{path} er ikke gyldig UTF-8-tekst.") from err
+    rows = []
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            if not isinstance(obj, dict) or "q" not in obj:
+                raise ValueError
+            rows.append((n, obj, None))
+        except ValueError:
+            rows.append((n, None, f"linje {n}: forventet et JSON-objekt med feltet \"q\""))
+    return rows
+
+
+@app.command("ask")
+def ask_cmd(
+    question: Optional[str] = typer.Argument(None, help="Spørsmålet."),
+    as_json: bool = typer.Option(False, "--json", help="Skriv hele svaret som JSON."),
+    input_file: Optional[Path] = typer.Option(None, "--input", help="JSONL-fil: én {\"q\": ..., \"history\": [...]} per linje."),
+) -> None:
+    """Still et spørsmål (eller en hel fil med spørsmål) og få et svar med kilder."""
+    assistant = _assistant()
+    try:
+        if input_file is not None:
+            failures = 0
+            for n, obj, error in _read_batch(input_file):
+                if error is None:
+                    try:
+                        answer = assistant.ask(obj["q"], obj.get("history") or [])
+                        typer.echo(answer.model_dump_json())
+                        continue
+                    except InputError as err:
+                        error = f"linje {n}: {err}"
+                failures += 1
+                typer.echo(json.dumps({"error": error, "type": "InputError", "line": n}, ensure_ascii=False))
+            if failures:
+                raise typer.Exit(2)
+            return
+        if question is None:
+            raise InputError("Skriv et spørsmål, eller bruk --input FIL.jsonl.")
+        answer = assistant.ask(question)
+    except AssistantError as err:
+        fail(err)
+    typer.echo(answer.model_dump_json(indent=1) if as_json else format_answer(answer))
+
+
+@app.command("chat")
+def chat_cmd() -> None:
+    """En samtale i terminalen. Tom linje eller Ctrl-D avslutter."""
+    from .models import Turn
+
+    assistant = _assistant()
+    history: list[Turn] = []
+    typer.echo("Spør om smart spesialisering (tom linje avslutter).")
+    while True:
+        try:
+            question = input("\n> ")
+        except (EOFError, KeyboardInterrupt):
+            break
+        if not question.strip():
+            break
+        try:
+            answer = assistant.ask(question, history)
+        except AssistantError as err:
+            typer.echo(f"Feil: {err}", err=True)
+            if not isinstance(err, InputError):
+                break
+            continue
+        typer.echo(format_answer(answer))
+        history += [Turn(role="user", content=question), Turn(role="assistant", content=answer.answer)]
+
 
 # Sub-command groups registered by their own modules (one line each):
 # --- registrations ---
