@@ -1,8 +1,38 @@
-"""Checklist walkthroughs grounded in the guide: data, sessions, reports."""
+"""Checklist walkthroughs grounded in the guide: data, sessions, reports.
+
+Heavy dependencies (matplotlib, python-docx) load only when a report is made.
+"""
 from __future__ import annotations
 
 from .loader import get_checklist, load_checklists
-from .models import STATUSES, Checklist, ChecklistGroup, ChecklistItem, ItemState, Source, normalise_status
+from .models import (
+    STATUSES,
+    Checklist,
+    ChecklistGroup,
+    ChecklistItem,
+    ItemState,
+    Progress,
+    Session,
+    SessionSummary,
+    Source,
+    normalise_status,
+)
+from .service import ChecklistService
+from .store import SessionStore
 
-__all__ = ["STATUSES", "Checklist", "ChecklistGroup", "ChecklistItem", "ItemState", "Source", "get_checklist",
-           "load_checklists", "normalise_status"]
+__all__ = [
+    "STATUSES",
+    "Checklist",
+    "ChecklistGroup",
+    "ChecklistItem",
+    "ChecklistService",
+    "ItemState",
+    "Progress",
+    "Session",
+    "SessionStore",
+    "SessionSummary",
+    "Source",
+    "get_checklist",
+    "load_checklists",
+    "normalise_status",
+]
