@@ -4,6 +4,7 @@ Heavy dependencies (matplotlib, python-docx) load only when a report is made.
 """
 from __future__ import annotations
 
+from .intent import match_checklist_request
 from .loader import get_checklist, load_checklists
 from .models import (
     STATUSES,
@@ -34,5 +35,6 @@ __all__ = [
     "Source",
     "get_checklist",
     "load_checklists",
+    "match_checklist_request",
     "normalise_status",
 ]
