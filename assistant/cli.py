@@ -135,6 +135,7 @@ def chat_cmd() -> None:
 
 # Sub-command groups registered by their own modules (one line each):
 # --- registrations ---
+from .checklists.cli import app as _checklist_app; app.add_typer(_checklist_app, name="checklist")  # noqa: E402
 
 
 def main() -> None:
