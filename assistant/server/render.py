@@ -1,0 +1,112 @@
+"""Answers, citations and documents as Markdown/HTML for the Gradio UI.
+
+Everything that came from a user or a document goes through `md_escape`/`esc`, so a question
+like `<script>alert(1)</script>` is displayed as text. Only the markup built here is live.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ..models import DocumentInfo, Passage
+from .text import esc, highlight, md_escape, t
+
+CITE_PREFIX = "#kilde-"
+
+
+def cite_link(turn: int, n: int) -> str:
+    """A clickable `[n]`; the page script turns a click into a source-panel event."""
+    return f"[\\[{n}\\]]({CITE_PREFIX}{turn}-{n})"
+
+
+def render_segments(segments: Iterable[Mapping[str, Any]], turn: int) -> str:
+    """Segments as Markdown: lead and sentences flow as a paragraph, items become a list."""
+    out: list[str] = []
+    prev_kind = None
+    for seg in segments:
+        text = md_escape(str(seg.get("text", "")).strip())
+        cite = seg.get("cite")
+        if cite is not None:
+            text += " " + cite_link(turn, int(cite))
+        kind = seg.get("kind", "sentence")
+        if kind == "item":
+            out.append(("\n" if prev_kind != "item" else "") + "\n- " + text)
+        elif kind == "lead" and out:
+            out.append("\n\n" + text)
+        else:
+            out.append((" " if out and prev_kind != "item" else ("\n\n" if out else "")) + text)
+        prev_kind = kind
+    return "".join(out)
+
+
+def render_sources(citations: Iterable[Mapping[str, Any]], turn: int, lang: str) -> str:
+    lines = []
+    for c in citations:
+        label = ", ".join(
+            md_escape(str(p)) for p in (c.get("title"), c.get("section"), f"{t('page', lang)} {c['page']}" if c.get("page") else None) if p
+        )
+        lines.append(f"{c['n']}\\. [{label}]({CITE_PREFIX}{turn}-{c['n']})")
+    if not lines:
+        return ""
+    return f"**{t('sources', lang)}**\n\n" + "  \n".join(lines)
+
+
+def render_answer(answer: Mapping[str, Any], turn: int, lang: str, show_query: bool) -> str:
+    """The final assistant message: optional search-query line, answer body, sources list."""
+    parts = []
+    if show_query and answer.get("query"):
+        parts.append(f"*🔎 {t('search_query', lang)}: «{md_escape(answer['query'])}»*")
+    segments = answer.get("segments") or []
+    parts.append(render_segments(segments, turn) if segments else md_escape(answer.get("answer", "")))
+    sources = render_sources(answer.get("citations") or [], turn, lang)
+    if sources:
+        parts.append(sources)
+    return "\n\n".join(p for p in parts if p)
+
+
+def render_error(message: str) -> str:
+    return f"⚠️ *{md_escape(message)}*"
+
+
+def source_panel(citation: Mapping[str, Any] | None, lang: str) -> str:
+    """The source panel: title, authority, section path, page, passage with cited sentences marked."""
+    if not citation:
+        return f'<div class="source-panel empty">{esc(t("source_hint", lang))}</div>'
+    meta = [f'<span class="authority">{esc(t("authority", lang))}: {esc(citation.get("authority"))}</span>']
+    if citation.get("section"):
+        meta.append(f'<span class="section">{esc(t("section", lang))}: {esc(citation["section"])}</span>')
+    if citation.get("page"):
+        meta.append(f'<span class="page">{esc(t("page", lang))} {esc(citation["page"])}</span>')
+    body = highlight(str(citation.get("text", "")), citation.get("quotes") or [])
+    return (
+        f'<div class="source-panel" data-cite="{esc(citation.get("n"))}">'
+        f'<h3 class="source-title">[{esc(citation.get("n"))}] {esc(citation.get("title"))}</h3>'
+        f'<div class="source-meta">{" · ".join(meta)}</div>'
+        f'<blockquote class="source-text">{body}</blockquote></div>'
+    )
+
+
+def documents_table(docs: Iterable[DocumentInfo]) -> list[list[str]]:
+    return [[d.title, d.authority, d.publisher, d.date, d.language, d.source_note or d.path] for d in docs]
+
+
+def document_view(doc: DocumentInfo, passages: list[Passage], lang: str) -> str:
+    """One document: provenance, then its sections with their passages (collapsed)."""
+    rows = [
+        (t("authority", lang), doc.authority),
+        (t("publisher", lang), doc.publisher),
+        (t("date", lang), doc.date),
+        (t("lang_col", lang), doc.language),
+        (t("provenance", lang), doc.source_note or doc.path),
+    ]
+    meta = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows if v)
+    sections: dict[str, list[Passage]] = {}
+    for p in sorted(passages, key=lambda p: p.order):
+        sections.setdefault(p.section_path or doc.title, []).append(p)
+    blocks = []
+    for name, ps in sections.items():
+        pages = sorted({p.page for p in ps if p.page is not None})
+        page = f" ({esc(t('page', lang))} {pages[0]}–{pages[-1]})" if len(pages) > 1 else (f" ({esc(t('page', lang))} {pages[0]})" if pages else "")
+        texts = "".join(f"<p>{esc(p.text)}</p>" for p in ps)
+        blocks.append(f"<details><summary>{esc(name)}{page} – {len(ps)} {esc(t('passages', lang))}</summary>{texts}</details>")
+    return f'<div class="doc-view"><h3>{esc(doc.title)}</h3><table class="doc-meta">{meta}</table>{"".join(blocks)}</div>'

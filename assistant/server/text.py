@@ -1,0 +1,174 @@
+"""Wording and formatting shared by the UI, the widget and the OpenAI-compatible reply.
+
+User-facing strings live here in bokmål, Swedish and English so every interface says the same.
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+
+LANGUAGES = {"nb": "Norsk bokmål", "sv": "Svenska", "en": "English"}
+DEFAULT_LANGUAGE = "nb"
+
+STRINGS: dict[str, dict[str, str]] = {
+    "title": {"nb": "Smart spesialisering – rådgivningsassistent", "sv": "Smart specialisering – rådgivningsassistent", "en": "Smart specialisation – advisory assistant"},
+    "intro": {
+        "nb": "Still spørsmål om smart spesialisering. Svarene bygger bare på dokumentene i kildesamlingen, med nummererte kilder du kan klikke på.",
+        "sv": "Ställ frågor om smart specialisering. Svaren bygger bara på dokumenten i källsamlingen, med numrerade källor som du kan klicka på.",
+        "en": "Ask about smart specialisation. Answers draw only on the documents in the source collection, with numbered sources you can click.",
+    },
+    "tab_chat": {"nb": "Samtale", "sv": "Samtal", "en": "Chat"},
+    "tab_checklists": {"nb": "Sjekklister", "sv": "Checklistor", "en": "Checklists"},
+    "tab_sources": {"nb": "Kilder", "sv": "Källor", "en": "Sources"},
+    "language": {"nb": "Språk", "sv": "Språk", "en": "Language"},
+    "question": {"nb": "Ditt spørsmål", "sv": "Din fråga", "en": "Your question"},
+    "placeholder": {"nb": "Skriv et spørsmål og trykk Enter …", "sv": "Skriv en fråga och tryck Enter …", "en": "Type a question and press Enter …"},
+    "send": {"nb": "Send", "sv": "Skicka", "en": "Send"},
+    "clear": {"nb": "Tøm samtalen", "sv": "Rensa samtalet", "en": "Clear conversation"},
+    "examples": {"nb": "Eksempler på spørsmål", "sv": "Exempelfrågor", "en": "Example questions"},
+    "source_panel": {"nb": "Kilde", "sv": "Källa", "en": "Source"},
+    "source_hint": {"nb": "Klikk på et kildenummer i svaret for å se utdraget her.", "sv": "Klicka på ett källnummer i svaret för att se utdraget här.", "en": "Click a source number in the answer to see the passage here."},
+    "sources": {"nb": "Kilder", "sv": "Källor", "en": "Sources"},
+    "page": {"nb": "s.", "sv": "s.", "en": "p."},
+    "authority": {"nb": "Status", "sv": "Status", "en": "Authority"},
+    "section": {"nb": "Del", "sv": "Avsnitt", "en": "Section"},
+    "search_query": {"nb": "Søkte etter", "sv": "Sökte efter", "en": "Searched for"},
+    "comment": {"nb": "Kommentar til vurderingen (valgfritt)", "sv": "Kommentar till bedömningen (valfritt)", "en": "Comment on your rating (optional)"},
+    "comment_send": {"nb": "Send kommentar", "sv": "Skicka kommentar", "en": "Send comment"},
+    "thanks": {"nb": "Takk for tilbakemeldingen!", "sv": "Tack för återkopplingen!", "en": "Thank you for the feedback!"},
+    "thanks_comment": {"nb": "Kommentaren er lagret.", "sv": "Kommentaren är sparad.", "en": "The comment is saved."},
+    "rate_first": {"nb": "Gi en tommel opp eller ned på et svar først.", "sv": "Ge en tumme upp eller ned på ett svar först.", "en": "Rate an answer with a thumb up or down first."},
+    "documents": {"nb": "Dokumenter", "sv": "Dokument", "en": "Documents"},
+    "document": {"nb": "Velg dokument", "sv": "Välj dokument", "en": "Choose document"},
+    "publisher": {"nb": "Utgiver", "sv": "Utgivare", "en": "Publisher"},
+    "date": {"nb": "Dato", "sv": "Datum", "en": "Date"},
+    "provenance": {"nb": "Opphav", "sv": "Ursprung", "en": "Provenance"},
+    "doc_title": {"nb": "Tittel", "sv": "Titel", "en": "Title"},
+    "lang_col": {"nb": "Språk", "sv": "Språk", "en": "Language"},
+    "passages": {"nb": "utdrag", "sv": "utdrag", "en": "passages"},
+    "not_ready": {
+        "nb": "Indeksen er ikke bygget ennå. Kjør `assistant index` og last siden på nytt.",
+        "sv": "Indexet är inte byggt än. Kör `assistant index` och ladda om sidan.",
+        "en": "The index has not been built yet. Run `assistant index` and reload the page.",
+    },
+    "error_generic": {"nb": "Noe gikk galt. Prøv igjen.", "sv": "Något gick fel. Försök igen.", "en": "Something went wrong. Please try again."},
+}
+
+EXAMPLES: dict[str, list[str]] = {
+    "nb": [
+        "Hva er smart spesialisering?",
+        "Hva er en entreprenøriell oppdagelsesprosess?",
+        "Hvordan kan fylkeskommunen mobilisere private investeringer?",
+        "Hvilke spørsmål bør vi diskutere i gjennomføringsfasen?",
+    ],
+    "sv": [
+        "Vad är smart specialisering?",
+        "Hur fungerar en entreprenöriell upptäcktsprocess?",
+        "Vilka frågor bör diskuteras i genomförandefasen?",
+    ],
+    "en": [
+        "What is smart specialisation?",
+        "What is an entrepreneurial discovery process?",
+        "How can a county mobilise private investment?",
+    ],
+}
+
+
+def t(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    entry = STRINGS[key]
+    return entry.get(lang) or entry[DEFAULT_LANGUAGE]
+
+
+def check_question(question: Any, max_chars: int) -> str:
+    """The core's own validation, run before any work so the API can answer 422 at once."""
+    from ..core import validate_question
+
+    return validate_question(question, max_chars)
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def citation_line(c: Any, lang: str = DEFAULT_LANGUAGE) -> str:
+    """`[1] Title, Section, s. 4` – plain text for the OpenAI reply and the CLI."""
+    parts = [str(_get(c, "title", ""))]
+    if _get(c, "section"):
+        parts.append(str(_get(c, "section")))
+    if _get(c, "page"):
+        parts.append(f"{t('page', lang)} {_get(c, 'page')}")
+    return f"[{_get(c, 'n')}] " + ", ".join(p for p in parts if p)
+
+
+def sources_block(citations: Iterable[Any], lang: str = DEFAULT_LANGUAGE) -> str:
+    lines = [citation_line(c, lang) for c in citations]
+    if not lines:
+        return ""
+    return f"{t('sources', lang)}:\n" + "\n".join(lines)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
+
+
+def md_escape(text: str) -> str:
+    """Make arbitrary text inert inside Markdown+HTML: `<script>` is shown, not run or dropped."""
+    return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
+
+
+def esc(text: Any) -> str:
+    return html.escape("" if text is None else str(text), quote=True)
+
+
+def highlight(passage: str, quotes: Iterable[str]) -> str:
+    """Escape a passage and wrap each cited sentence in <mark>."""
+    spans: list[tuple[int, int]] = []
+    for q in quotes:
+        q = (q or "").strip()
+        if not q:
+            continue
+        i = passage.find(q)
+        if i < 0:  # tolerate whitespace differences between the answer and the passage
+            pattern = r"\s+".join(re.escape(w) for w in q.split())
+            m = re.search(pattern, passage)
+            if not m:
+                continue
+            spans.append((m.start(), m.end()))
+        else:
+            spans.append((i, i + len(q)))
+    spans.sort()
+    out, pos = [], 0
+    for start, end in spans:
+        if start < pos:
+            continue
+        out.append(esc(passage[pos:start]))
+        out.append(f"<mark>{esc(passage[start:end])}</mark>")
+        pos = end
+    out.append(esc(passage[pos:]))
+    return "".join(out)
+
+
+def segment_kind(ev: Mapping[str, Any]) -> str:
+    return str(ev.get("kind") or ("lead" if ev.get("cite") is None else "sentence"))
+
+
+def segment_piece(ev: Mapping[str, Any], prev_kind: str | None) -> str:
+    """Plain text of one streamed segment, laid out as `Answer.answer` is: the lead-in, a blank
+    line, then prose sentences joined by spaces and list items one per line, each with `[n]`."""
+    kind = segment_kind(ev)
+    text = str(ev.get("text", ""))
+    if ev.get("cite") is not None:
+        text = f"{text} [{ev['cite']}]"
+    if kind == "item":
+        text = f"- {text}"
+    if prev_kind is None:
+        return text
+    if prev_kind == "lead":
+        return "\n\n" + text
+    if kind == "item" or prev_kind == "item":
+        return "\n" + text
+    return " " + text

@@ -1,0 +1,52 @@
+"""The embeddable widget: `/widget.js` (one `<script>` tag for intranet pages) and `/widget`
+(a page that shows it full-size and how to embed it)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse
+
+from .text import LANGUAGES, esc
+
+router = APIRouter(tags=["widget"])
+STATIC = Path(__file__).parent / "static"
+
+_PAGE = """<!doctype html>
+<html lang="{lang}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Widget – smart spesialisering</title>
+<style>
+ body {{ font-family: system-ui, sans-serif; margin: 0; display: flex; flex-direction: column; height: 100vh; }}
+ header {{ padding: 8px 16px; font-size: 13px; color: #374151; background: #f3f4f6; }}
+ code {{ background: #e5e7eb; padding: 1px 4px; border-radius: 3px; }}
+ #assistant-widget {{ flex: 1; padding: 12px; box-sizing: border-box; }}
+</style>
+</head>
+<body>
+<header>
+ Legg inn på en intranettside:
+ <code>&lt;script src="{script}" data-lang="nb"&gt;&lt;/script&gt;</code>
+ (valgfritt <code>data-target="#id"</code> for å vise den i et element, <code>data-api-key</code> når serveren krever nøkkel;
+ siden som laster skriptet må stå i ASSISTANT_CORS_ORIGINS).
+</header>
+<div id="assistant-widget"></div>
+<script src="{script}" data-lang="{lang}" data-target="#assistant-widget"></script>
+</body>
+</html>
+"""
+
+
+@router.get("/widget.js", include_in_schema=False)
+def widget_js() -> FileResponse:
+    return FileResponse(STATIC / "widget.js", media_type="application/javascript; charset=utf-8",
+                        headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/widget", response_class=HTMLResponse, summary="Full-page widget with embed instructions")
+def widget_page(request: Request, lang: str = "nb") -> HTMLResponse:
+    lang = lang if lang in LANGUAGES else "nb"
+    script = str(request.url_for("widget_js"))
+    return HTMLResponse(_PAGE.format(lang=esc(lang), script=esc(script)))

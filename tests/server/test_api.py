@@ -1,0 +1,183 @@
+"""The JSON API over HTTP (in-process TestClient): schemas, streaming and every error path."""
+from __future__ import annotations
+
+from assistant.models import Answer, DocumentInfo
+
+from server_helpers import QUESTION, parse_sse
+
+
+def test_health_and_ready(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    r = client.get("/readyz")
+    assert r.status_code == 200 and r.json() == {"status": "ready"}
+
+
+def test_readyz_is_503_without_an_index(tmp_path, assistant):
+    from fastapi.testclient import TestClient
+
+    from assistant.core import Assistant
+    from assistant.server.app import create_app
+
+    empty = Assistant(assistant.config.with_(home=tmp_path / "empty"))
+    c = TestClient(create_app(empty, ui=False), raise_server_exceptions=False)
+    r = c.get("/readyz")
+    assert r.status_code == 503 and r.json()["status"] == "not ready"
+    assert c.get("/healthz").status_code == 200
+
+
+def test_ask_returns_an_answer_with_citations(client):
+    r = client.post("/api/ask", json={"question": QUESTION, "history": []})
+    assert r.status_code == 200
+    answer = Answer.model_validate(r.json())
+    assert not answer.refused
+    assert answer.citations and answer.citations[0].n == 1
+    assert "[1]" in answer.answer
+    assert set(r.json()) >= set(Answer.model_fields)  # same fields as the Python API
+
+
+def test_ask_with_history_reports_the_search_query(client):
+    history = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": "…"}]
+    r = client.post("/api/ask", json={"question": "Gi eksempler på det?", "history": history})
+    assert r.status_code == 200
+    assert QUESTION in r.json()["query"]
+
+
+def test_stream_sends_segments_then_citations_then_done(client):
+    with client.stream("POST", "/api/ask/stream", json={"question": QUESTION}) as r:
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        events = parse_sse(r.read().decode())
+    kinds = [e for e, _ in events]
+    assert kinds[0] == "segment" and kinds[-2:] == ["citations", "done"]
+    assert set(kinds[:-2]) == {"segment"}
+    assert any(d["cite"] == 1 for e, d in events if e == "segment")
+    done = Answer.model_validate(events[-1][1]["answer"])
+    assert [c.n for c in done.citations] == [c["n"] for c in events[-2][1]["citations"]]
+
+
+def test_documents(client):
+    r = client.get("/api/documents")
+    assert r.status_code == 200
+    docs = [DocumentInfo.model_validate(d) for d in r.json()]
+    assert {d.id for d in docs} >= {"veileder-2018-kap5-utdrag"}
+    assert all(d.authority for d in docs)
+    p = client.get("/api/documents/veileder-2018-kap5-utdrag/passages")
+    assert p.status_code == 200 and p.json()[0]["doc_id"] == "veileder-2018-kap5-utdrag"
+    missing = client.get("/api/documents/finnes-ikke/passages")
+    assert missing.status_code == 404 and missing.json()["type"] == "NotFoundError"
+
+
+def test_openapi_documents_the_api(client):
+    paths = client.get("/api/openapi.json").json()["paths"]
+    for path in ("/api/ask", "/api/ask/stream", "/api/documents", "/healthz", "/readyz",
+                 "/v1/chat/completions", "/v1/models", "/api/feedback"):
+        assert path in paths
+    assert client.get("/api/docs").status_code == 200
+
+
+# -- errors -------------------------------------------------------------------------------
+
+
+def assert_error(r, status: int, kind: str | None = None) -> dict:
+    assert r.status_code == status, r.text
+    body = r.json()
+    assert isinstance(body["error"], str) and body["error"]
+    assert "Traceback" not in r.text
+    if kind:
+        assert body["type"] == kind
+    return body
+
+
+def test_empty_question_is_422(client):
+    body = assert_error(client.post("/api/ask", json={"question": "   "}), 422, "InputError")
+    assert "tomt" in body["error"]
+    assert_error(client.post("/api/ask/stream", json={"question": ""}), 422, "InputError")
+
+
+def test_missing_field_is_422(client):
+    assert_error(client.post("/api/ask", json={"history": []}), 422, "ValidationError")
+    assert_error(client.post("/api/ask", json={"question": "Hei", "history": [{"role": "system", "content": "x"}]}), 422)
+
+
+def test_too_long_question_is_422_and_oversized_body_413(client, assistant):
+    limit = assistant.config.max_question_chars
+    body = assert_error(client.post("/api/ask", json={"question": "a" * (limit + 1)}), 422, "InputError")
+    assert str(limit) in body["error"]
+    assert_error(client.post("/api/ask", json={"question": "x" * 400_000}), 413, "PayloadTooLarge")
+
+
+def test_bad_json_is_400(client):
+    r = client.post("/api/ask", content=b'{"question": ', headers={"Content-Type": "application/json"})
+    assert_error(r, 400, "BadRequest")
+
+
+def test_api_keys(make_client):
+    c = make_client(api_keys=("hemmelig",))
+    assert_error(c.post("/api/ask", json={"question": QUESTION}), 401, "AuthenticationError")
+    assert_error(c.get("/api/documents", headers={"Authorization": "Bearer feil"}), 401)
+    assert_error(c.get("/v1/models", headers={"Authorization": "Bearer feil"}), 401)
+    assert c.get("/api/documents", headers={"Authorization": "Bearer hemmelig"}).status_code == 200
+    assert c.get("/healthz").status_code == 200  # probes stay open
+
+
+def test_rate_limit_is_429(make_client):
+    c = make_client(rate_limit=3)
+    codes = [c.get("/api/documents").status_code for _ in range(5)]
+    assert codes[:3] == [200, 200, 200] and codes[3] == 429
+    r = c.get("/api/documents")
+    assert_error(r, 429, "RateLimitError")
+    assert int(r.headers["retry-after"]) >= 1
+    assert c.get("/healthz").status_code == 200
+
+
+def test_internal_errors_have_no_stack_trace(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from assistant.config import Config
+    from assistant.server.app import create_app
+
+    class Broken:
+        config = Config(home=tmp_path)
+
+        def ask(self, *a, **k):
+            raise RuntimeError("secret internal detail /etc/passwd")
+
+    c = TestClient(create_app(Broken(), ui=False), raise_server_exceptions=False)
+    r = c.post("/api/ask", json={"question": "Hei"})
+    body = assert_error(r, 500, "InternalError")
+    assert "secret" not in r.text and "RuntimeError" not in r.text
+    assert body["error"].startswith("Intern feil")
+
+
+def test_unknown_route_is_json_404(client):
+    assert_error(client.get("/api/finnes-ikke"), 404)
+
+
+def test_cors_allow_list(make_client):
+    c = make_client(cors_origins=("https://intranett.example",))
+    pre = c.options("/api/ask/stream", headers={"Origin": "https://intranett.example", "Access-Control-Request-Method": "POST",
+                                                "Access-Control-Request-Headers": "content-type"})
+    assert pre.status_code == 200
+    assert pre.headers["access-control-allow-origin"] == "https://intranett.example"
+    other = c.options("/api/ask", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_feedback_endpoint_stores_and_exports(client, tmp_path):
+    from assistant.feedback import FeedbackStore
+
+    answer = client.post("/api/ask", json={"question": QUESTION}).json()
+    r = client.post("/api/feedback", json={"question": QUESTION, "answer": answer, "rating": 1, "comment": "Nyttig"})
+    assert r.status_code == 200
+    rows = list(FeedbackStore(tmp_path / "home" / "feedback.sqlite3").rows())
+    assert rows[0]["id"] == r.json()["id"] and rows[0]["rating"] == 1 and rows[0]["comment"] == "Nyttig"
+    assert rows[0]["citations"][0]["n"] == 1
+    assert_error(client.post("/api/feedback", json={"question": QUESTION, "answer": answer, "rating": 5}), 422)
+
+
+def test_widget_assets(client):
+    js = client.get("/widget.js")
+    assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+    assert "innerHTML" not in js.text  # all text goes in with textContent
+    page = client.get("/widget?lang=sv")
+    assert page.status_code == 200 and "widget.js" in page.text and 'data-lang="sv"' in page.text
