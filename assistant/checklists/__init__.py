@@ -4,7 +4,7 @@ Heavy dependencies (matplotlib, python-docx) load only when a report is made.
 """
 from __future__ import annotations
 
-from .intent import match_checklist_request
+from .intent import match_checklist_request, pointer_answer
 from .loader import get_checklist, load_checklists
 from .models import (
     STATUSES,
@@ -37,4 +37,5 @@ __all__ = [
     "load_checklists",
     "match_checklist_request",
     "normalise_status",
+    "pointer_answer",
 ]

@@ -7,6 +7,10 @@ through / starting / opening, or so few words that the message is just the check
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..models import Answer
 
 _CHECKLIST = re.compile(r"sjekk-?list|checkl[iy]st|check-list|kontrollist|huskelist|tjekliste", re.I)
 
@@ -62,3 +66,28 @@ def _split_compounds(text: str) -> str:
     """Split compounds like "analysesjekklisten" / "analysfasen" so the stem stands alone."""
     text = _CHECKLIST.sub(lambda m: " " + m.group(0), text)
     return re.sub(r"(fasen|fase|fasa|phase)\b", r" \1", text, flags=re.I)
+
+
+_POINTER = {
+    "nb": "Sjekklisten «{title}» har {n} punkter, hentet ordrett fra veilederen. Start gjennomgangen her, "
+          "eller i terminalen med `assistant checklist run {id}`.",
+    "sv": "Checklistan «{title}» har {n} punkter, hämtade ordagrant från den norska vägledningen. Starta "
+          "genomgången här, eller i terminalen med `assistant checklist run {id}`.",
+    "en": "The checklist “{title}” has {n} items, quoted from the Norwegian guide. Start the walkthrough here, "
+          "or in a terminal with `assistant checklist run {id}`.",
+}
+
+
+def pointer_answer(checklist_id: str, language: str = "nb", query: str = "") -> "Answer":
+    """The chat reply to a recognised request: a short pointer plus `action` for the UI to open
+    the walkthrough ({"type": "checklist", "checklist_id", "title", "items", "cli"})."""
+    from ..models import Answer
+    from .loader import get_checklist
+
+    c = get_checklist(checklist_id)
+    lang = language if language in _POINTER else "nb"
+    return Answer(
+        answer=_POINTER[lang].format(title=c.title, n=len(c.items), id=c.id), language=lang, query=query,
+        action={"type": "checklist", "checklist_id": c.id, "title": c.title, "items": len(c.items),
+                "cli": f"assistant checklist run {c.id}"},
+    )

@@ -69,10 +69,11 @@ class ChecklistItem(BaseModel):
 
     @property
     def explain_query(self) -> str:
-        """What to ask the assistant: the text, with its lead-in when the text is a fragment."""
-        if self.text[:1].islower() and self.help:
-            return f"{self.help} {self.text}"
-        return self.text
+        """What to ask the assistant: the text plus its help (guide text too), which retrieves
+        the item's own passage more reliably; a fragment's lead-in goes first."""
+        if not self.help:
+            return self.text
+        return f"{self.help} {self.text}" if self.text[:1].islower() else f"{self.text} {self.help}"
 
 
 class ChecklistGroup(BaseModel):

@@ -36,6 +36,14 @@ def _m001_initial(db: sqlite3.Connection) -> None:
 MIGRATIONS = [_m001_initial]  # append only; PRAGMA user_version counts the applied ones
 
 
+def _rollback(db: sqlite3.Connection) -> None:
+    try:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass  # the connection is closed next; SQLite rolls back on close anyway
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
@@ -65,12 +73,10 @@ class SessionStore:
             yield db
             db.execute("COMMIT")
         except sqlite3.Error as err:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
+            _rollback(db)
             raise self._translate(err) from err
         except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
+            _rollback(db)
             raise
         finally:
             db.close()
@@ -92,6 +98,8 @@ class SessionStore:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("BEGIN IMMEDIATE")
             version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise ChecklistError(f"Øktdatabasen {self.path} er laget av en nyere versjon av programmet.")
             for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
                 migration(db)
                 db.execute(f"PRAGMA user_version={number}")
@@ -99,8 +107,7 @@ class SessionStore:
         except sqlite3.Error as err:
             raise self._translate(err) from err
         finally:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
+            _rollback(db)
             db.close()
         self._ready = True
 

@@ -44,3 +44,14 @@ def test_recognises_requests(text, expected):
 ])
 def test_ignores_other_messages(text):
     assert match_checklist_request(text) is None
+
+
+def test_pointer_answer_carries_the_ui_action():
+    from assistant.checklists import pointer_answer
+
+    answer = pointer_answer(match_checklist_request("Gå gjennom sjekklisten for analysefasen"), "nb", query="q")
+    assert answer.action == {"type": "checklist", "checklist_id": "analyse", "title": "2 Analyse", "items": 33,
+                             "cli": "assistant checklist run analyse"}
+    assert "33 punkter" in answer.answer and answer.language == "nb" and not answer.refused
+    assert "33 punkter" in pointer_answer("analyse", "sv").answer
+    assert answer.model_dump()["action"]["checklist_id"] == "analyse"

@@ -99,7 +99,7 @@ def test_navigation_and_resume_point(service):
 
 
 def test_explain_asks_the_assistant_with_the_items_words(service):
-    """`explain` passes the item's text (with its lead-in when a fragment) to `Assistant.ask`."""
+    """`explain` passes the item's words (with its help, lead-in first for a fragment) to `Assistant.ask`."""
     from assistant.models import Answer
 
     class Recorder:  # stands in for the Assistant: only `ask` is part of the contract here
@@ -113,6 +113,8 @@ def test_explain_asks_the_assistant_with_the_items_words(service):
     rec = Recorder()
     item = service.get_item("oppstart", "opp-pp-06")
     assert service.explain(item, assistant=rec).query == "Planprogrammet skal gjøre rede for (§ 4-1) behovet for utredninger"
-    full = service.get_item("analyse", "ana-rg-01")
-    service.explain(full, assistant=rec)
+    service.explain(service.get_item("analyse", "ana-rg-01"), assistant=rec)
     assert rec.asked[-1] == "Hvilke naturressurser finnes i regionen?"
+    service.explain(service.get_item("oppstart", "opp-sh-01"), assistant=rec)
+    assert rec.asked[-1] == ("Fylkeskommunen skal samarbeide med alle berørte kommuner og statlige myndigheter. "
+                             "Disse har rett og plikt til å delta i planleggingen (§ 8-3).")
