@@ -108,3 +108,10 @@ def test_rename_and_delete(run):
     assert run("delete", "EU-sjekk", input="n\n").output.strip().endswith("ingenting er slettet.")
     assert "er slettet" in run("delete", sid, "--yes").output
     assert "Ingen lagrede økter." in run("sessions").output
+
+
+def test_registered_under_the_main_command(run):
+    from assistant.cli import app as main_app
+
+    result = CliRunner().invoke(main_app, ["checklist", "list"])
+    assert result.exit_code == 0 and "eu-krav" in result.output
