@@ -20,22 +20,25 @@ def cite_link(turn: int, n: int) -> str:
 
 
 def render_segments(segments: Iterable[Mapping[str, Any]], turn: int) -> str:
-    """Segments as Markdown: lead and sentences flow as a paragraph, items become a list."""
+    """Segments as Markdown laid out like `Answer.answer`: the lead-in as its own paragraph,
+    prose sentences flowing together, list items as a bullet list; each claim ends in `[n]`."""
     out: list[str] = []
-    prev_kind = None
+    prev: str | None = None
     for seg in segments:
+        kind = str(seg.get("kind") or ("lead" if seg.get("cite") is None else "sentence"))
         text = md_escape(str(seg.get("text", "")).strip())
-        cite = seg.get("cite")
-        if cite is not None:
-            text += " " + cite_link(turn, int(cite))
-        kind = seg.get("kind", "sentence")
+        if seg.get("cite") is not None:
+            text += " " + cite_link(turn, int(seg["cite"]))
         if kind == "item":
-            out.append(("\n" if prev_kind != "item" else "") + "\n- " + text)
-        elif kind == "lead" and out:
-            out.append("\n\n" + text)
+            text = "- " + text
+        if prev is None:
+            sep = ""
+        elif prev == "lead" or (prev == "item") != (kind == "item"):
+            sep = "\n\n"
         else:
-            out.append((" " if out and prev_kind != "item" else ("\n\n" if out else "")) + text)
-        prev_kind = kind
+            sep = "\n" if kind == "item" else " "
+        out.append(sep + text)
+        prev = kind
     return "".join(out)
 
 

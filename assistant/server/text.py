@@ -49,12 +49,35 @@ STRINGS: dict[str, dict[str, str]] = {
     "doc_title": {"nb": "Tittel", "sv": "Titel", "en": "Title"},
     "lang_col": {"nb": "Språk", "sv": "Språk", "en": "Language"},
     "passages": {"nb": "utdrag", "sv": "utdrag", "en": "passages"},
+    "checklist": {"nb": "Sjekkliste", "sv": "Checklista", "en": "Checklist"},
+    "session_name": {"nb": "Navn på økten", "sv": "Namn på sessionen", "en": "Session name"},
+    "start_session": {"nb": "Start ny gjennomgang", "sv": "Starta ny genomgång", "en": "Start a new walkthrough"},
+    "sessions": {"nb": "Tidligere økter", "sv": "Tidigare sessioner", "en": "Earlier sessions"},
+    "resume": {"nb": "Fortsett", "sv": "Fortsätt", "en": "Resume"},
+    "status": {"nb": "Status", "sv": "Status", "en": "Status"},
+    "note": {"nb": "Notat", "sv": "Anteckning", "en": "Note"},
+    "prev": {"nb": "← Forrige", "sv": "← Föregående", "en": "← Previous"},
+    "save_next": {"nb": "Lagre og neste →", "sv": "Spara och nästa →", "en": "Save and next →"},
+    "explain": {"nb": "Forklar", "sv": "Förklara", "en": "Explain"},
+    "report": {"nb": "Last ned rapport", "sv": "Ladda ner rapport", "en": "Download report"},
+    "item_of": {"nb": "Punkt {i} av {n}", "sv": "Punkt {i} av {n}", "en": "Item {i} of {n}"},
+    "answered": {"nb": "{a} av {n} besvart", "sv": "{a} av {n} besvarade", "en": "{a} of {n} answered"},
+    "pick_checklist": {"nb": "Velg en sjekkliste og start eller fortsett en gjennomgang.", "sv": "Välj en checklista och starta eller fortsätt en genomgång.", "en": "Choose a checklist and start or resume a walkthrough."},
+    "saved": {"nb": "Lagret.", "sv": "Sparat.", "en": "Saved."},
+    "all_done": {"nb": "Alle punktene er besvart. Last ned rapporten.", "sv": "Alla punkter är besvarade. Ladda ner rapporten.", "en": "All items are answered. Download the report."},
+    "source_ref": {"nb": "Kilde", "sv": "Källa", "en": "Source"},
     "not_ready": {
         "nb": "Indeksen er ikke bygget ennå. Kjør `assistant index` og last siden på nytt.",
         "sv": "Indexet är inte byggt än. Kör `assistant index` och ladda om sidan.",
         "en": "The index has not been built yet. Run `assistant index` and reload the page.",
     },
     "error_generic": {"nb": "Noe gikk galt. Prøv igjen.", "sv": "Något gick fel. Försök igen.", "en": "Something went wrong. Please try again."},
+}
+
+STATUS_LABELS: dict[str, dict[str, str]] = {
+    "nb": {"ja": "Ja", "delvis": "Delvis", "nei": "Nei", "ikke relevant": "Ikke relevant"},
+    "sv": {"ja": "Ja", "delvis": "Delvis", "nei": "Nej", "ikke relevant": "Ej relevant"},
+    "en": {"ja": "Yes", "delvis": "Partly", "nei": "No", "ikke relevant": "Not relevant"},
 }
 
 EXAMPLES: dict[str, list[str]] = {

@@ -30,6 +30,12 @@ CSS = """
 .doc-view summary { cursor: pointer; font-weight: 600; }
 .doc-meta th { text-align: left; padding-right: 12px; }
 footer { display: none !important; }
+.cl-bar { height: 12px; background: var(--neutral-200); border-radius: 6px; overflow: hidden; }
+.cl-fill { height: 100%; background: var(--color-accent); transition: width .3s; }
+.cl-label, .cl-pos, .cl-source, .cl-group { color: var(--body-text-color-subdued); font-size: .9em; margin-top: 4px; }
+.cl-group { font-weight: 600; }
+.cl-text { font-size: 1.15em; margin: 8px 0; }
+.cl-help { font-style: italic; }
 """
 
 # A click on any `[n]` link in the chat becomes a `click` event on the source panel, with the

@@ -141,7 +141,7 @@
 
     function rateButtons(question, answer, into) {
       var wrap = el("div", "rate");
-      [[1, "👍", S.up], [-1, "👎", S.down]].forEach(function (r) {
+      [[1, "+ " + S.up, S.up], [-1, "− " + S.down, S.down]].forEach(function (r) {
         var b = el("button", null, r[1]); b.type = "button"; b.title = r[2]; b.setAttribute("aria-label", r[2]);
         b.addEventListener("click", function () {
           fetch(API + "/api/feedback", { method: "POST", headers: headers(),

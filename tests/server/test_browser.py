@@ -1,0 +1,151 @@
+"""End to end in headless Debian chromium (Playwright for Python, never `playwright install`).
+
+Asks a question, sees the streamed answer with a citation, opens the source panel, gives a
+thumbs-up with a comment, walks two checklist items, checks that a script-injection question is
+shown as text, and does the same through the embeddable widget. Screenshots land in
+test-output/server/ for a reviewer.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from server_helpers import QUESTION
+
+from assistant.feedback import FeedbackStore
+
+CHROMIUM = Path("/usr/bin/chromium")
+INJECTION = "<script>alert(1)</script> <img src=x onerror=alert(2)>"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (/usr/bin/chromium); "
+                       "install the packages chromium and chromium-driver"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--no-first-run"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A page that records dialogs (an executed alert) and requests leaving the server."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="nb-NO")
+    pg = context.new_page()
+    pg.dialogs, pg.external = [], []
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    pg.on("request", lambda r: urlparse(r.url).hostname not in ("127.0.0.1", None)
+          and urlparse(r.url).scheme in ("http", "https") and pg.external.append(r.url))
+    pg.set_default_timeout(60_000)
+    yield pg
+    context.close()
+
+
+def test_chat_citation_feedback_and_checklist(page, live_server, live_home, output_dir):
+    page.goto(live_server.url + "/")
+    page.wait_for_selector("#question textarea")
+
+    # Ask; the answer streams into the chat and carries numbered, clickable citations.
+    page.fill("#question textarea", QUESTION)
+    page.press("#question textarea", "Enter")
+    cite = page.locator('#chat a[href*="#kilde-0-1"]').first
+    cite.wait_for()
+    bot = page.locator('#chat [data-testid="bot"]').last
+    assert "[1]" in bot.inner_text()
+    page.screenshot(path=str(output_dir / "01-chat-answer.png"))
+
+    # The source panel: title, authority, section, passage with the cited sentence marked.
+    cite.click()
+    page.wait_for_selector("#source-panel .source-title")
+    panel = page.locator("#source-panel")
+    assert panel.locator(".source-title").inner_text().startswith("[1] ")
+    assert "Status:" in panel.locator(".source-meta").inner_text()
+    assert panel.locator("mark").count() >= 1
+    page.screenshot(path=str(output_dir / "02-source-panel.png"))
+
+    # Thumbs up with a comment, stored with question, answer and citations.
+    page.locator('#chat button[aria-label="Liker"]').last.click()  # Gradio's own labels follow the nb-NO locale
+    page.wait_for_selector("#comment textarea", state="visible")
+    page.fill("#comment textarea", "Godt svar med kilde")
+    page.click("#comment-send")
+    page.wait_for_function("document.querySelector('#feedback-status').innerText.includes('lagret')")
+    rows = list(FeedbackStore(live_home / "feedback.sqlite3").rows())
+    assert rows and rows[-1]["rating"] == 1 and rows[-1]["question"] == QUESTION
+    assert rows[-1]["comment"] == "Godt svar med kilde" and rows[-1]["citations"][0]["n"] == 1
+
+    # A script-injection question is shown as text and runs nothing.
+    page.fill("#question textarea", INJECTION)
+    page.press("#question textarea", "Enter")
+    page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"bot\"]').length >= 2 && "
+                           "!document.querySelectorAll('#chat [data-testid=\"bot\"]')[1].innerText.startsWith('…')")
+    user = page.locator('#chat [data-testid="user"]').last
+    assert INJECTION in user.inner_text()
+    assert page.locator('#chat img[src="x"]').count() == 0 and page.locator("#chat script").count() == 0
+    page.screenshot(path=str(output_dir / "03-injection-as-text.png"))
+
+    # Walk two checklist items and see the progress bar move.
+    page.get_by_role("tab", name="Sjekklister").click()
+    page.locator("#checklist-pick input").click()
+    page.get_by_role("option").first.click()
+    page.fill("#session-name input, #session-name textarea", "Nettlesertest")
+    page.click("#session-start")
+    page.wait_for_selector("#checklist-item .cl-text")
+    total = page.locator("#checklist-progress .cl-progress").get_attribute("aria-valuemax")
+    page.locator("#item-status").get_by_label("Ja", exact=True).check()
+    page.fill("#item-note textarea", "Avklart i styringsgruppen")
+    page.click("#item-save")
+    page.wait_for_selector('#checklist-progress [aria-valuenow="1"]')
+    page.locator("#item-status").get_by_label("Delvis", exact=True).check()
+    page.click("#item-save")
+    page.wait_for_selector('#checklist-progress [aria-valuenow="2"]')
+    assert f"2 av {total} besvart" in page.inner_text("#checklist-progress")
+    assert "Punkt 3 av" in page.inner_text("#checklist-item")
+    page.click("#item-explain")
+    page.wait_for_function("document.querySelector('#item-explanation').innerText.trim().length > 0")
+    page.click("#report-make")
+    page.wait_for_function("document.querySelector('#report-files').innerText.includes('.docx')")
+    page.screenshot(path=str(output_dir / "04-checklist.png"), full_page=True)
+
+    page.get_by_role("tab", name="Kilder").click()
+    page.wait_for_selector("#documents-table table")
+    page.screenshot(path=str(output_dir / "05-sources.png"))
+
+    assert page.dialogs == []
+    assert page.external == [], f"the UI tried to reach the internet: {page.external}"
+
+
+def test_widget(page, live_server, output_dir):
+    page.goto(live_server.url + "/widget")
+    box = page.locator("[data-assistant-widget] input")
+    box.fill(QUESTION)
+    box.press("Enter")
+    page.locator("[data-assistant-widget] .cite").first.wait_for()
+    page.locator("[data-assistant-widget] .cite").first.click()
+    panel = page.locator("[data-assistant-widget] .panel")
+    panel.locator("h4").wait_for()
+    assert panel.locator("h4").inner_text().startswith("[1] ")
+    assert panel.locator("mark").count() >= 1
+
+    box.fill(INJECTION)
+    box.press("Enter")
+    page.locator("[data-assistant-widget] .msg.user").nth(1).wait_for()
+    page.wait_for_function("() => document.querySelector('[data-assistant-widget]').shadowRoot"
+                           ".querySelectorAll('.rate').length >= 2")
+    assert page.locator("[data-assistant-widget] .msg.user").nth(1).inner_text() == INJECTION
+    assert page.locator('[data-assistant-widget] img[src="x"]').count() == 0
+    page.screenshot(path=str(output_dir / "06-widget.png"))
+    assert page.dialogs == []
+    assert page.external == []

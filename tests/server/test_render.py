@@ -1,0 +1,60 @@
+"""Escaping and layout of what the UI and the OpenAI reply show (no index needed)."""
+from __future__ import annotations
+
+from assistant.answering import render as answer_text
+from assistant.models import Segment
+from assistant.server.render import render_answer, render_segments, source_panel
+from assistant.server.text import citation_line, highlight, md_escape, segment_kind, segment_piece
+
+INJECTION = "<script>alert(1)</script> <img src=x onerror=alert(2)>"
+
+
+def test_md_escape_makes_html_and_markdown_inert():
+    out = md_escape(INJECTION + " [lenke](javascript:x) *fet*")
+    assert "<" not in out and ">" not in out
+    assert "&lt;script&gt;" in out and r"\[lenke\]\(javascript:x\)" in out and r"\*fet\*" in out
+
+
+def test_source_panel_escapes_document_text_and_marks_quotes():
+    cite = {"n": 2, "title": "<b>Tittel</b>", "authority": "Veileder", "section": "Del › 1", "page": "4",
+            "text": "Første setning. " + INJECTION + " Siste.", "quotes": ["Første setning."]}
+    html = source_panel(cite, "nb")
+    assert "<script" not in html and "<img" not in html and "<b>Tittel" not in html
+    assert "<mark>Første setning.</mark>" in html
+    assert "s. 4" in html and "Del › 1" in html and "Status: Veileder" in html
+
+
+def test_highlight_tolerates_whitespace_differences():
+    assert highlight("En  lang\nsetning her.", ["En lang setning her."]) == "<mark>En  lang\nsetning her.</mark>"
+    assert highlight("a < b", ["finnes ikke"]) == "a &lt; b"
+
+
+def test_streamed_pieces_rebuild_the_answer_text():
+    cases = [
+        [Segment(text="Lead:", kind="lead"), Segment(text="a.", cite=1), Segment(text="b.", cite=2)],
+        [Segment(text="Lead:", kind="lead"), Segment(text="x", cite=1, kind="item"), Segment(text="y", cite=2, kind="item"),
+         Segment(text="p.", cite=2)],
+    ]
+    for segments in cases:
+        prev, text = None, ""
+        for seg in segments:
+            ev = {"type": "segment", **seg.model_dump()}
+            text += segment_piece(ev, prev)
+            prev = segment_kind(ev)
+        assert text == answer_text(segments)
+
+
+def test_chat_answer_has_clickable_citations_and_query_line():
+    answer = {"answer": "x", "query": "forrige spørsmål <i>", "segments": [
+        {"text": "Lead:", "cite": None, "kind": "lead"}, {"text": "Setning.", "cite": 1, "kind": "sentence"}],
+        "citations": [{"n": 1, "title": "T", "authority": "A", "section": "S", "page": None, "text": "Setning."}]}
+    md = render_answer(answer, 3, "nb", show_query=True)
+    assert "(#kilde-3-1)" in md and "Søkte etter" in md and "<i>" not in md
+    assert "**Kilder**" in md
+    assert "Søkte etter" not in render_answer(answer, 3, "nb", show_query=False)
+    assert render_segments([], 0) == ""
+
+
+def test_citation_line():
+    assert citation_line({"n": 1, "title": "Veileder", "section": "Innledning", "page": "5"}, "nb") == "[1] Veileder, Innledning, s. 5"
+    assert citation_line({"n": 2, "title": "Guide", "section": "", "page": None}, "en") == "[2] Guide"
