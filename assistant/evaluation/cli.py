@@ -1,0 +1,94 @@
+"""`assistant eval`: run the configurations, write the report, optionally calibrate and gate.
+
+Registered in `assistant/cli.py`; imported only when the command runs, since it pulls in
+matplotlib and the embedders.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from ..config import PROJECT_ROOT, Config
+from .dataset import DEFAULT_SETS
+
+DEFAULT_OUT = PROJECT_ROOT / "evals" / "reports"
+
+
+def write_calibration(embedder: str, threshold: float, path: Path | None = None) -> Path:
+    """Store a calibrated refusal threshold for one embedder, keeping the others."""
+    from ..core import CALIBRATION
+
+    path = path or CALIBRATION
+    table = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    table.setdefault(embedder, {})["refusal_threshold"] = threshold
+    path.write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def eval_cmd(
+    config: str = typer.Option("all", "--config", help="hybrid, bm25, dense-e5, dense-minilm, hybrid-minilm, baseline, "
+                                                       "or all (every one but hybrid-minilm); comma-separated."),
+    sets: Path = typer.Option(DEFAULT_SETS, "--sets", help="Folder of evaluation sets (*.jsonl)."),
+    out: Path = typer.Option(DEFAULT_OUT, "--out", help="Where the report goes."),
+    kinds: Optional[str] = typer.Option(None, "--kinds", help="Only these kinds, comma-separated."),
+    quick: bool = typer.Option(False, "--quick", help="About 5 items per kind; writes quick.* instead of latest.*."),
+    calibrate: bool = typer.Option(False, "--calibrate", help="Write the calibrated refusal threshold to "
+                                                               "assistant/data/calibration.json."),
+    latency_sample: int = typer.Option(18, "--latency-sample", help="Items timed with the plain embedder (0: none)."),
+    check: bool = typer.Option(False, "--check", help="Exit 1 when the gate fails."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars on stderr."),
+) -> None:
+    """Mål kvaliteten: gjenfinning, kilder, troskap, avvisning og svartid, per konfigurasjon."""
+    from . import report
+    from .dataset import DatasetError, load_items
+    from .gate import check as gate_check, load_thresholds
+    from .metrics import breakdown
+    from .runner import ALL, SETUPS, Evaluation, stratified
+
+    start = time.perf_counter()
+    names = list(ALL) if config == "all" else [c.strip() for c in config.split(",") if c.strip()]
+    unknown = [n for n in names if n not in SETUPS]
+    if unknown or not names:
+        raise typer.BadParameter(f"unknown configuration(s) {unknown}; choose from {', '.join(SETUPS)} or all",
+                                 param_hint="--config")
+    try:
+        items = load_items(sets, [k.strip() for k in kinds.split(",")] if kinds else None)
+    except DatasetError as err:
+        raise typer.BadParameter(str(err), param_hint="--sets") from err
+    if calibrate and (quick or kinds):
+        raise typer.BadParameter("calibrate on the full sets only (without --quick or --kinds)", param_hint="--calibrate")
+    if quick:
+        items = stratified(items, 45)
+        latency_sample = min(latency_sample, 9)
+    base = Config.from_env()
+    evaluation = Evaluation(base.home / "eval", base.cache, base, progress=progress)
+    runs = []
+    for name in names:
+        typer.echo(f"{name}: {SETUPS[name].label} …", err=True)
+        runs.append(evaluation.run(name, items, latency_sample=latency_sample if name == names[0] else 0))
+        overall = breakdown(runs[-1].outcomes)["overall"]
+        typer.echo(f"  hit@5 {overall['hit@5'] or 0:.3f}  citation recall {overall['citation_recall'] or 0:.3f}  "
+                   f"refusal recall {overall['refusal_recall'] or 0:.3f}  ({runs[-1].seconds:.0f} s)", err=True)
+    full_run = not quick and not kinds and names[0] == "hybrid"
+    checks = gate_check(breakdown(runs[0].outcomes), load_thresholds()) if full_run else []
+    data = report.build(runs, checks, time.perf_counter() - start, len(items))
+    paths = report.write(data, out, "quick" if quick or kinds else "latest")
+    for c in checks:
+        typer.echo(f"{'PASS' if c.ok else 'FAIL'} {c}")
+    for run in runs:
+        if run.calibration:
+            typer.echo(f"{run.setup.name}: refusal threshold in use {run.threshold}, calibrated "
+                       f"{run.calibration['threshold']} (recall {run.calibration['refusal_recall']}, "
+                       f"false refusals {run.calibration['false_refusal_rate']:.3f})")
+    if calibrate:
+        for run in runs:
+            if run.setup.retrieval == "hybrid" and run.calibration and run.calibration["threshold"] is not None:
+                path = write_calibration(run.setup.embedder, run.calibration["threshold"])
+                typer.echo(f"wrote {run.setup.embedder} threshold {run.calibration['threshold']} to {path}")
+    typer.echo(f"Report: {paths['md']} ({time.perf_counter() - start:.0f} s)")
+    if check and not all(c.ok for c in checks):
+        raise typer.Exit(1)
