@@ -16,7 +16,8 @@ import numpy as np
 from .embedders import Embedder
 from .models import Answer, Citation, DocumentInfo, Hit, Passage, Segment
 from .prompts import template
-from .text import content_terms, split_sentences
+from .text import content_terms
+from .units import Unit, units_of
 
 LIST_QUESTION_RE = re.compile(
     r"^\s*(hvilke|hvilken|hvilket|vilka|vilken|vilket|what are|which|list|nevn|name|ge exempel|gi eksempler)\b"
@@ -34,19 +35,6 @@ INJECTION_RE = re.compile(
 
 
 @dataclass
-class Unit:
-    text: str
-    kind: str  # "sentence" | "item"
-    hit_rank: int
-    position: int
-    group: int | None = None  # list group within the passage
-    intro_of: int | None = None  # this sentence introduces list group n
-    score: float = 0.0
-    dense: float = 0.0
-    lexical: float = 0.0
-
-
-@dataclass
 class Evidence:
     """What the answerer found: scored units of the top passages and how relevant they are."""
 
@@ -56,30 +44,12 @@ class Evidence:
     dense: float = 0.0
 
 
-def units_of(p: Passage, hit_rank: int) -> list[Unit]:
-    units: list[Unit] = []
-    group = -1
-    prev_item = False
-    for line in p.text.split("\n"):
-        if line.startswith("- "):
-            if not prev_item:
-                group += 1
-                if units and units[-1].kind == "sentence" and units[-1].hit_rank == hit_rank:
-                    units[-1].intro_of = group
-            units.append(Unit(line[2:], "item", hit_rank, len(units), group))
-            prev_item = True
-        else:
-            for s in split_sentences(line):
-                units.append(Unit(s, "sentence", hit_rank, len(units)))
-            prev_item = False
-    return units
-
-
 class ExtractiveAnswerer:
     """Picks the sentences or the list that answer the question from the top passages."""
 
-    def __init__(self, passages: list[Passage], embedder: Embedder, depth: int = 4):
+    def __init__(self, passages: list[Passage], embedder: Embedder, depth: int = 4, unit_vectors=None):
         self.embedder = embedder
+        self.unit_vectors = unit_vectors or {}
         self.depth = depth
         df: Counter[str] = Counter()
         for p in passages:
@@ -97,7 +67,8 @@ class ExtractiveAnswerer:
         weights = {t: self.idf.get(t, self.max_idf) for t in q_terms}
         known = {t: w for t, w in weights.items() if t in self.idf}
         qv = self.embedder.embed_query(query)
-        uv = self.embedder.embed_documents([u.text for u in units])
+        uv = np.vstack([self._vectors(h.passage, [u for u in units if u.hit_rank == rank])
+                        for rank, h in enumerate(hits[: self.depth])])
         dense = uv @ qv
         for u, d in zip(units, dense):
             langs = (hits[u.hit_rank].passage.language,)
@@ -111,6 +82,13 @@ class ExtractiveAnswerer:
         coverage = sum(w for t, w in weights.items() if t in top_terms) / total if total else 0.0
         best_dense = float(np.max(dense))
         return Evidence(units, relevance=best_dense + 0.1 * coverage, coverage=coverage, dense=best_dense)
+
+    def _vectors(self, passage: Passage, units: list[Unit]) -> np.ndarray:
+        """Unit embeddings computed at indexing time; computed now for an older index."""
+        vectors = self.unit_vectors.get(passage.id)
+        if vectors is not None and len(vectors) == len(units):
+            return vectors
+        return self.embedder.embed_documents([u.text for u in units])
 
     # -- selection --------------------------------------------------------------------------
     def select(self, question: str, ev: Evidence) -> list[Unit]:

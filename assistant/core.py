@@ -87,7 +87,7 @@ class Assistant:
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
-        return ExtractiveAnswerer(self.index.passages, self.embedder)
+        return ExtractiveAnswerer(self.index.passages, self.embedder, unit_vectors=self.index.unit_vectors)
 
     @cached_property
     def refusal_threshold(self) -> float:

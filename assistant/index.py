@@ -30,6 +30,7 @@ from .errors import AssistantError, DocumentError, IndexMissingError
 from .ingest import drop_duplicates, ingest_source
 from .models import DocumentInfo, Passage
 from .store import VectorStore, chroma_client
+from .units import units_of
 
 FORMAT_VERSION = 1
 
@@ -102,19 +103,23 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
         kept_by_doc: dict[str, list[Passage]] = {}
         for p in passages:
             kept_by_doc.setdefault(p.doc_id, []).append(p)
+        unit_vectors: list[np.ndarray] = []
         for info, _, _ in tqdm(ingested, desc="Lager embeddinger", unit="dok", disable=not progress, file=sys.stderr):
             doc_passages = kept_by_doc.get(info.id, [])
             if not doc_passages:
                 continue
             vecs, reused = _cached_embeddings(cache, embedder, [embed_text(p) for p in doc_passages])
+            units, _ = _cached_embeddings(cache, embedder, [u.text for p in doc_passages for u in units_of(p)])
             (report.reused if reused else report.embedded).append(info.id)
             vectors.append(vecs)
+            unit_vectors.append(units)
         ordered = [p for info, _, _ in ingested for p in kept_by_doc.get(info.id, [])]
         matrix = np.vstack(vectors) if vectors else np.zeros((0, 384), dtype=np.float32)
         client = chroma_client(build_dir / "chroma", config.chroma_host, config.chroma_port)
         collection = _collection_name(embedder.name, build_id)
         store = VectorStore(client, collection, create=True)
         store.add([p.id for p in ordered], matrix, [{"doc_id": p.doc_id, "order": p.order} for p in ordered])
+        np.save(build_dir / "units.npy", np.vstack(unit_vectors) if unit_vectors else np.zeros((0, 384), np.float32))
         with open(build_dir / "passages.jsonl", "w", encoding="utf-8") as fh:
             for p in ordered:
                 fh.write(p.model_dump_json() + "\n")
@@ -168,6 +173,7 @@ class Index:
     documents: dict[str, DocumentInfo]
     store: VectorStore
     meta: dict
+    unit_vectors: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def by_id(self) -> dict[str, Passage]:
@@ -193,4 +199,19 @@ class Index:
         client = chroma_client(build_dir / "chroma", config.chroma_host or meta.get("chroma_host", ""),
                                config.chroma_port if config.chroma_host else meta.get("chroma_port", 8000))
         store = VectorStore(client, meta["collection"])
-        return cls(build_id, passages, {d.id: d for d in docs}, store, meta)
+        return cls(build_id, passages, {d.id: d for d in docs}, store, meta, _unit_vectors(build_dir, passages))
+
+
+def _unit_vectors(build_dir: Path, passages: list[Passage]) -> dict[str, np.ndarray]:
+    """Per passage, the embeddings of its units, in the order `units_of` gives them."""
+    path = build_dir / "units.npy"
+    if not path.exists():
+        return {}
+    matrix = np.load(path)
+    out: dict[str, np.ndarray] = {}
+    offset = 0
+    for p in passages:
+        n = len(units_of(p))
+        out[p.id] = matrix[offset: offset + n]
+        offset += n
+    return out if offset == len(matrix) else {}

@@ -49,7 +49,9 @@ class Passage(BaseModel):
     def page_label(self) -> str | None:
         if self.page is None:
             return None
-        if self.page_end and self.page_end != self.page:
+        if self.page_end is None:
+            return f"{self.page} ff."
+        if self.page_end != self.page:
             return f"{self.page}–{self.page_end}"
         return str(self.page)
 

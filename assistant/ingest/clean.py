@@ -132,9 +132,14 @@ def clean_lines(raw: str) -> list[Line]:
     lines = _assign_pages(raw.split("\n"))
     lines = _join_hyphenated(lines, vocab)
     out = []
+    previous = ""
     for ln in lines:
         text = ln.text
         bullet = bool(BULLET_RE.match(text)) and not re.match(r"^\s*-\s*$", text)
+        if bullet and re.match(r"^\s*[-–]", text) and previous.strip() and not previous.rstrip().endswith((".", ":", "?", "!")) \
+                and not BULLET_RE.match(previous):
+            bullet = False  # a dash that continues a sentence ("utvikling\n– sosialt"), not a list
+        previous = text
         text = BULLET_RE.sub("", text) if bullet else text
         text = clean_line(text)
         if bullet and text:
