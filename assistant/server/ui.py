@@ -175,7 +175,7 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
             lang_pick = gr.Dropdown([(v, k) for k, v in LANGUAGES.items()], value=DEFAULT_LANGUAGE, label=t("language"),
                                     elem_id="lang-pick", scale=0, min_width=180, interactive=True)
         intro = gr.Markdown(t("intro"))
-        with gr.Tabs():
+        with gr.Tabs() as tabs:
             with gr.Tab(t("tab_chat"), id="chat-tab") as chat_tab:
                 with gr.Row():
                     with gr.Column(scale=3):
@@ -199,16 +199,27 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
                         panel = gr.HTML(render.source_panel(None, DEFAULT_LANGUAGE), elem_id="source-panel",
                                         js_on_load=CITE_JS, max_height=600)
             with gr.Tab(t("tab_checklists"), id="checklists-tab") as checklists_tab:
-                _checklist_tab(holder, config, lang)
+                checklist_pick = _checklist_tab(holder, config, lang)
             with gr.Tab(t("tab_sources"), id="sources-tab") as sources_tab:
                 from .ui_sources import sources_tab as build_sources
 
                 build_sources(holder, lang, demo)
 
+        def follow_action(convo_now: list[dict]):
+            """A request to walk a checklist opens the Checklists tab with that checklist chosen."""
+            answer = (convo_now[-1].get("answer") or {}) if convo_now else {}
+            action = answer.get("action") or {}
+            if action.get("type") == "checklist" and checklist_pick is not None:
+                return gr.Tabs(selected="checklists-tab"), gr.update(value=action.get("checklist_id"))
+            return gr.update(), gr.update()
+
         chat_io = dict(inputs=[box, convo, lang], outputs=[box, chatbot, convo], api_visibility="private")
-        box.submit(respond, **chat_io)
-        send.click(respond, **chat_io)
-        chatbot.example_select(pick_example, inputs=[convo, lang], outputs=[box, chatbot, convo], api_visibility="private")
+        action_io = dict(fn=follow_action, inputs=[convo], outputs=[tabs, checklist_pick or panel_title],
+                         api_visibility="private")
+        box.submit(respond, **chat_io).then(**action_io)
+        send.click(respond, **chat_io).then(**action_io)
+        chatbot.example_select(pick_example, inputs=[convo, lang], outputs=[box, chatbot, convo],
+                               api_visibility="private").then(**action_io)
         panel.click(open_source, inputs=[convo, lang], outputs=[panel], api_visibility="private", queue=False)
         chatbot.like(rate, inputs=[convo, rated], outputs=[rated, comment_row, status], api_visibility="private")
         comment_send.click(send_comment, inputs=[comment, rated, lang], outputs=[comment, status], api_visibility="private")
@@ -248,13 +259,14 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
     return demo
 
 
-def _checklist_tab(holder: Any, config: Config, lang: gr.State) -> None:
+def _checklist_tab(holder: Any, config: Config, lang: gr.State) -> gr.Dropdown | None:
+    """The tab's checklist picker, so a chat answer can open a checklist; None if unavailable."""
     try:
         from .ui_checklists import checklist_tab
     except ImportError:
         gr.Markdown("Sjekklister er ikke tilgjengelige i denne versjonen.")
-        return
-    checklist_tab(holder, config, lang)
+        return None
+    return checklist_tab(holder, config, lang)
 
 
 def mount_ui(app: FastAPI, holder: Any, config: Config, feedback: FeedbackStore) -> FastAPI:

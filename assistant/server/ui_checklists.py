@@ -52,7 +52,7 @@ def render_explanation(answer: Any, lang: str) -> str:
     return body + (f"\n\n**{t('sources', lang)}**  \n{sources}" if sources else "")
 
 
-def checklist_tab(holder: Any, config: Config, lang: gr.State) -> None:
+def checklist_tab(holder: Any, config: Config, lang: gr.State) -> gr.Dropdown:
     svc = ChecklistService(config)
     checklists = svc.list_checklists()
     walk = gr.State({"sid": None, "index": 0})
@@ -186,3 +186,4 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State) -> None:
     report.click(on_report, inputs=[walk], outputs=[files], **private)
     lang.change(relabel, inputs=[lang, walk], outputs=[intro, pick, name, start, sessions, resume, status, note, prev,
                                                        save, explain, report, progress, item], **private)
+    return pick
