@@ -25,7 +25,7 @@ def write_calibration(embedder: str, threshold: float, path: Path | None = None)
     path = path or CALIBRATION
     table = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     table.setdefault(embedder, {})["refusal_threshold"] = threshold
-    path.write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(table) + "\n", encoding="utf-8")
     return path
 
 
@@ -38,7 +38,8 @@ def eval_cmd(
     quick: bool = typer.Option(False, "--quick", help="About 5 items per kind; writes quick.* instead of latest.*."),
     calibrate: bool = typer.Option(False, "--calibrate", help="Write the calibrated refusal threshold to "
                                                                "assistant/data/calibration.json."),
-    latency_sample: int = typer.Option(18, "--latency-sample", help="Items timed with the plain embedder (0: none)."),
+    latency_sample: int = typer.Option(-1, "--latency-sample", help="Items of the first configuration timed again "
+                                                                      "with the plain embedder (-1: all, 0: none)."),
     check: bool = typer.Option(False, "--check", help="Exit 1 when the gate fails."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars on stderr."),
 ) -> None:
@@ -63,7 +64,7 @@ def eval_cmd(
         raise typer.BadParameter("calibrate on the full sets only (without --quick or --kinds)", param_hint="--calibrate")
     if quick:
         items = stratified(items, 45)
-        latency_sample = min(latency_sample, 9)
+        latency_sample = 9 if latency_sample < 0 else min(latency_sample, 9)
     base = Config.from_env()
     evaluation = Evaluation(base.home / "eval", base.cache, base, progress=progress)
     runs = []

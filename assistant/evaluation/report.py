@@ -13,7 +13,7 @@ from pathlib import Path
 from ..config import PROJECT_ROOT
 from .dataset import KINDS
 from .gate import Check
-from .metrics import breakdown
+from .metrics import breakdown, percentile
 from .runner import ConfigRun
 
 COLUMNS = [  # (metric, header, format)
@@ -25,6 +25,7 @@ COLUMNS = [  # (metric, header, format)
     ("latency_p50_ms", "latency p50 ms*", "ms"), ("latency_p95_ms", "latency p95 ms*", "ms"),
     ("n", "items", "n"),
 ]
+BRIEF = ("id", "kind", "lang", "rank", "refused", "relevance", "latency_ms", "failures")  # records of non-default runs
 DEFINITIONS = """\
 - **Evidence match**: a text contains a phrase when the phrase, normalised (`assistant.ingest.normalize`:
   lowercase, words and numbers only, single spaces), occurs in the normalised text. A passage counts
@@ -67,11 +68,16 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def _commit() -> str:
+    """The commit evaluated, marked when the code, corpus or prompts had uncommitted changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
-                              text=True, timeout=10).stdout.strip()
+        head = git("rev-parse", "--short", "HEAD")
+        dirty = git("status", "--porcelain", "--", "assistant", "corpus", "prompts")
     except (OSError, subprocess.SubprocessError):
         return ""
+    return f"{head} + uncommitted changes" if head and dirty else head
 
 
 def _clip(text: str, n: int = 300) -> str:
@@ -88,7 +94,8 @@ def _metrics(run: ConfigRun) -> dict:
 
 
 def build(runs: Sequence[ConfigRun], checks: list[Check], seconds: float, items: int) -> dict:
-    """The JSON report (the markdown and chart are drawn from it)."""
+    """The JSON report (the markdown and chart are drawn from it). The first run is the default
+    configuration and keeps full per-item records; the others keep what the failure lists need."""
     return {
         "generated": time.strftime("%Y-%m-%d %H:%M:%S"), "commit": _commit(), "items": items,
         "seconds": round(seconds, 1),
@@ -97,8 +104,9 @@ def build(runs: Sequence[ConfigRun], checks: list[Check], seconds: float, items:
         "configs": {r.setup.name: {
             "label": r.setup.label, "embedder": r.setup.embedder, "retrieval": r.setup.retrieval or "peer",
             "seconds": r.seconds, "threshold": r.threshold, "calibration": r.calibration,
-            "cold_latency": r.cold_latency, "notes": r.notes, "metrics": _metrics(r), "records": r.records,
-        } for r in runs},
+            "cold_latency": r.cold_latency, "notes": r.notes, "metrics": _metrics(r),
+            "records": r.records if i == 0 else [{k: rec[k] for k in BRIEF if k in rec} for rec in r.records],
+        } for i, r in enumerate(runs)},
     }
 
 
@@ -149,8 +157,9 @@ def markdown(report: dict, chart: str | None) -> str:
         if cold:
             lines.append(f"- **{n}**: p50 {_fmt(cold['p50_ms'], 'ms')} ms, p95 {_fmt(cold['p95_ms'], 'ms')} ms "
                          f"over {cold['n']} items (plain embedder, no memo).")
+    lines += _cold_by_group(configs)
     lines += ["", "## Failures", ""]
-    for n in names[1:]:
+    for n in names:
         fails = [r for r in configs[n]["records"] if r["failures"]]
         by_cat: dict[str, list[str]] = {}
         for r in fails:
@@ -166,6 +175,23 @@ def markdown(report: dict, chart: str | None) -> str:
             lines += [_failure(r) for r in fails] + [""]
     lines += ["## Definitions", "", DEFINITIONS]
     return "\n".join(lines)
+
+
+def _cold_by_group(configs: dict) -> list[str]:
+    """Cold latency p50 / p95 per kind and language, for configurations timed on every kind."""
+    timed = {n: c for n, c in configs.items() if c["cold_latency"] and c["cold_latency"]["n"]}
+    if not timed:
+        return []
+    groups: dict[str, dict[str, list[float]]] = {}
+    for n, c in timed.items():
+        meta = {r["id"]: (r["kind"], r["lang"]) for r in c["records"]}
+        for item_id, ms in c["cold_latency"]["items"].items():
+            for g in meta.get(item_id, ()):
+                groups.setdefault(g, {}).setdefault(n, []).append(ms)
+    order = [g for g in (*KINDS, "nb", "sv", "en") if g in groups]
+    rows = [[g, *[f"{_fmt(percentile(groups[g].get(n, []), 50), 'ms')} / {_fmt(percentile(groups[g].get(n, []), 95), 'ms')}"
+                  for n in timed]] for g in order]
+    return ["", "Cold latency p50 / p95 ms per kind and language:", "", *_table(["group", *timed], rows)]
 
 
 def _failure(r: dict) -> str:
@@ -212,6 +238,10 @@ def chart(report: dict, path: Path) -> None:
             ax.bar([x + i * width for x in range(len(groups))], values, width, label=n)
         ax.set_xticks([x + width * (len(names) - 1) / 2 for x in range(len(groups))])
         ax.set_xticklabels([h for _, h in groups], rotation=15)
+        if title != "Overall":
+            floors = {g["bound"] for g in report["gate"] if g["metric"] == "hit@5" and g["scope"] != "overall"}
+            for floor in floors:
+                ax.axhline(floor, color="black", linestyle="--", linewidth=0.8, label=None)
         ax.set_ylim(0, 1.05)
         ax.set_title(title)
         ax.grid(axis="y", alpha=0.3)

@@ -131,7 +131,7 @@ class Evaluation:
             answer, latency = _timed(assistant, lambda: assistant.ask(item.question, list(item.history)))
             texts = [f"{h.passage.section_path}\n{h.passage.text}" for h in hits]
             retrieved = [{"passage_id": h.passage.id, "doc_id": h.passage.doc_id, "section": h.passage.section_path,
-                          "text": h.passage.text} for h in hits[:5]]
+                          "text": _clip(h.passage.text)} for h in hits[:3]]
             outcome = score(item, texts, answer, latency)
             outcomes.append(outcome)
             answers.append(answer)
@@ -153,10 +153,10 @@ class Evaluation:
         return m.calibrate_threshold(points)
 
     def cold_latency(self, setup: Setup, items: Sequence[Item], n: int) -> dict:
-        """Latency as a user meets it: the real embedder, no memo, on a sample spread over the kinds."""
+        """Latency as a user meets it: the real embedder, no memo, on n items spread over the kinds (-1: all)."""
         assistant = self.assistant(setup, embedder=get_embedder(setup.embedder))
         assistant.retrieve("smart spesialisering")  # load the index and models before timing
-        sample = stratified(items, n)
+        sample = list(items) if n < 0 or n >= len(items) else stratified(items, n)
         times = {}
         for item in self._items(sample, f"{setup.name} latency"):
             t0 = time.perf_counter()
@@ -178,7 +178,7 @@ class Evaluation:
             live[item.id] = round((time.perf_counter() - t0) * 1000, 1)
             outcome = score(item, [c.text for c, _ in hits], answer, latency, claims=False)
             outcomes.append(outcome)
-            retrieved = [{"passage_id": c.id, "doc_id": c.doc_id, "section": "", "text": c.text} for c, _ in hits[:5]]
+            retrieved = [{"passage_id": c.id, "doc_id": c.doc_id, "section": "", "text": _clip(c.text)} for c, _ in hits[:3]]
             records.append(record(item, item.question, retrieved, answer, outcome))
         cold = {"n": len(live), "p50_ms": m.percentile(list(live.values()), 50),
                 "p95_ms": m.percentile(list(live.values()), 95), "items": live}
@@ -193,6 +193,12 @@ def _timed(owner, call):
     result = call()
     seconds = time.perf_counter() - t0 - ((memo.model_seconds - before) if memo else 0.0)
     return result, seconds * 1000
+
+
+def _clip(text: str, n: int = 120) -> str:
+    """Enough of a passage to recognise it in a report."""
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 def stratified(items: Sequence[Item], n: int) -> list[Item]:

@@ -114,3 +114,12 @@ def test_eval_command_is_registered():
     assert result.exit_code == 0 and "--calibrate" in result.output
     result = CliRunner().invoke(app, ["eval", "--config", "nope"])
     assert result.exit_code == 2
+
+
+def test_write_calibration_keeps_other_embedders(tmp_path):
+    from assistant.evaluation.cli import write_calibration
+
+    path = tmp_path / "calibration.json"
+    path.write_text('{"e5": {"refusal_threshold": 0.8}, "minilm": {"refusal_threshold": 0.3}}')
+    write_calibration("e5", 0.87, path)
+    assert json.loads(path.read_text()) == {"e5": {"refusal_threshold": 0.87}, "minilm": {"refusal_threshold": 0.3}}
