@@ -58,7 +58,7 @@ def render_answer(answer: Mapping[str, Any], turn: int, lang: str, show_query: b
     """The final assistant message: optional search-query line, answer body, sources list."""
     parts = []
     if show_query and answer.get("query"):
-        parts.append(f"*🔎 {t('search_query', lang)}: «{md_escape(answer['query'])}»*")
+        parts.append(f"*{t('search_query', lang)}: «{md_escape(answer['query'])}»*")
     segments = answer.get("segments") or []
     parts.append(render_segments(segments, turn) if segments else md_escape(answer.get("answer", "")))
     sources = render_sources(answer.get("citations") or [], turn, lang)

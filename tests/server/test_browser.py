@@ -89,8 +89,9 @@ def test_chat_citation_feedback_and_checklist(page, live_server, live_home, outp
     # A script-injection question is shown as text and runs nothing.
     page.fill("#question textarea", INJECTION)
     page.press("#question textarea", "Enter")
+    # A follow-up: once the answer is complete, the search query that was used is shown above it.
     page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"bot\"]').length >= 2 && "
-                           "!document.querySelectorAll('#chat [data-testid=\"bot\"]')[1].innerText.startsWith('…')")
+                           "document.querySelectorAll('#chat [data-testid=\"bot\"]')[1].innerText.includes('Søkte etter')")
     user = page.locator('#chat [data-testid="user"]').last
     assert INJECTION in user.inner_text()
     assert page.locator('#chat img[src="x"]').count() == 0 and page.locator("#chat script").count() == 0
