@@ -32,6 +32,8 @@ def serve(
     """Start nettpraten, HTTP-API-et, det OpenAI-kompatible API-et og widgeten på én server."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")  # Chroma
     from ..config import Config
 
     config = Config.from_env()

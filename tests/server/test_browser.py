@@ -77,7 +77,8 @@ def test_chat_citation_feedback_and_checklist(page, live_server, live_home, outp
     page.screenshot(path=str(output_dir / "02-source-panel.png"))
 
     # Thumbs up with a comment, stored with question, answer and citations.
-    page.locator('#chat button[aria-label="Liker"]').last.click()  # Gradio's own labels follow the nb-NO locale
+    # Gradio's own button labels follow the browser locale (nb-NO here).
+    page.locator('#chat button[aria-label="Liker"], #chat button[aria-label="Like"]').last.click()
     page.wait_for_selector("#comment textarea", state="visible")
     page.fill("#comment textarea", "Godt svar med kilde")
     page.click("#comment-send")
