@@ -6,6 +6,7 @@ matplotlib and the embedders.
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Optional
@@ -50,6 +51,9 @@ def eval_cmd(
     from .metrics import breakdown
     from .runner import ALL, SETUPS, Evaluation, stratified
 
+    # A batch job on a shared machine: one inference thread each unless the caller says otherwise
+    # (oversubscribed OpenMP threads made a cold run several times slower on two busy cores).
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     start = time.perf_counter()
     names = list(ALL) if config == "all" else [c.strip() for c in config.split(",") if c.strip()]
     unknown = [n for n in names if n not in SETUPS]

@@ -5,6 +5,7 @@ Everything shown is computed by `metrics`; this module only lays it out.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import time
 from collections.abc import Sequence
@@ -98,7 +99,7 @@ def build(runs: Sequence[ConfigRun], checks: list[Check], seconds: float, items:
     configuration and keeps full per-item records; the others keep what the failure lists need."""
     return {
         "generated": time.strftime("%Y-%m-%d %H:%M:%S"), "commit": _commit(), "items": items,
-        "seconds": round(seconds, 1),
+        "seconds": round(seconds, 1), "threads": os.environ.get("OMP_NUM_THREADS", ""),
         "gate": [{"scope": c.scope, "metric": c.metric, "value": c.value, "bound": c.bound, "op": c.op, "ok": c.ok}
                  for c in checks],
         "configs": {r.setup.name: {
@@ -116,7 +117,8 @@ def markdown(report: dict, chart: str | None) -> str:
     default = names[0]
     lines = ["# Evaluation report", "",
              f"Generated {report['generated']} at commit `{report['commit'] or '?'}` over {report['items']} items "
-             f"in {report['seconds']:.0f} s. Written by `assistant eval`; definitions at the end.", ""]
+             f"in {report['seconds']:.0f} s (OMP_NUM_THREADS={report.get('threads') or 'unset'}). "
+             "Written by `assistant eval`; definitions at the end.", ""]
     lines += ["## Configurations side by side", ""]
     rows = [[h, *[_fmt(configs[n]["metrics"]["overall"][k], f) for n in names]] for k, h, f in COLUMNS]
     rows += [[f"cold latency {q} ms", *[_fmt((configs[n]["cold_latency"] or {}).get(f"{q}_ms"), "ms") for n in names]]

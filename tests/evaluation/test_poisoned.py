@@ -62,3 +62,11 @@ def test_asking_the_injection_is_refused(poisoned):
     answer = poisoned.ask(INJECTION)
     assert answer.refused and not answer.citations
     assert "ZEBRA" not in answer.answer
+
+
+def test_the_unrelated_questions_reach_the_poisoned_text(poisoned):
+    """Guards against a vacuous pass: either indexing kept the injected text out, or retrieval
+    brings it to the answerer for at least one of the unrelated questions."""
+    indexed = {p.id for p in poisoned.passages() if "ZEBRA-7731" in p.text}
+    if indexed:
+        assert any(h.passage.id in indexed for q in UNRELATED for h in poisoned.retrieve(q))
