@@ -17,23 +17,16 @@ from .embedders import Embedder
 from .models import Answer, Citation, DocumentInfo, Hit, Passage, Segment
 from .prompts import template
 from .text import content_terms
+from .scope import Vocabulary
 from .units import Unit, units_of
+
+KNOWN_WEIGHT = 0.3  # fitted once by logistic regression of answerable vs. out-of-scope items (evals/)
 
 LIST_QUESTION_RE = re.compile(
     r"^\s*(hvilke|hvilken|hvilket|vilka|vilken|vilket|what are|which|list|nevn|name|ge exempel|gi eksempler)\b"
     r"|\b(hva bør|hva må|hva skal|vad bör|vad ska|what should|what must|spørsmål|frågor|questions|punkter|krav|requirements|"
     r"elementer|element|roller|roles|eksempler|exempel|examples|steg|steps|tiltak|åtgärder|measures|aktiviteter)\b",
     re.I)
-INJECTION_RE = re.compile(
-    r"\b(ignore|ignorer|ignorera|glem|glöm|forget|disregard|overse|bortse fra|strunt i)\b.{0,40}"
-    r"\b(instruks\w*|instruktion\w*|instructions?|regl\w*|rules?|prompt\w*|tidligere|previous|above|ovenfor|alt)\b"
-    r"|\b(system ?prompt|systemmelding|systemmeddelande|system message|developer mode|jailbreak|DAN)\b"
-    r"|\b(you are now|du er nå|du är nu|act as|late som|låtsas|pretend)\b"
-    r"|\b(skriv|write|lag|dikt\w*)\b.{0,20}\b(sang|sång|song|dikt|poem|vits|joke|rap|eventyr|story|novelle)\b"
-    r"|\b(reveal|vis meg|avslør|visa)\b.{0,30}\b(instruks\w*|instructions|prompt|regler)\b",
-    re.I)
-
-
 @dataclass
 class Evidence:
     """What the answerer found: scored units of the top passages and how relevant they are."""
@@ -42,6 +35,7 @@ class Evidence:
     relevance: float = 0.0
     coverage: float = 0.0
     dense: float = 0.0
+    known: float = 0.0
 
 
 class ExtractiveAnswerer:
@@ -50,6 +44,7 @@ class ExtractiveAnswerer:
     def __init__(self, passages: list[Passage], embedder: Embedder, depth: int = 4, unit_vectors=None):
         self.embedder = embedder
         self.unit_vectors = unit_vectors or {}
+        self.vocabulary = Vocabulary(passages)
         self.depth = depth
         df: Counter[str] = Counter()
         for p in passages:
@@ -81,7 +76,9 @@ class ExtractiveAnswerer:
         total = sum(weights.values())
         coverage = sum(w for t, w in weights.items() if t in top_terms) / total if total else 0.0
         best_dense = float(np.max(dense))
-        return Evidence(units, relevance=best_dense + 0.1 * coverage, coverage=coverage, dense=best_dense)
+        known = self.vocabulary.known_share(query)
+        return Evidence(units, relevance=best_dense + KNOWN_WEIGHT * known, coverage=coverage, dense=best_dense,
+                        known=known)
 
     def _vectors(self, passage: Passage, units: list[Unit]) -> np.ndarray:
         """Unit embeddings computed at indexing time; computed now for an older index."""
@@ -174,7 +171,3 @@ def render(segments: list[Segment]) -> str:
         else:
             body.append(f"- {marked}" if s.kind == "item" else marked)
     return "\n\n".join(x for x in (" ".join(lead), "\n".join(body)) if x)
-
-
-def is_injection(question: str) -> bool:
-    return bool(INJECTION_RE.search(question))

@@ -8,7 +8,8 @@ from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 
-from .answering import ExtractiveAnswerer, is_injection
+from .answering import ExtractiveAnswerer
+from .scope import foreign_specifics, is_injection
 from .config import Config
 from .embedders import Embedder, get_embedder
 from .errors import InputError
@@ -141,7 +142,8 @@ class Assistant:
         hits = self.retrieve(query)
         t2 = time.perf_counter()
         evidence = self.answerer.gather(query, hits)
-        if not evidence.units or evidence.relevance < self.refusal_threshold:
+        unknown = foreign_specifics(question, self.answerer.vocabulary, lang)
+        if not evidence.units or unknown or evidence.relevance < self.refusal_threshold:
             answer = self._refusal(hits, lang, query, evidence.relevance)
         else:
             chosen = self.answerer.select(question, evidence)
@@ -173,16 +175,11 @@ class Assistant:
         return Answer(answer=text, refused=True, language=lang, query=query, suggestions=topics, relevance=relevance)
 
     def _checklist_pointer(self, question: str, lang: str) -> Answer | None:
-        try:
-            from .checklists import match_checklist_request, load_checklist
-        except ImportError:
-            return None
+        """A request to walk through a checklist gets a pointer to the walkthrough, not a search."""
+        from .checklists import match_checklist_request, pointer_answer
+
         checklist_id = match_checklist_request(question)
-        if not checklist_id:
-            return None
-        checklist = load_checklist(checklist_id)
-        text = str(template("checklist", lang)).format(title=checklist.title, count=len(checklist.items), id=checklist.id)
-        return Answer(answer=text, language=lang, query="", action={"type": "checklist", "checklist_id": checklist.id})
+        return pointer_answer(checklist_id, language=lang) if checklist_id else None
 
 
 def _ms(start: float, end: float | None = None) -> float:

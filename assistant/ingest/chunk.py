@@ -1,7 +1,9 @@
 """Chunking along the section structure.
 
 A passage never crosses a section boundary, never cuts a list item, and keeps a list together
-with the sentence that introduces it when that fits; prose is packed up to a target size.
+with the sentence that introduces it when that fits; prose is packed up to a target size. The
+first passage of a section starts with the section's heading, so that a slide title or a box
+title is part of what is cited. Sizes were chosen on the evaluation set's retrieval hit rate.
 """
 from __future__ import annotations
 
@@ -9,12 +11,13 @@ from ..models import Passage
 from ..text import split_sentences
 from .structure import Block
 
-TARGET = 700
-MAX = 1200
-MAX_LIST = 1600
+TARGET = 1000
+MAX = 1500
+MAX_LIST = 2000
 
 
 def _pages(blocks: list[Block]) -> tuple[int | None, int | None]:
+    blocks = [b for b in blocks if b.kind != "heading"]
     if not blocks or any(b.page is None for b in blocks):
         return None, None
     ends = [b.page_end for b in blocks]
@@ -64,11 +67,12 @@ def chunk_blocks(blocks: list[Block], doc_id: str, language: str) -> list[Passag
         else:
             sections.append((b.section, [b]))
     for section, body in sections:
-        current: list[Block] = []
+        current: list[Block] = [Block("heading", section[-1])] if section else []
         for unit in _units(body):
             size = len(_render(current)) + len(_render(unit))
             unit_is_list = any(b.kind == "item" for b in unit)
-            if current and (size > MAX or (len(_render(current)) >= TARGET) or unit_is_list and size > TARGET):
+            has_body = any(b.kind != "heading" for b in current)
+            if has_body and (size > MAX or (len(_render(current)) >= TARGET) or unit_is_list and size > TARGET):
                 passages.append(_passage(current, section, doc_id, language, len(passages)))
                 current = []
             current.extend(unit)

@@ -1,0 +1,103 @@
+"""Is a question within the material? Signals for the refusal decision.
+
+Two things make a question out of scope: nothing in the material is close to it (dense
+similarity of the best answer unit), and its informative words are foreign to the material
+(`known_share`: the share of the question's information, weighted by how rare each word is in
+general language (wordfreq), carried by words the corpus contains, compounds included).
+Instruction-injection attempts are recognised by their shape, in Norwegian, Swedish and English.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from .models import Passage
+from .text import STOPWORDS, stemmer, tokens
+
+INJECTION_PATTERNS = [
+    # "ignore/forget your instructions"
+    r"\b(ignore|ignorer|ignorera|glem|glöm|forget|disregard|overse|bortse fra|se bort fra|bortse från|strunt i)\b.{0,40}"
+    r"\b(instruks\w*|instruktion\w*|instructions?|regl\w*|rules?|retningslinje\w*|riktlinje\w*|guidelines?|prompt\w*|"
+    r"tidligere|previous|above|ovenfor|kilde\w*|källor\w*|sources?)\b",
+    # claims of a new authority or mode
+    r"\b(system ?prompt|systemmelding\w*|systemmeddelande\w*|system message|system override|developer mode|jailbreak|"
+    r"ny instruks|nye instrukser|new instructions?|ny instruktion|fra administrator|from (the )?admin\w*|"
+    r"som utvikleren|as your developer|som din utvecklare)\b",
+    r"</?\s*(kontekst|context|system|instructions?|instruks)\s*>",
+    # role-play and style hijacking
+    r"\b(you are now|du er nå|du är nu|act as|late som|låtsas|pretend|svar som en|svara som en|answer as an?|"
+    r"respond as an?|talk like|snakk som)\b",
+    # creative tasks outside the assistant's job
+    r"\b(skriv|write|lag|compose)\b.{0,20}\b(sang|sång|song|dikt|poem|vits|joke|rap|eventyr|story|novelle)\b",
+    # requests to disclose configuration, secrets or the hidden prompt
+    r"\b(reveal|print|show|list|repeat|vis meg|vis|avslør|visa|skriv ut|list opp|gjenta|upprepa)\b.{0,40}"
+    r"\b(instruks\w*|instruktion\w*|instructions|prompt|regler|rules|configuration|konfigurasjon\w*|api.?keys?|"
+    r"passwords?|passord|lösenord|words above|ordene over|orden ovan)\b",
+]
+INJECTION_RE = re.compile("|".join(f"(?:{p})" for p in INJECTION_PATTERNS), re.I)
+LANGS = ("nb", "sv", "en")
+
+
+def is_injection(question: str) -> bool:
+    return bool(INJECTION_RE.search(question))
+
+
+@lru_cache(maxsize=4096)
+def _information(word: str) -> float:
+    """Bits-like weight: rare words say more about what a question is about."""
+    from wordfreq import zipf_frequency
+
+    return max(0.5, 8.0 - max(zipf_frequency(word, lang) for lang in LANGS))
+
+
+class Vocabulary:
+    """The words and stems of the corpus, with compound splitting for Scandinavian compounds."""
+
+    def __init__(self, passages: list[Passage]):
+        self.words: set[str] = set()
+        for p in passages:
+            self.words.update(tokens(f"{p.section_path} {p.text}"))
+        self.stems = {stemmer(lang).stemWord(w) for w in self.words for lang in LANGS}
+
+    def _has(self, word: str) -> bool:
+        return word in self.words or any(stemmer(lang).stemWord(word) in self.stems for lang in LANGS)
+
+    def knows(self, word: str) -> bool:
+        if self._has(word):
+            return True
+        for i in range(4, len(word) - 3):
+            left, right = word[:i], word[i:]
+            for head in {left, left[:-1] if left.endswith(("s", "e")) else left}:
+                if len(head) >= 4 and self._has(head) and self._has(right):
+                    return True
+        return False
+
+    def known_share(self, question: str) -> float:
+        words = [w for w in tokens(question) if w not in STOPWORDS and len(w) > 2 and "-" not in w]
+        if not words:
+            return 0.0
+        weights = {w: _information(w) for w in words}
+        return sum(v for w, v in weights.items() if self.knows(w)) / sum(weights.values())
+
+
+NAME_RE = re.compile(r"(?<![.!?:]\s)(?<!^)\b([A-ZÆØÅÄÖ][a-zæøåäöé]+(?:s)?)\b")
+NUMBER_RE = re.compile(r"\b\d{2,4}\b")
+
+
+def foreign_specifics(question: str, vocabulary: Vocabulary, lang: str) -> list[str]:
+    """Names and numbers the question asks about that the material never mentions.
+
+    A question about a county, country, programme or year that the material does not name
+    cannot be answered from it, however close its other words are. English names are left
+    out: the material is Norwegian and Swedish, and calls Norway «Norge».
+    """
+    found = [n for n in NUMBER_RE.findall(question) if n not in vocabulary.words]
+    if lang != "en":
+        for name in NAME_RE.findall(question.strip()):
+            word = name.lower()
+            if word in STOPWORDS or vocabulary.knows(word):
+                continue
+            if word.endswith("s") and vocabulary.knows(word[:-1]):
+                continue
+            found.append(name)
+    return found
