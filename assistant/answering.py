@@ -100,8 +100,8 @@ class ExtractiveAnswerer:
         for u in ranked[1:]:
             if len(chosen) >= 3 or u.score < best.score - 0.03:
                 break
-            if u.kind == "sentence" and u.hit_rank <= best.hit_rank + 1:
-                chosen.append(u)
+            if u.kind == "sentence" and u.hit_rank == best.hit_rank:
+                chosen.append(u)  # more from the same passage: one source, one coherent answer
         if best.intro_of is not None:
             chosen += [u for u in units if u.hit_rank == best.hit_rank and u.group == best.intro_of]
         unique = {id(u): u for u in chosen}.values()

@@ -73,15 +73,17 @@ def split_sentences(text: str) -> list[str]:
 def _detector():
     from lingua import Language, LanguageDetectorBuilder
 
-    return LanguageDetectorBuilder.from_languages(Language.BOKMAL, Language.NYNORSK, Language.SWEDISH,
-                                                  Language.ENGLISH, Language.DANISH).build()
+    return LanguageDetectorBuilder.from_languages(Language.BOKMAL, Language.SWEDISH, Language.ENGLISH).build()
 
 
 def detect_language(text: str, default: str = "nb") -> str:
-    """nb, sv or en (nynorsk and Danish count as nb: we answer them in bokmål)."""
+    """nb, sv or en: the languages we answer in (nynorsk and Danish come out as nb)."""
     if not text or not re.search(r"[A-Za-zÆØÅæøåÄÖäö]", text):
         return default
-    lang = _detector().detect_language_of(text)
+    # names ("Västra Götaland", "Norra Mellansverige") say nothing about the writer's language
+    words = text.split()
+    plain = " ".join(w for i, w in enumerate(words) if i == 0 or not w[:1].isupper()) or text
+    lang = _detector().detect_language_of(plain)
     if lang is None:
         return default
     name = lang.name
