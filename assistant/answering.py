@@ -41,10 +41,11 @@ class Evidence:
 class ExtractiveAnswerer:
     """Picks the sentences or the list that answer the question from the top passages."""
 
-    def __init__(self, passages: list[Passage], embedder: Embedder, depth: int = 4, unit_vectors=None):
+    def __init__(self, passages: list[Passage], embedder: Embedder, depth: int = 4, unit_vectors=None,
+                 vocabulary: Vocabulary | None = None):
         self.embedder = embedder
         self.unit_vectors = unit_vectors or {}
-        self.vocabulary = Vocabulary(passages)
+        self.vocabulary = vocabulary or Vocabulary(passages)
         self.depth = depth
         df: Counter[str] = Counter()
         for p in passages:

@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .answering import ExtractiveAnswerer
-from .scope import foreign_specifics, is_injection
+from .scope import Vocabulary, foreign_specifics, is_injection
 from .config import Config
 from .embedders import Embedder, get_embedder
 from .errors import InputError
@@ -83,12 +83,17 @@ class Assistant:
         return Index.load(self.config, self.embedder.name)
 
     @cached_property
+    def vocabulary(self) -> Vocabulary:
+        return Vocabulary(self.index.passages)
+
+    @cached_property
     def retriever(self) -> HybridRetriever:
-        return HybridRetriever(self.index, self.embedder, self.config.retrieval)
+        return HybridRetriever(self.index, self.embedder, self.config.retrieval, vocabulary=self.vocabulary)
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
-        return ExtractiveAnswerer(self.index.passages, self.embedder, unit_vectors=self.index.unit_vectors)
+        return ExtractiveAnswerer(self.index.passages, self.embedder, unit_vectors=self.index.unit_vectors,
+                                  vocabulary=self.vocabulary)
 
     @cached_property
     def refusal_threshold(self) -> float:
@@ -98,7 +103,7 @@ class Assistant:
         return float(table.get(self.embedder.name, {}).get("refusal_threshold", 0.0))
 
     def _reset(self) -> None:
-        for name in ("index", "retriever", "answerer"):
+        for name in ("index", "vocabulary", "retriever", "answerer"):
             self.__dict__.pop(name, None)
 
     # -- indexing -----------------------------------------------------------------------
@@ -142,7 +147,7 @@ class Assistant:
         hits = self.retrieve(query)
         t2 = time.perf_counter()
         evidence = self.answerer.gather(query, hits)
-        unknown = foreign_specifics(question, self.answerer.vocabulary, lang)
+        unknown = foreign_specifics(question, self.vocabulary, lang)
         if not evidence.units or unknown or evidence.relevance < self.refusal_threshold:
             answer = self._refusal(hits, lang, query, evidence.relevance)
         else:

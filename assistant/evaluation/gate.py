@@ -33,12 +33,19 @@ class Check:
         return f"{self.scope} {self.metric} = {value} (needs {self.op} {self.bound})"
 
 
-def load_thresholds(path: Path = THRESHOLDS) -> dict:
+SECTIONS = {"floors", "ceilings", "floors_per_kind"}
+
+
+def load_thresholds(path: Path = THRESHOLDS, level: str = "target") -> dict:
+    """level "target": the floors the product must reach (the top-level tables);
+    level "ratchet": the levels already reached (the [ratchet] tables), which may only rise."""
     data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    unknown = set(data) - {"floors", "ceilings", "floors_per_kind"}
-    if unknown:
-        raise ValueError(f"{path}: unknown sections {sorted(unknown)}")
-    return data
+    unknown = set(data) - SECTIONS - {"ratchet"}
+    if unknown or set(data.get("ratchet", {})) - SECTIONS:
+        raise ValueError(f"{path}: unknown sections {sorted(unknown | (set(data.get('ratchet', {})) - SECTIONS))}")
+    if level == "ratchet":
+        return data.get("ratchet", {})
+    return {k: v for k, v in data.items() if k in SECTIONS}
 
 
 def check(metrics: dict, thresholds: dict) -> list[Check]:
