@@ -20,6 +20,8 @@ from .text import content_terms
 from .scope import Vocabulary
 from .units import Unit, units_of
 
+LEXICAL_WEIGHT = 0.15  # a unit that shares the question's rare words
+RANK_PENALTY = 0.01  # per retrieval rank of the unit's passage
 KNOWN_WEIGHT = 0.3  # fitted once by logistic regression of answerable vs. out-of-scope items (evals/)
 
 LIST_QUESTION_RE = re.compile(
@@ -71,7 +73,7 @@ class ExtractiveAnswerer:
             u_terms = set(content_terms(u.text + " " + hits[u.hit_rank].passage.section_path, langs))
             u.dense = float(d)
             u.lexical = sum(w for t, w in known.items() if t in u_terms) / sum(known.values()) if known else 0.0
-            u.score = u.dense + 0.15 * u.lexical - 0.01 * u.hit_rank
+            u.score = u.dense + LEXICAL_WEIGHT * u.lexical - RANK_PENALTY * u.hit_rank
         top_text = " ".join(f"{h.passage.section_path} {h.passage.text}" for h in hits[:3])
         top_terms = set(content_terms(top_text, ("nb", "sv", "en")))
         total = sum(weights.values())
