@@ -96,11 +96,21 @@ class Assistant:
                                   vocabulary=self.vocabulary)
 
     @cached_property
+    def _calibration(self) -> dict:
+        table = json.loads(CALIBRATION.read_text()) if CALIBRATION.exists() else {}
+        return table.get(self.embedder.name, {})
+
+    @property
     def refusal_threshold(self) -> float:
         if self.config.refusal_threshold is not None:
             return self.config.refusal_threshold
-        table = json.loads(CALIBRATION.read_text()) if CALIBRATION.exists() else {}
-        return float(table.get(self.embedder.name, {}).get("refusal_threshold", 0.0))
+        return float(self._calibration.get("refusal_threshold", 0.0))
+
+    def threshold_for(self, lang: str) -> float:
+        """Calibrated per question language where the evaluation set had enough items for it."""
+        if self.config.refusal_threshold is not None:
+            return self.config.refusal_threshold
+        return float(self._calibration.get("by_language", {}).get(lang, self.refusal_threshold))
 
     def _reset(self) -> None:
         for name in ("index", "vocabulary", "retriever", "answerer"):
@@ -148,7 +158,7 @@ class Assistant:
         t2 = time.perf_counter()
         evidence = self.answerer.gather(query, hits)
         unknown = foreign_specifics(question, self.vocabulary, lang)
-        if not evidence.units or unknown or evidence.relevance < self.refusal_threshold:
+        if not evidence.units or unknown or evidence.relevance < self.threshold_for(lang):
             answer = self._refusal(hits, lang, query, evidence.relevance)
         else:
             chosen = self.answerer.select(question, evidence)

@@ -19,13 +19,16 @@ from .dataset import DEFAULT_SETS
 DEFAULT_OUT = PROJECT_ROOT / "evals" / "reports"
 
 
-def write_calibration(embedder: str, threshold: float, path: Path | None = None) -> Path:
-    """Store a calibrated refusal threshold for one embedder, keeping the others."""
+def write_calibration(embedder: str, threshold: float, path: Path | None = None,
+                      by_language: dict[str, float] | None = None) -> Path:
+    """Store a calibrated refusal threshold for one embedder (overall and per question language,
+    since relevance runs lower for a language the corpus is not written in), keeping the others."""
     from ..core import CALIBRATION
 
     path = path or CALIBRATION
     table = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
     table.setdefault(embedder, {})["refusal_threshold"] = threshold
+    table[embedder]["by_language"] = {k: v for k, v in (by_language or {}).items() if v is not None}
     path.write_text(json.dumps(table) + "\n", encoding="utf-8")
     return path
 
@@ -92,7 +95,8 @@ def eval_cmd(
     if calibrate:
         for run in runs:
             if run.setup.retrieval == "hybrid" and run.calibration and run.calibration["threshold"] is not None:
-                path = write_calibration(run.setup.embedder, run.calibration["threshold"])
+                path = write_calibration(run.setup.embedder, run.calibration["threshold"],
+                                         by_language=run.calibration.get("by_language"))
                 typer.echo(f"wrote {run.setup.embedder} threshold {run.calibration['threshold']} to {path}")
     typer.echo(f"Report: {paths['md']} ({time.perf_counter() - start:.0f} s)")
     if check and not all(c.ok for c in checks):

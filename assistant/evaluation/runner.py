@@ -145,12 +145,19 @@ class Evaluation:
         """Each item's relevance with refusal switched off (asked again only where the normal run
         refused, since a threshold does not change an answer it lets through)."""
         free = self.assistant(setup, refusal_threshold=float("-inf"))
-        points = []
+        points, langs = [], []
         for item, answer in zip(items, answers):
             if answer.refused:
                 answer = free.ask(item.question, list(item.history))
             points.append((item.refuse, answer.relevance, answer.refused))
-        return m.calibrate_threshold(points)
+            langs.append(answer.language)
+        result = m.calibrate_threshold(points)
+        result["by_language"] = {}
+        for lang in sorted(set(langs)):
+            subset = [p for p, g in zip(points, langs) if g == lang]
+            if sum(1 for p in subset if p[0]) >= 3 and sum(1 for p in subset if not p[0]) >= 5:
+                result["by_language"][lang] = m.calibrate_threshold(subset)["threshold"]
+        return result
 
     def cold_latency(self, setup: Setup, items: Sequence[Item], n: int) -> dict:
         """Latency as a user meets it: the real embedder, no memo, on n items spread over the kinds (-1: all)."""
