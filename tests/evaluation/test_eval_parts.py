@@ -121,5 +121,6 @@ def test_write_calibration_keeps_other_embedders(tmp_path):
 
     path = tmp_path / "calibration.json"
     path.write_text('{"e5": {"refusal_threshold": 0.8}, "minilm": {"refusal_threshold": 0.3}}')
-    write_calibration("e5", 0.87, path)
-    assert json.loads(path.read_text()) == {"e5": {"refusal_threshold": 0.87}, "minilm": {"refusal_threshold": 0.3}}
+    write_calibration("e5", 0.87, path, by_language={"en": 0.81, "sv": None})
+    assert json.loads(path.read_text()) == {"e5": {"refusal_threshold": 0.87, "by_language": {"en": 0.81}},
+                                            "minilm": {"refusal_threshold": 0.3}}
