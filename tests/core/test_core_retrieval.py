@@ -1,0 +1,94 @@
+"""Retrieval (assistant/retrieval.py) over the full index: our own questions in nb/sv/en find the
+right document and section in the top 5; the LangChain retriever returns Documents with metadata."""
+from __future__ import annotations
+
+import pytest
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+
+from assistant.retrieval import GuideRetriever, HybridRetriever
+from core_helpers import eval_questions, squash
+
+pytestmark = pytest.mark.slow
+ELEMENTS = "Utvikling og gjennomføring av smart spesialisering"
+
+# (question, document, last section title, a phrase the passage holds)
+CASES = [
+    ("Hva bør fylkeskommunen avklare i planprogrammet når den starter en plan for smart spesialisering?",
+     "veileder-2018", "Smart spesialisering og oppstart av en planprosess", "regionalt planprogram"),
+    ("Hvordan kan offentlige anskaffelser brukes til å fremme innovasjon i regionen?",
+     "veileder-2018", "Offentlige innkjøp", "Offentlige anskaffelser kan derfor fremme innovasjon"),
+    ("Fram till vilket år ska Tillväxtverket stötta regionerna med smart specialisering enligt uppdraget?",
+     "reglab-larpass-2017", "Regeringsuppdrag till Tillväxtverket", "Fram till och med 2020"),
+    ("Vilka aktiviteter genomfördes i projektet i Norra Mellansverige?",
+     "norra-mellansverige", "Projektets genomförande", "Aktivitet"),
+    ("What are the six elements of a smart specialisation process?",
+     "veileder-2018", ELEMENTS, "6. Måling og læring"),
+    ("How did the Lefdal Mine Datacenter get started?",
+     "veileder-2018", "Utviklingen av Lefdal Mine Datacenter i Sogn og Fjordane", "nedlagt gruve"),
+]
+
+
+def test_questions_are_our_own():
+    taken = eval_questions()
+    assert taken, "evals/sets has questions"
+    assert not [q for q, *_ in CASES if squash(q) in taken]
+
+
+@pytest.mark.parametrize("question, doc_id, section, phrase", CASES, ids=[c[0][:40] for c in CASES])
+def test_expected_section_in_top_5(assistant, question, doc_id, section, phrase):
+    hits = assistant.retrieve(question, k=5)
+    assert len(hits) == 5
+    found = [h for h in hits if h.passage.doc_id == doc_id and h.passage.section[-1] == section]
+    assert found, [f"{h.passage.id} {h.passage.section_path}" for h in hits]
+    assert any(phrase in h.passage.text for h in found)
+
+
+def test_hits_are_ranked_and_fused(assistant):
+    hits = assistant.retrieve(CASES[0][0], k=8)
+    assert len(hits) == 8
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert len({h.passage.id for h in hits}) == 8
+    assert any({"bm25", "dense"} <= set(h.ranks) for h in hits), "hybrid fuses both rankings"
+    assert all(h.passage.doc_id != "veileder-2018-kap5-utdrag" for h in hits)
+
+
+@pytest.mark.parametrize("mode, own", [("bm25", {"bm25"}), ("dense", {"dense", "units"})])
+def test_single_mode_retrievers_use_only_their_rankings(assistant, mode, own):
+    retriever = HybridRetriever(assistant.index, assistant.embedder, mode=mode)
+    hits = retriever.retrieve(CASES[2][0], 5)
+    assert hits and all(h.ranks and set(h.ranks) <= own for h in hits)
+    assert hits[0].passage.doc_id == "reglab-larpass-2017"
+
+
+def test_unknown_mode_is_rejected(assistant):
+    with pytest.raises(ValueError):
+        HybridRetriever(assistant.index, assistant.embedder, mode="fuzzy")
+
+
+def test_langchain_retriever_returns_documents_with_metadata(assistant):
+    question = CASES[4][0]
+    retriever = GuideRetriever(retriever=assistant.retriever, k=4)
+    assert isinstance(retriever, BaseRetriever)
+    docs = retriever.invoke(question)
+    hits = assistant.retrieve(question, k=4)
+    assert len(docs) == 4 and all(isinstance(d, Document) for d in docs)
+    assert [d.metadata["passage_id"] for d in docs] == [h.passage.id for h in hits]
+    by_id = assistant.index.by_id
+    for doc, hit in zip(docs, hits):
+        passage = by_id[doc.metadata["passage_id"]]
+        assert doc.id == passage.id
+        assert doc.page_content == passage.text
+        assert doc.metadata["doc_id"] == passage.doc_id
+        assert doc.metadata["section"] == passage.section_path
+        assert doc.metadata["page"] == passage.page_label
+        assert doc.metadata["score"] == pytest.approx(hit.score)
+        assert {k for k in doc.metadata if k.startswith("rank_")} == {f"rank_{n}" for n in hit.ranks}
+    assert any(d.metadata["section"] == ELEMENTS and "6. Måling og læring" in d.page_content for d in docs)
+
+
+def test_langchain_retriever_batch(assistant):
+    retriever = GuideRetriever(retriever=assistant.retriever, k=2)
+    results = retriever.batch([CASES[0][0], CASES[2][0]])
+    assert [len(r) for r in results] == [2, 2]
+    assert results[1][0].metadata["doc_id"] == "reglab-larpass-2017"
