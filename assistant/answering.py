@@ -17,6 +17,7 @@ from .embedders import Embedder
 from .models import Answer, Citation, DocumentInfo, Hit, Passage, Segment
 from .prompts import template
 from .text import content_terms
+from .ingest.clean import normalize
 from .scope import Vocabulary
 from .units import Unit, units_of
 
@@ -107,7 +108,7 @@ class ExtractiveAnswerer:
                 chosen.append(u)  # more from the same passage: one source, one coherent answer
         if best.intro_of is not None:
             chosen += [u for u in units if u.hit_rank == best.hit_rank and u.group == best.intro_of]
-        unique = {id(u): u for u in chosen}.values()
+        unique = {normalize(u.text): u for u in reversed(chosen)}.values()  # a slide may quote the guide
         return sorted(unique, key=lambda u: (u.hit_rank, u.position))
 
     @staticmethod

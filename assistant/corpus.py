@@ -31,6 +31,10 @@ def load_manifest(corpus_dir: Path) -> dict[str, dict]:
         return {}
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError as err:
+        raise DocumentError(str(path), "manifestet er ikke gyldig UTF-8-tekst") from err
+    except OSError as err:
+        raise DocumentError(str(path), f"manifestet kan ikke leses ({err.strerror})") from err
     except yaml.YAMLError as err:
         raise DocumentError(str(path), f"manifestet er ikke gyldig YAML ({err.__class__.__name__})") from err
     return {entry["file"]: entry for entry in data.get("documents", []) if isinstance(entry, dict) and "file" in entry}
@@ -47,7 +51,11 @@ def discover(corpus_dir: Path) -> list[SourceFile]:
         raise DocumentError(str(corpus_dir), "korpusmappen finnes ikke")
     manifest = load_manifest(corpus_dir)
     out = []
-    for path in sorted(corpus_dir.iterdir()):
+    try:
+        paths = sorted(corpus_dir.iterdir())
+    except OSError as err:
+        raise DocumentError(str(corpus_dir), f"korpusmappen kan ikke leses ({err.strerror})") from err
+    for path in paths:
         if path.name.startswith(".") or path.suffix.lower() not in SUPPORTED or path.name.lower() == "readme.md":
             continue
         entry = manifest.get(path.name, {})

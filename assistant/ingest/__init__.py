@@ -53,7 +53,7 @@ def drop_duplicates(docs: list[tuple[DocumentInfo, list[Passage], str]]) -> tupl
     for info, passages, _ in docs:
         fuller = [d for d in by_length if len(norm[d]) > len(norm[info.id]) and d != info.id]
         for p in passages:
-            holder = _holder(p.text, fuller, norm)
+            holder = _holder(_body(p), fuller, norm)
             if holder:
                 dropped[p.id] = holder
             else:
@@ -61,9 +61,17 @@ def drop_duplicates(docs: list[tuple[DocumentInfo, list[Passage], str]]) -> tupl
     return kept, dropped
 
 
+def _body(p: Passage) -> str:
+    """The passage without its heading line: two documents may share a title, not text."""
+    lines = p.text.split("\n")
+    return "\n".join(lines[1:] if p.section and lines[0] == p.section[-1] else lines)
+
+
 def _holder(text: str, candidates: list[str], norm: dict[str, str]) -> str | None:
-    sentences = [normalize(s) for s in split_sentences(text.replace("\n", " "))]
-    sentences = [s for s in sentences if len(s) >= 20] or [normalize(text)]
+    sentences = [normalize(s) for line in text.split("\n") for s in split_sentences(line)]
+    sentences = [s for s in sentences if len(s) >= 40]
+    if not sentences:
+        return None  # too little text to call it a copy
     for doc_id in candidates:
         found = sum(1 for s in sentences if s in norm[doc_id])
         if found / len(sentences) >= 0.8:

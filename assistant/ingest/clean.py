@@ -20,7 +20,6 @@ LETTER_END_RE = re.compile(r"([A-Za-zÆØÅæøåÄÖäöÉé]+)$")
 LOWER_START_RE = re.compile(r"^([a-zæøåäöé]+)")
 MD_EMPH_RE = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?!\w)")
 MD_LINK_RE = re.compile(r"\[([^\]]+)\]\((?:[^)]+)\)")
-ACRONYM_RE = re.compile(r"[A-ZÆØÅ]{2,}$")
 
 
 @dataclass
@@ -88,11 +87,9 @@ def _join_hyphenated(lines: list[Line], vocab: set[str]) -> list[Line]:
             head = cur.text
             hy = WORD_END_RE.search(head)
             if hy and not head.endswith(" -"):
-                left = hy.group(1)
-                if ACRONYM_RE.search(left):
-                    cur.text = head + nxt.lstrip()
-                else:
-                    cur.text = head[:-1] + nxt.lstrip()
+                if start.group(1) in CONJUNCTIONS:
+                    break  # "reiselivs-\nog opplevelses…": a shared word part, not a split word
+                cur.text = join_hyphenated(head, nxt.lstrip())
             else:
                 le = LETTER_END_RE.search(head)
                 joined = (le.group(1) + start.group(1)).lower() if le else ""
@@ -109,6 +106,21 @@ def _join_hyphenated(lines: list[Line], vocab: set[str]) -> list[Line]:
         out.append(cur)
         i += 1
     return out
+
+
+CONJUNCTIONS = {"og", "eller", "samt", "and", "or", "och", "till", "to", "enn", "än"}
+
+
+def join_hyphenated(head: str, tail: str) -> str:
+    """Join "…nærings-" and "livet…": drop the hyphen, except after an acronym ("FoU-institusjoner")
+    and before a conjunction ("reiselivs- og …", where the hyphen stands for a shared word part)."""
+    left = WORD_END_RE.search(head).group(1)
+    first = tail.split(" ", 1)[0].lower()
+    if first in CONJUNCTIONS:
+        return f"{head} {tail}"
+    if sum(c.isupper() for c in left) >= 2:
+        return head + tail
+    return head[:-1] + tail
 
 
 def _soft_break_likely(left: str) -> bool:

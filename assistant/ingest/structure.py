@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..text import STOPWORDS
-from .clean import Line
+from .clean import WORD_END_RE, Line, join_hyphenated
 
 NUMBERED_RE = re.compile(r"^(\d)\.\s+([A-ZÆØÅÄÖ][A-ZÆØÅÄÖ ,\-–]{3,})$")
 ITEM_RE = re.compile(r"^\d{1,2}\.\s+(?![A-ZÆØÅÄÖ ,\-–]+$)\S")
@@ -197,7 +197,8 @@ def _merge_continuations(blocks: list[Block]) -> list[Block]:
         prev = out[-1] if out else None
         if (prev and b.kind == "para" and prev.kind in ("para", "item") and b.text[:1].islower()
                 and not prev.text.rstrip().endswith((".", "!", "?", ":"))):
-            prev.text = f"{prev.text} {b.text}"
+            split_word = WORD_END_RE.search(prev.text) and not prev.text.endswith(" -")
+            prev.text = join_hyphenated(prev.text, b.text) if split_word else f"{prev.text} {b.text}"
             if prev.page is not None and b.page is not None:
                 ends = (prev.page_end, b.page_end)
                 prev.page_end = None if None in ends else max(ends)
