@@ -1,5 +1,8 @@
-"""«Forklar» against the real assistant and a built index (slow; skipped when no index)."""
+"""«Forklar» against the real assistant over the real corpus, indexed in a temporary home (slow;
+the embedding cache is shared with the other suites, so only the first build embeds)."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -10,13 +13,16 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def live():
+def live(tmp_path_factory):
+    import os
+
+    from assistant.config import PROJECT_ROOT
     from assistant.core import Assistant
 
-    config = Config.from_env()
+    cache = Path(os.environ.get("ASSISTANT_CACHE_DIR") or PROJECT_ROOT / ".home" / "cache")
+    config = Config(home=tmp_path_factory.mktemp("explain-home"), corpus_dir=PROJECT_ROOT / "corpus", cache_dir=cache)
     assistant = Assistant(config)
-    if not assistant.is_ready():
-        pytest.skip("no index under ASSISTANT_HOME; run `assistant index` first")
+    assistant.build_index(progress=False)
     return ChecklistService(config, assistant=assistant)
 
 
