@@ -53,7 +53,7 @@ def test_hits_are_ranked_and_fused(assistant):
     assert all(h.passage.doc_id != "veileder-2018-kap5-utdrag" for h in hits)
 
 
-@pytest.mark.parametrize("mode, own", [("bm25", {"bm25"}), ("dense", {"dense", "units"})])
+@pytest.mark.parametrize("mode, own", [("bm25", {"bm25", "ngrams"}), ("dense", {"dense", "units"})])
 def test_single_mode_retrievers_use_only_their_rankings(assistant, mode, own):
     retriever = HybridRetriever(assistant.index, assistant.embedder, mode=mode)
     hits = retriever.retrieve(CASES[2][0], 5)
