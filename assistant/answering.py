@@ -36,7 +36,6 @@ class Evidence:
 
     units: list[Unit] = field(default_factory=list)
     relevance: float = 0.0
-    coverage: float = 0.0
     dense: float = 0.0
     known: float = 0.0
 
@@ -55,7 +54,6 @@ class ExtractiveAnswerer:
             df.update(set(content_terms(f"{p.section_path} {p.text}", (p.language,))))
         n = max(len(passages), 1)
         self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
-        self.max_idf = math.log(1 + n)
 
     # -- evidence ---------------------------------------------------------------------------
     def gather(self, query: str, hits: list[Hit]) -> Evidence:
@@ -63,8 +61,7 @@ class ExtractiveAnswerer:
         if not units:
             return Evidence()
         q_terms = set(content_terms(query, ("nb", "sv", "en")))
-        weights = {t: self.idf.get(t, self.max_idf) for t in q_terms}
-        known = {t: w for t, w in weights.items() if t in self.idf}
+        known = {t: self.idf[t] for t in q_terms if t in self.idf}
         qv = self.embedder.embed_query(query)
         uv = np.vstack([self._vectors(h.passage, [u for u in units if u.hit_rank == rank])
                         for rank, h in enumerate(hits[: self.depth])])
@@ -75,14 +72,9 @@ class ExtractiveAnswerer:
             u.dense = float(d)
             u.lexical = sum(w for t, w in known.items() if t in u_terms) / sum(known.values()) if known else 0.0
             u.score = u.dense + LEXICAL_WEIGHT * u.lexical - RANK_PENALTY * u.hit_rank
-        top_text = " ".join(f"{h.passage.section_path} {h.passage.text}" for h in hits[:3])
-        top_terms = set(content_terms(top_text, ("nb", "sv", "en")))
-        total = sum(weights.values())
-        coverage = sum(w for t, w in weights.items() if t in top_terms) / total if total else 0.0
         best_dense = float(np.max(dense))
-        known = self.vocabulary.known_share(query)
-        return Evidence(units, relevance=best_dense + KNOWN_WEIGHT * known, coverage=coverage, dense=best_dense,
-                        known=known)
+        share = self.vocabulary.known_share(query)
+        return Evidence(units, relevance=best_dense + KNOWN_WEIGHT * share, dense=best_dense, known=share)
 
     def _vectors(self, passage: Passage, units: list[Unit]) -> np.ndarray:
         """Unit embeddings computed at indexing time; computed now for an older index."""
