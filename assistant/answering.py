@@ -23,6 +23,8 @@ from .units import Unit, units_of
 
 LEXICAL_WEIGHT = 0.15  # a unit that shares the question's rare words
 RANK_PENALTY = 0.01  # per retrieval rank of the unit's passage
+QUESTION_PENALTY = 0.05  # except for list questions ("Hvilke spørsmål…"), whose answers are questions
+ITEM_MARGIN = 0.02
 KNOWN_WEIGHT = 0.3  # fitted once by logistic regression of answerable vs. out-of-scope items (evals/)
 
 LIST_QUESTION_RE = re.compile(
@@ -86,8 +88,18 @@ class ExtractiveAnswerer:
     # -- selection --------------------------------------------------------------------------
     def select(self, question: str, ev: Evidence) -> list[Unit]:
         units = ev.units
+        list_question = bool(LIST_QUESTION_RE.search(question))
+        if not list_question:
+            for u in units:
+                if u.text.rstrip().endswith("?"):
+                    u.score -= QUESTION_PENALTY  # a question in the text rarely answers a question
         best = max(units, key=lambda u: u.score)
-        if LIST_QUESTION_RE.search(question) or best.kind == "item" or best.intro_of is not None:
+        sentences = [u for u in units if u.kind == "sentence"]
+        if not list_question and best.kind == "item" and sentences:
+            best_sentence = max(sentences, key=lambda u: u.score)
+            if best_sentence.score >= best.score - ITEM_MARGIN:
+                best = best_sentence  # a plain question is better answered by prose than by a list
+        if list_question or best.kind == "item" or best.intro_of is not None:
             chosen = self._best_list(units, best)
             if chosen:
                 return chosen

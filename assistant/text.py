@@ -76,10 +76,38 @@ def _detector():
     return LanguageDetectorBuilder.from_languages(Language.BOKMAL, Language.SWEDISH, Language.ENGLISH).build()
 
 
+_QUESTION_WORDS = {
+    "nb": {"hva", "hvordan", "hvilke", "hvilken", "hvilket", "hvem", "hvorfor", "bør", "også", "mellom"},
+    "sv": {"vad", "hur", "vilka", "vilken", "vilket", "varför", "bör", "också", "mellan", "ska"},
+}
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> dict[str, frozenset[str]]:
+    """Words that belong to one language's stop-word list only: the cheapest reliable cue
+    between bokmål and Swedish, which share most of their vocabulary."""
+    nb = {w.lower() for w in STOPWORDS_NORWEGIAN} | _QUESTION_WORDS["nb"]
+    sv = {w.lower() for w in STOPWORDS_SWEDISH} | _QUESTION_WORDS["sv"]
+    en = {w.lower() for w in STOPWORDS_EN}
+    return {"nb": frozenset(nb - sv), "sv": frozenset(sv - nb), "en": frozenset(en - nb - sv)}
+
+
+def _function_word_vote(text: str) -> str | None:
+    words = re.findall(r"[a-zæøåäöé]+", text.lower())
+    votes = {lang: sum(1 for w in words if w in vocab) for lang, vocab in _function_words().items()}
+    ranked = sorted(votes.items(), key=lambda kv: -kv[1])
+    return ranked[0][0] if ranked[0][1] > ranked[1][1] else None
+
+
 def detect_language(text: str, default: str = "nb") -> str:
-    """nb, sv or en: the languages we answer in (nynorsk and Danish come out as nb)."""
+    """nb, sv or en: the languages we answer in (nynorsk and Danish come out as nb).
+
+    Function words decide when they clearly point one way; otherwise lingua does."""
     if not text or not re.search(r"[A-Za-zÆØÅæøåÄÖäö]", text):
         return default
+    vote = _function_word_vote(text)
+    if vote:
+        return vote
     # names ("Västra Götaland", "Norra Mellansverige") say nothing about the writer's language
     words = text.split()
     plain = " ".join(w for i, w in enumerate(words) if i == 0 or not w[:1].isupper()) or text
