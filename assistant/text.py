@@ -89,7 +89,7 @@ def _function_words() -> dict[str, frozenset[str]]:
     nb = {w.lower() for w in STOPWORDS_NORWEGIAN} | _QUESTION_WORDS["nb"]
     sv = {w.lower() for w in STOPWORDS_SWEDISH} | _QUESTION_WORDS["sv"]
     en = {w.lower() for w in STOPWORDS_EN}
-    return {"nb": frozenset(nb - sv), "sv": frozenset(sv - nb), "en": frozenset(en - nb - sv)}
+    return {"nb": frozenset(nb - sv - en), "sv": frozenset(sv - nb - en), "en": frozenset(en - nb - sv)}
 
 
 def _function_word_vote(text: str) -> str | None:
