@@ -2,7 +2,6 @@
 the embedding cache is shared with the other suites, so only the first build embeds)."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 
@@ -13,14 +12,12 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
-    import os
-
+def live(tmp_path_factory, embedding_cache):
     from assistant.config import PROJECT_ROOT
     from assistant.core import Assistant
 
-    cache = Path(os.environ.get("ASSISTANT_CACHE_DIR") or PROJECT_ROOT / ".home" / "cache")
-    config = Config(home=tmp_path_factory.mktemp("explain-home"), corpus_dir=PROJECT_ROOT / "corpus", cache_dir=cache)
+    config = Config(home=tmp_path_factory.mktemp("explain-home"), corpus_dir=PROJECT_ROOT / "corpus",
+                    cache_dir=embedding_cache)
     assistant = Assistant(config)
     assistant.build_index(progress=False)
     return ChecklistService(config, assistant=assistant)

@@ -24,14 +24,10 @@ from core_helpers import SMALL_FILES, NOTE_ID, NOTE_TEXT  # noqa: E402
 CORPUS = PROJECT_ROOT / "corpus"
 
 
-def shared_cache() -> Path:
-    return Path(os.environ.get("ASSISTANT_CACHE_DIR") or PROJECT_ROOT / ".home" / "cache")
-
-
 @pytest.fixture(scope="session")
-def core_config(tmp_path_factory) -> Config:
+def core_config(tmp_path_factory, embedding_cache) -> Config:
     """The full corpus in a fresh home, e5 embedder, embedded Chroma, shared embedding cache."""
-    return Config(home=tmp_path_factory.mktemp("core-home"), corpus_dir=CORPUS, cache_dir=shared_cache())
+    return Config(home=tmp_path_factory.mktemp("core-home"), corpus_dir=CORPUS, cache_dir=embedding_cache)
 
 
 @pytest.fixture(scope="session")
@@ -65,7 +61,7 @@ def ingested():
 
 
 @pytest.fixture
-def small_corpus(tmp_path) -> Callable[..., Config]:
+def small_corpus(tmp_path, embedding_cache) -> Callable[..., Config]:
     """Factory: a home with a small corpus (two real slide decks and a short note) and a private
     embedding cache seeded from the shared one. Returns the Config; the corpus is config.corpus_dir."""
 
@@ -78,7 +74,7 @@ def small_corpus(tmp_path) -> Callable[..., Config]:
         shutil.copy(CORPUS / "manifest.yaml", corpus / "manifest.yaml")
         (corpus / f"{NOTE_ID}.md").write_text(NOTE_TEXT, encoding="utf-8")
         cache = root / "cache"
-        seed = shared_cache() / "embeddings" / "e5"
+        seed = embedding_cache / "embeddings" / "e5"
         if seed.is_dir():
             shutil.copytree(seed, cache / "embeddings" / "e5")
         return Config(home=root / "home", corpus_dir=corpus, cache_dir=cache).with_(**overrides)

@@ -25,14 +25,15 @@ from server_helpers import CORPUS_FILES, OUTPUT_DIR, QUESTION, LiveServer, free_
 
 
 @pytest.fixture(scope="session")
-def assistant(tmp_path_factory) -> Assistant:
+def assistant(tmp_path_factory, embedding_cache) -> Assistant:
     """The real Assistant over a real index of a three-document corpus."""
     root = tmp_path_factory.mktemp("assistant")
     corpus = root / "corpus"
     corpus.mkdir()
     for name in CORPUS_FILES:
         shutil.copy(PROJECT_ROOT / "corpus" / name, corpus / name)
-    config = Config.from_env(env={"ASSISTANT_HOME": str(root / "home"), "ASSISTANT_CORPUS_DIR": str(corpus)})
+    config = Config.from_env(env={"ASSISTANT_HOME": str(root / "home"), "ASSISTANT_CORPUS_DIR": str(corpus),
+                                  "ASSISTANT_CACHE_DIR": str(embedding_cache)})
     a = Assistant(config)
     a.build_index(progress=False)
     a.ask(QUESTION)  # load the models once, so timing-sensitive tests do not pay for it
