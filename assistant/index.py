@@ -3,7 +3,7 @@
 Layout under ASSISTANT_HOME:
 
     index/<embedder>/current            id of the build in use
-    index/<embedder>/builds/<id>/       passages.jsonl, documents.json, meta.json, chroma/ (embedded)
+    index/<embedder>/builds/<id>/       passages.jsonl, documents.json, meta.json, units.npy, chroma/ (embedded)
     cache/embeddings/<embedder>/<key>.npy   one document's passage embeddings, by content (ASSISTANT_CACHE_DIR)
 
 A build is written aside and `current` is switched only when it is complete, so the previous
@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 import time
@@ -32,7 +33,8 @@ from .models import DocumentInfo, Passage
 from .store import VectorStore, chroma_client
 from .units import units_of
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+BRACKETED_TAIL = re.compile(r"\s*\(.*?\)\s*$")  # "(lysbilder)" describes the file, not the content
 
 
 @dataclass
@@ -52,12 +54,19 @@ def embed_text(p: Passage) -> str:
     return f"{p.section_path}\n{p.text}" if p.section else p.text
 
 
+def document_text(p: Passage, title: str) -> str:
+    """The passage as part of its document: a slide table of milestones says little on its own,
+    but "Smart specialisering i Norra Mellansverige › Planerade milstolpar" places it. Kept as a
+    second view beside `embed_text`, which matches statements that need no context better."""
+    return f"{BRACKETED_TAIL.sub('', title)}\n{embed_text(p)}"
+
+
 def _root(config: Config, embedder_name: str) -> Path:
     return config.index_dir / embedder_name
 
 
-def _collection_name(embedder_name: str, build_id: str) -> str:
-    return f"ss-{embedder_name}-{build_id}".replace("_", "-").lower()[:60]
+def _collection_name(embedder_name: str, build_id: str, view: str = "") -> str:
+    return f"ss-{embedder_name}-{build_id}".replace("_", "-").lower()[:56] + (f"-{view}" if view else "")
 
 
 def _cached_embeddings(cache: Path, embedder: Embedder, texts: list[str]) -> tuple[np.ndarray, bool]:
@@ -95,11 +104,12 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
         raise AssistantError("Ingen dokumenter kunne leses; indeksen er ikke endret. " + " ".join(report.errors))
     passages, dropped = drop_duplicates(ingested)
     report.duplicates = len(dropped)
-    store = None
+    stores: list[VectorStore] = []
     try:
         build_dir.mkdir(parents=True)
         cache = config.cache / "embeddings" / embedder.name
         vectors: list[np.ndarray] = []
+        doc_vectors: list[np.ndarray] = []
         kept_by_doc: dict[str, list[Passage]] = {}
         for p in passages:
             kept_by_doc.setdefault(p.doc_id, []).append(p)
@@ -109,16 +119,20 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
             if not doc_passages:
                 continue
             vecs, reused = _cached_embeddings(cache, embedder, [embed_text(p) for p in doc_passages])
+            in_doc, _ = _cached_embeddings(cache, embedder, [document_text(p, info.title) for p in doc_passages])
             units, _ = _cached_embeddings(cache, embedder, [u.text for p in doc_passages for u in units_of(p)])
             (report.reused if reused else report.embedded).append(info.id)
             vectors.append(vecs)
+            doc_vectors.append(in_doc)
             unit_vectors.append(units)
         ordered = [p for info, _, _ in ingested for p in kept_by_doc.get(info.id, [])]
-        matrix = np.vstack(vectors) if vectors else np.zeros((0, 384), dtype=np.float32)
         client = chroma_client(build_dir / "chroma", config.chroma_host, config.chroma_port)
         collection = _collection_name(embedder.name, build_id)
-        store = VectorStore(client, collection, create=True)
-        store.add([p.id for p in ordered], matrix, [{"doc_id": p.doc_id, "order": p.order} for p in ordered])
+        doc_collection = _collection_name(embedder.name, build_id, "doc")
+        for name, parts in ((collection, vectors), (doc_collection, doc_vectors)):
+            stores.append(VectorStore(client, name, create=True))
+            matrix = np.vstack(parts) if parts else np.zeros((0, 384), dtype=np.float32)
+            stores[-1].add([p.id for p in ordered], matrix, [{"doc_id": p.doc_id, "order": p.order} for p in ordered])
         np.save(build_dir / "units.npy", np.vstack(unit_vectors) if unit_vectors else np.zeros((0, 384), np.float32))
         with open(build_dir / "passages.jsonl", "w", encoding="utf-8") as fh:
             for p in ordered:
@@ -126,11 +140,12 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
         docs = [info.model_dump() for info, _, _ in ingested]
         (build_dir / "documents.json").write_text(json.dumps(docs, ensure_ascii=False, indent=1), encoding="utf-8")
         meta = {"format": FORMAT_VERSION, "build_id": build_id, "embedder": embedder.name, "collection": collection,
+                "doc_collection": doc_collection,
                 "chroma_host": config.chroma_host, "chroma_port": config.chroma_port, "duplicates": dropped,
                 "errors": report.errors, "created": time.time()}
         (build_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
     except BaseException:
-        if store is not None:
+        for store in stores:
             store.drop()
         shutil.rmtree(build_dir, ignore_errors=True)
         raise
@@ -158,7 +173,9 @@ def _remove_build(build_dir: Path) -> None:
         meta = json.loads((build_dir / "meta.json").read_text())
         if meta.get("chroma_host"):
             client = chroma_client(None, meta["chroma_host"], meta["chroma_port"])
-            VectorStore(client, meta["collection"]).drop()
+            for name in (meta["collection"], meta.get("doc_collection")):
+                if name:
+                    VectorStore(client, name).drop()
     except Exception:
         pass
     shutil.rmtree(build_dir, ignore_errors=True)
@@ -174,6 +191,7 @@ class Index:
     store: VectorStore
     meta: dict
     unit_vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    doc_store: VectorStore | None = None  # the passages embedded with their document title (format 2)
 
     @property
     def by_id(self) -> dict[str, Passage]:
@@ -199,7 +217,9 @@ class Index:
         client = chroma_client(build_dir / "chroma", config.chroma_host or meta.get("chroma_host", ""),
                                config.chroma_port if config.chroma_host else meta.get("chroma_port", 8000))
         store = VectorStore(client, meta["collection"])
-        return cls(build_id, passages, {d.id: d for d in docs}, store, meta, _unit_vectors(build_dir, passages))
+        doc_store = VectorStore(client, meta["doc_collection"]) if meta.get("doc_collection") else None
+        return cls(build_id, passages, {d.id: d for d in docs}, store, meta, _unit_vectors(build_dir, passages),
+                   doc_store)
 
 
 def _unit_vectors(build_dir: Path, passages: list[Passage]) -> dict[str, np.ndarray]:
