@@ -21,7 +21,8 @@ from .text import content_terms, detect_language
 
 CALIBRATION = Path(__file__).parent / "data" / "calibration.json"
 ANAPHORA = {"det", "dette", "den", "denne", "disse", "de", "dem", "der", "detta", "denna", "dessa", "där",
-            "it", "this", "that", "these", "those", "them", "there", "same", "samme", "samma"}
+            "it", "this", "that", "these", "those", "them", "there", "same", "samme", "samma",
+            "dens", "dets", "deres", "dess", "deras", "its", "their"}
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]|[\ud800-\udfff]")
 
 

@@ -171,3 +171,13 @@ def test_stream_rejects_bad_input_before_the_first_event(assistant):
     stream = assistant.ask_stream("   ")
     with pytest.raises(InputError):
         next(stream)
+
+
+@pytest.mark.parametrize("follow_up", [
+    "Which Norwegian county takes part in its partnership?",
+    "Hvem leder arbeidet i dens partnerskap?",
+    "Vilka deltar i deras nätverk och kluster?",
+])
+def test_possessive_follow_up_is_searched_with_the_previous_question(follow_up):
+    history = [Turn(role="user", content=PRIORITY), Turn(role="assistant", content="…")]
+    assert retrieval_query(follow_up, history) == f"{PRIORITY} {follow_up}"
