@@ -18,13 +18,14 @@ from .models import Answer, Citation, DocumentInfo, Hit, Passage, Segment
 from .prompts import template
 from .text import content_terms
 from .ingest.clean import normalize
-from .scope import Vocabulary
+from .scope import Vocabulary, asks_for_quantity, states_quantity
 from .units import Unit, units_of
 
 LEXICAL_WEIGHT = 0.15  # a unit that shares the question's rare words
 RANK_PENALTY = 0.01  # per retrieval rank of the unit's passage
 QUESTION_PENALTY = 0.05  # except for list questions ("Hvilke spørsmål…"), whose answers are questions
 ITEM_MARGIN = 0.02
+QUANTITY_MARGIN = 0.03  # how much less close a sentence stating an amount may be than the closest
 KNOWN_WEIGHT = 0.3  # fitted once by logistic regression of answerable vs. out-of-scope items (evals/)
 
 LIST_QUESTION_RE = re.compile(
@@ -87,7 +88,15 @@ class ExtractiveAnswerer:
 
     # -- selection --------------------------------------------------------------------------
     def select(self, question: str, ev: Evidence) -> list[Unit]:
+        """The units that answer; none when the question asks how much, how many or how often
+        and no close unit states an amount, count or frequency (the material names the topic
+        but not what was asked)."""
         units = ev.units
+        if asks_for_quantity(question) and units:
+            top = max(u.score for u in units)
+            units = [u for u in units if states_quantity(u.text) and u.score >= top - QUANTITY_MARGIN]
+            if not units:
+                return []
         list_question = bool(LIST_QUESTION_RE.search(question))
         if not list_question:
             for u in units:

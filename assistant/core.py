@@ -163,7 +163,10 @@ class Assistant:
             answer = self._refusal(hits, lang, query, evidence.relevance)
         else:
             chosen = self.answerer.select(question, evidence)
-            answer = self.answerer.compose(chosen, hits, self.index.documents, lang, query, evidence.relevance)
+            if not chosen:
+                answer = self._refusal(hits, lang, query, evidence.relevance)
+            else:
+                answer = self.answerer.compose(chosen, hits, self.index.documents, lang, query, evidence.relevance)
         answer.timings = {"retrieve_ms": _ms(t1, t2), "answer_ms": _ms(t2), "total_ms": _ms(t0)}
         return answer
 

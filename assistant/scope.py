@@ -59,8 +59,9 @@ class Vocabulary:
             self.words.update(tokens(f"{p.section_path} {p.text}"))
         self.stems = {stemmer(lang).stemWord(w) for w in self.words for lang in LANGS}
 
-    def _has(self, word: str) -> bool:
-        return word in self.words or any(stemmer(lang).stemWord(word) in self.stems for lang in LANGS)
+    def _has(self, word: str, min_stem: int = 1) -> bool:
+        return word in self.words or any(
+            len(stem) >= min_stem and stem in self.stems for stem in (stemmer(lang).stemWord(word) for lang in LANGS))
 
     def knows(self, word: str) -> bool:
         if self._has(word):
@@ -68,7 +69,8 @@ class Vocabulary:
         for i in range(4, len(word) - 3):
             left, right = word[:i], word[i:]
             for head in {left, left[:-1] if left.endswith(("s", "e")) else left}:
-                if len(head) >= 4 and self._has(head) and self._has(right):
+                # a short stem of the tail matches too much: "suppe" and "support" share "supp"
+                if len(head) >= 4 and self._has(head) and self._has(right, min_stem=5):
                     return True
         return False
 
@@ -101,3 +103,27 @@ def foreign_specifics(question: str, vocabulary: Vocabulary, lang: str) -> list[
                 continue
             found.append(name)
     return found
+
+
+QUANTITY_QUESTION_RE = re.compile(
+    r"^\W*(?:(?:og|men|och|and|but|så)\s+)?(?:hvor\s+(?:mye|mange|stor|store|høy|høyt|lang|lenge|ofte|gammel)|"
+    r"hur\s+(?:mycket|många|stor|stort|stora|hög|högt|lång|långt|länge|ofta|gammal)|"
+    r"how\s+(?:much|many|large|big|high|long|often|old))\b", re.I)
+QUANTITY_RE = re.compile(
+    r"\d|%|\b(?:to|två|two|tre|three|fire|fyra|four|fem|five|seks|sex|six|sju|syv|seven|åtte|åtta|eight|ni|nio|nine|"
+    r"ti|tio|ten|elleve|elva|tolv|twelve|tjue|tjugo|twenty|tretti|trettio|førti|fyrtio|femti|femtio|hundre|hundra|"
+    r"hundred|tusen|thousand|million\w*|miljon\w*|milliard\w*|miljard\w*|billion\w*|prosent|procent|percent|halv\w*|"
+    r"half|dobbel\w*|dubbel\w*|double|første|första|first|tredje|third|fjerde|fjärde|fourth|"
+    r"årlig\w*|annual\w*|yearly|hvert|hver|varje|every|each|daglig\w*|ukentlig\w*|månedlig\w*|kvartal\w*|quarter\w*|"
+    r"alle|samtliga|all)\b", re.I)
+
+
+ENUMERATOR_RE = re.compile(r"^\s*\d{1,2}[.)]\s+")  # "4. Positionera …" counts nothing
+
+
+def asks_for_quantity(question: str) -> bool:
+    return bool(QUANTITY_QUESTION_RE.search(question))
+
+
+def states_quantity(text: str) -> bool:
+    return bool(QUANTITY_RE.search(ENUMERATOR_RE.sub("", text)))
