@@ -5,6 +5,8 @@ similarity of the best answer unit), and its informative words are foreign to th
 (`known_share`: the share of the question's information, weighted by how rare each word is in
 general language (wordfreq), carried by words the corpus contains, compounds included).
 Instruction-injection attempts are recognised by their shape, in Norwegian, Swedish and English.
+A question that asks how much, how many or how often needs an answer stating an amount, a count
+or a frequency (`asks_for_quantity`, `states_quantity`; the answerer applies it).
 """
 from __future__ import annotations
 
@@ -116,8 +118,6 @@ QUANTITY_RE = re.compile(
     r"half|dobbel\w*|dubbel\w*|double|første|första|first|tredje|third|fjerde|fjärde|fourth|"
     r"årlig\w*|annual\w*|yearly|hvert|hver|varje|every|each|daglig\w*|ukentlig\w*|månedlig\w*|kvartal\w*|quarter\w*|"
     r"alle|samtliga|all)\b", re.I)
-
-
 ENUMERATOR_RE = re.compile(r"^\s*\d{1,2}[.)]\s+")  # "4. Positionera …" counts nothing
 
 
