@@ -108,17 +108,17 @@ def foreign_specifics(question: str, vocabulary: Vocabulary, lang: str) -> list[
 
 
 QUANTITY_QUESTION_RE = re.compile(
-    r"^\W*(?:(?:og|men|och|and|but|så)\s+)?(?:hvor\s+(?:mye|mange|stor|store|høy|høyt|lang|lenge|ofte|gammel)|"
-    r"hur\s+(?:mycket|många|stor|stort|stora|hög|högt|lång|långt|länge|ofta|gammal)|"
-    r"how\s+(?:much|many|large|big|high|long|often|old))\b", re.I)
+    r"^\W*(?:(?:og|men|och|and|but|så)\s+)?(?:hvor\s+(?:mye|mange|stor|store|lang|lenge|ofte|gammel)|"
+    r"hur\s+(?:mycket|många|stor|stort|stora|lång|långt|länge|ofta|gammal)|"
+    r"how\s+(?:much|many|large|big|long|often|old))\b", re.I)
 QUANTITY_RE = re.compile(
-    r"\d|%|\b(?:to|två|two|tre|three|fire|fyra|four|fem|five|seks|sex|six|sju|syv|seven|åtte|åtta|eight|ni|nio|nine|"
+    r"(?<![\w-])\d+(?:[.,]\d+)?(?![\w-])|%|\b(?:to|två|two|tre|three|fire|fyra|four|fem|five|seks|sex|six|sju|syv|seven|åtte|åtta|eight|ni|nio|nine|"
     r"ti|tio|ten|elleve|elva|tolv|twelve|tjue|tjugo|twenty|tretti|trettio|førti|fyrtio|femti|femtio|hundre|hundra|"
     r"hundred|tusen|thousand|million\w*|miljon\w*|milliard\w*|miljard\w*|billion\w*|prosent|procent|percent|halv\w*|"
-    r"half|dobbel\w*|dubbel\w*|double|første|första|first|tredje|third|fjerde|fjärde|fourth|"
+    r"half|dobbel\w*|dubbel\w*|double|"
     r"årlig\w*|annual\w*|yearly|hvert|hver|varje|every|each|daglig\w*|ukentlig\w*|månedlig\w*|kvartal\w*|quarter\w*|"
     r"alle|samtliga|all)\b", re.I)
-ENUMERATOR_RE = re.compile(r"^\s*\d{1,2}[.)]\s+")  # "4. Positionera …" counts nothing
+NOT_AN_AMOUNT_RE = re.compile(r"^\s*\d{1,2}[.)]\s+|\b(?:19|20)\d\d\b")  # "4. Positionera …", "i 2012"
 
 
 def asks_for_quantity(question: str) -> bool:
@@ -126,4 +126,4 @@ def asks_for_quantity(question: str) -> bool:
 
 
 def states_quantity(text: str) -> bool:
-    return bool(QUANTITY_RE.search(ENUMERATOR_RE.sub("", text)))
+    return bool(QUANTITY_RE.search(NOT_AN_AMOUNT_RE.sub("", text)))

@@ -26,6 +26,8 @@ def test_quantity_questions_are_recognised(question, expected):
     ("Høringsfristen er minst seks uker.", True),
     ("Behovet for rullering skal vurderes årlig.", True),
     ("4. Positionera och öka klusters attraktionskraft", False),
+    ("Nordland begynte arbeidet i 2012 og var den første fylkeskommunen.", False),  # a year, an ordinal
+    ("Analysen Smart 4H viser fylkets sterke posisjon.", False),  # a digit in a name
     ("Det er opp til fylkestinget å vurdere hvor detaljert programmet skal være.", False),
 ])
 def test_an_amount_count_or_frequency_is_recognised(text, expected):
