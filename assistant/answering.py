@@ -33,6 +33,17 @@ LIST_QUESTION_RE = re.compile(
     r"|\b(hva bør|hva må|hva skal|vad bör|vad ska|what should|what must|spørsmål|frågor|questions|punkter|krav|requirements|"
     r"elementer|element|roller|roles|eksempler|exempel|examples|steg|steps|tiltak|åtgärder|measures|aktiviteter)\b",
     re.I)
+POINTER_RE = re.compile(
+    r":\s*$|\b(listen|tabellen|figuren|boksen|oversikten|listan|rutan|the list|the table|the figure|the box)\s+"
+    r"(under|nedenfor|nedan|nedanför|below)\b", re.I)
+
+
+def points_elsewhere(unit: Unit) -> bool:
+    """A sentence that announces a list, table or figure it is not followed by ("Listen under er
+    forslag til spørsmål …") says where an answer is, not what it is."""
+    return unit.kind == "sentence" and unit.intro_of is None and bool(POINTER_RE.search(unit.text))
+
+
 @dataclass
 class Evidence:
     """What the answerer found: scored units of the top passages and how relevant they are."""
@@ -59,7 +70,9 @@ class ExtractiveAnswerer:
         self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
 
     # -- evidence ---------------------------------------------------------------------------
-    def gather(self, query: str, hits: list[Hit]) -> Evidence:
+    def gather(self, query: str, hits: list[Hit], already_said: str = "") -> Evidence:
+        """Scores the units of the top passages; `already_said` (the previous answer of a
+        conversation) is not repeated."""
         units = [u for rank, h in enumerate(hits[: self.depth]) for u in units_of(h.passage, rank)]
         if not units:
             return Evidence()
@@ -75,6 +88,9 @@ class ExtractiveAnswerer:
             u.dense = float(d)
             u.lexical = sum(w for t, w in known.items() if t in u_terms) / sum(known.values()) if known else 0.0
             u.score = u.dense + LEXICAL_WEIGHT * u.lexical - RANK_PENALTY * u.hit_rank
+        if already_said:
+            said = normalize(already_said)
+            units = [u for u in units if normalize(u.text) not in said] or units
         best_dense = float(np.max(dense))
         share = self.vocabulary.known_share(query)
         return Evidence(units, relevance=best_dense + KNOWN_WEIGHT * share, dense=best_dense, known=share)
@@ -91,7 +107,7 @@ class ExtractiveAnswerer:
         """The units that answer; none when the question asks how much, how many or how often
         and no close unit states an amount, count or frequency (the material names the topic
         but not what was asked)."""
-        units = ev.units
+        units = [u for u in ev.units if not points_elsewhere(u)] or ev.units
         if asks_for_quantity(question) and units:
             top = max(u.score for u in units)
             units = [u for u in units if states_quantity(u.text) and u.score >= top - QUANTITY_MARGIN]

@@ -15,7 +15,7 @@ from .embedders import Embedder, get_embedder
 from .errors import InputError
 from .index import Index, IndexReport, build_index
 from .models import Answer, DocumentInfo, Hit, Passage, Turn
-from .prompts import template
+from .prompts import fixed_texts, template
 from .retrieval import HybridRetriever
 from .text import content_terms, detect_language
 
@@ -23,6 +23,8 @@ CALIBRATION = Path(__file__).parent / "data" / "calibration.json"
 ANAPHORA = {"det", "dette", "den", "denne", "disse", "de", "dem", "der", "detta", "denna", "dessa", "där",
             "it", "this", "that", "these", "those", "them", "there", "same", "samme", "samma",
             "dens", "dets", "deres", "dess", "deras", "its", "their"}
+MARKER_RE = re.compile(r"\s*\[\d+\]")
+PREVIOUS_ANSWER_WORDS = 60  # enough to name the topic; a long list would drown the question
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]|[\ud800-\udfff]")
 
 
@@ -52,16 +54,32 @@ def _turns(history: Sequence[Turn | dict]) -> list[Turn]:
         raise InputError("Samtalehistorikken har feil format: hver tur trenger role (user/assistant) og content.") from err
 
 
-def retrieval_query(question: str, history: Sequence[Turn]) -> str:
+def retrieval_query(question: str, history: Sequence[Turn], with_answer: bool = True) -> str:
     """A follow-up that leans on an earlier turn ("eksempler på det?") is searched together with
-    the last user question; a self-contained question is searched as it is."""
+    the last user question and, for retrieval, the start of the answer it got (what "det" most
+    likely points to); a self-contained question is searched as it is."""
     previous = next((t.content for t in reversed(history) if t.role == "user"), None)
     if not previous:
         return question
     words = set(re.findall(r"\w+", question.lower()))
     if words & ANAPHORA or len(content_terms(question)) <= 2:
-        return f"{previous} {question}"
+        answer = previous_answer(history) if with_answer else ""
+        return " ".join(x for x in (previous, answer_topic(answer), question) if x)
     return question
+
+
+def previous_answer(history: Sequence[Turn]) -> str:
+    return next((t.content for t in reversed(history) if t.role == "assistant"), "")
+
+
+def answer_topic(answer: str) -> str:
+    """The quoted words of an earlier answer: without citation markers and fixed lead-ins, and
+    nothing from a refusal, which names no topic of the material."""
+    if any(text in answer for text in fixed_texts("refusal", "injection")):
+        return ""
+    for text in fixed_texts("lead", "lead_list", "quoted_in"):
+        answer = answer.replace(text, " ")
+    return " ".join(MARKER_RE.sub("", answer).split()[:PREVIOUS_ANSWER_WORDS])
 
 
 class Assistant:
@@ -157,7 +175,8 @@ class Assistant:
         t1 = time.perf_counter()
         hits = self.retrieve(query)
         t2 = time.perf_counter()
-        evidence = self.answerer.gather(query, hits)
+        evidence = self.answerer.gather(retrieval_query(question, turns, with_answer=False), hits,
+                                        already_said=previous_answer(turns))
         unknown = foreign_specifics(question, self.vocabulary, lang)
         if not evidence.units or unknown or evidence.relevance < self.threshold_for(lang):
             answer = self._refusal(hits, lang, query, evidence.relevance)

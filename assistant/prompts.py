@@ -22,3 +22,14 @@ def load(name: str) -> dict:
 def template(key: str, lang: str) -> str | dict:
     table = load("templates")[key]
     return table.get(lang) or table["nb"]
+
+
+def fixed_texts(*keys: str) -> list[str]:
+    """Every language's text of the given template keys (all keys when none are given), longest
+    first, so that they can be recognised and removed from an answer passed back as history."""
+    table = load("templates")
+    out: list[str] = []
+    for key in keys or table:
+        for value in table[key].values():
+            out += [v for v in value.values() if v] if isinstance(value, dict) else [value]
+    return sorted(set(out), key=len, reverse=True)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from assistant.answering import points_elsewhere
 from assistant.core import retrieval_query
 from assistant.errors import InputError
 from assistant.ingest import normalize
-from assistant.models import Answer, Turn
+from assistant.models import Answer, Passage, Turn
 from assistant.prompts import template
+from assistant.units import units_of
 from core_helpers import SMALL_QUESTION, eval_questions, squash
 
 pytestmark = pytest.mark.slow
@@ -148,8 +150,33 @@ def test_self_contained_question_is_searched_as_it_is():
     history = [Turn(role="user", content=PRIORITY), Turn(role="assistant", content="…")]
     question = "Hvordan kan fylkeskommunen måle resultater av tiltakene?"
     assert retrieval_query(question, history) == question
-    assert retrieval_query(FOLLOW_UP, history) == f"{PRIORITY} {FOLLOW_UP}"
+    assert retrieval_query(FOLLOW_UP, history, with_answer=False) == f"{PRIORITY} {FOLLOW_UP}"
     assert retrieval_query(FOLLOW_UP, []) == FOLLOW_UP
+
+
+def test_follow_up_is_searched_with_the_quoted_words_of_the_earlier_answer(assistant):
+    first = assistant.ask(PRIORITY)
+    assert not first.refused and first.segments
+    history = [Turn(role="user", content=PRIORITY), Turn(role="assistant", content=first.answer)]
+    query = retrieval_query(FOLLOW_UP, history)
+    assert query.startswith(PRIORITY) and query.endswith(FOLLOW_UP)
+    quoted = query[len(PRIORITY):-len(FOLLOW_UP)]
+    assert first.segments[1].text.split()[0] in quoted
+    assert "[1]" not in quoted and str(template("lead", "nb")) not in quoted
+    assert len(quoted.split()) <= 60
+    refused = assistant.ask("Hvordan lager jeg fiskegrateng?")
+    assert refused.refused
+    after_refusal = [Turn(role="user", content=PRIORITY), Turn(role="assistant", content=refused.answer)]
+    assert retrieval_query(FOLLOW_UP, after_refusal) == f"{PRIORITY} {FOLLOW_UP}"
+
+
+def test_follow_up_answer_does_not_repeat_the_earlier_answer(assistant):
+    first = assistant.ask(PRIORITY)
+    history = [Turn(role="user", content=PRIORITY), Turn(role="assistant", content=first.answer)]
+    second = assistant.ask(FOLLOW_UP, history)
+    assert not second.refused
+    said = {normalize(s.text) for s in first.segments if s.cite}
+    assert said and not said & {normalize(s.text) for s in second.segments if s.cite}
 
 
 def _without_timings(answer: dict) -> dict:
@@ -184,10 +211,26 @@ def test_stream_rejects_bad_input_before_the_first_event(assistant):
 ])
 def test_possessive_follow_up_is_searched_with_the_previous_question(follow_up):
     history = [Turn(role="user", content=PRIORITY), Turn(role="assistant", content="…")]
-    assert retrieval_query(follow_up, history) == f"{PRIORITY} {follow_up}"
+    assert retrieval_query(follow_up, history, with_answer=False) == f"{PRIORITY} {follow_up}"
 
 
 def test_compounds_are_known_by_their_parts_but_not_by_a_short_stem(assistant):
     vocabulary = assistant.vocabulary
     assert vocabulary.knows("innovasjonsstrategi") and vocabulary.knows("næringsklyngene")
     assert not vocabulary.knows("fiskesuppe"), "«suppe» and «support» share only the stem «supp»"
+
+
+def test_a_sentence_pointing_to_a_list_elsewhere_is_not_an_answer():
+    intro = Passage(id="x:0", doc_id="x", section=("Spørsmål",), text=(
+        "Spørsmål\nListen under er forslag til spørsmål i analysen. Analysen bør bygge på dialog.\n"
+        "Dette bør man vurdere:\n- Hvilke næringer er sterke?\n- Hvor finnes kompetansen?\n"
+        "Mål med strategien:"))
+    pointing = {u.text: points_elsewhere(u) for u in units_of(intro)}
+    assert pointing == {
+        "Listen under er forslag til spørsmål i analysen.": True,  # its list is in another passage
+        "Analysen bør bygge på dialog.": False,
+        "Dette bør man vurdere:": False,  # followed by its list: it introduces it
+        "Hvilke næringer er sterke?": False,
+        "Hvor finnes kompetansen?": False,
+        "Mål med strategien:": True,
+    }
