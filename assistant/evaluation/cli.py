@@ -88,7 +88,10 @@ def eval_cmd(
     for c in checks:
         typer.echo(f"{'PASS' if c.ok else 'FAIL'} {c}")
     for run in runs:
-        if run.calibration:
+        if run.calibration and run.calibration["threshold"] is None:
+            typer.echo(f"{run.setup.name}: refusal threshold in use {run.threshold}; no threshold keeps "
+                       "false refusals within the limit")
+        elif run.calibration:
             typer.echo(f"{run.setup.name}: refusal threshold in use {run.threshold}, calibrated "
                        f"{run.calibration['threshold']} (recall {run.calibration['refusal_recall']}, "
                        f"false refusals {run.calibration['false_refusal_rate']:.3f})")

@@ -14,6 +14,7 @@ from .structure import Block
 TARGET = 1000
 MAX = 1500
 MAX_LIST = 2000
+MIN_TAIL = 250  # a shorter last piece of a section joins the piece before it
 
 
 def _pages(blocks: list[Block]) -> tuple[int | None, int | None]:
@@ -67,17 +68,22 @@ def chunk_blocks(blocks: list[Block], doc_id: str, language: str) -> list[Passag
         else:
             sections.append((b.section, [b]))
     for section, body in sections:
+        pieces: list[list[Block]] = []
         current: list[Block] = [Block("heading", section[-1])] if section else []
         for unit in _units(body):
             size = len(_render(current)) + len(_render(unit))
             unit_is_list = any(b.kind == "item" for b in unit)
             has_body = any(b.kind != "heading" for b in current)
             if has_body and (size > MAX or (len(_render(current)) >= TARGET) or unit_is_list and size > TARGET):
-                passages.append(_passage(current, section, doc_id, language, len(passages)))
+                pieces.append(current)
                 current = []
             current.extend(unit)
         if current:
-            passages.append(_passage(current, section, doc_id, language, len(passages)))
+            pieces.append(current)
+        if len(pieces) > 1 and len(_render(pieces[-1])) < MIN_TAIL:
+            tail = pieces.pop()
+            pieces[-1] += tail  # a sentence or two cut off from their context answer little alone
+        passages += [_passage(piece, section, doc_id, language, len(passages) + i) for i, piece in enumerate(pieces)]
     return passages
 
 

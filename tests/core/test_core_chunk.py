@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.ingest.chunk import MAX_LIST, chunk_blocks
+from assistant.ingest.chunk import MAX_LIST, MIN_TAIL, chunk_blocks
 from assistant.ingest.clean import clean_lines
 from assistant.ingest.structure import assign_sections, parse_blocks
 
@@ -68,3 +68,15 @@ def test_passage_never_crosses_a_section_boundary():
     passages = _chunk(text)
     assert [p.section for p in passages] == [("Første tema",), ("Andre tema",)]
     assert "andre" not in passages[0].text and "første" not in passages[1].text.lower()
+
+
+def test_a_short_last_piece_of_a_section_stays_with_the_piece_before_it():
+    long = "Et avsnitt om samarbeid mellom fylkeskommunen og næringslivet i regionen. " * 14
+    text = f"Tema\n\n{long}\n\n{long}\n\nTil slutt en kort setning.\n"
+    passages = _chunk(text)
+    assert len(passages) == 2 and all(p.section == ("Tema",) for p in passages)
+    assert passages[0].text == f"Tema\n{long.strip()}"
+    assert passages[1].text == f"{long.strip()}\nTil slutt en kort setning."
+    assert len(passages[1].text) > MIN_TAIL
+    longer = _chunk(f"Tema\n\n{long}\n\n{long}\n\n{'Til slutt en lengre oppsummering av temaet. ' * 8}\n")
+    assert len(longer) == 3, "a last piece of sensible size stays a passage of its own"
