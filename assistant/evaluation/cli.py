@@ -93,7 +93,7 @@ def eval_cmd(
                        "false refusals within the limit")
         elif run.calibration:
             typer.echo(f"{run.setup.name}: refusal threshold in use {run.threshold}, calibrated "
-                       f"{run.calibration['threshold']} (recall {run.calibration['refusal_recall']}, "
+                       f"{run.calibration['threshold']} (recall {run.calibration['refusal_recall']:.3f}, "
                        f"false refusals {run.calibration['false_refusal_rate']:.3f})")
     if calibrate:
         for run in runs:

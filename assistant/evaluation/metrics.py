@@ -145,8 +145,20 @@ def _ratio(num: int, den: int) -> float | None:
     return num / den if den else None
 
 
-def aggregate(outcomes: Sequence[Outcome]) -> dict[str, float | int | None]:
-    """All metrics over a group of outcomes; None where a metric has no items to count."""
+def interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float] | None:
+    """Wilson score interval of a proportion: how far a rate measured on n items may be from
+    the rate on questions like them (the held-out set, real users)."""
+    if not n:
+        return None
+    from scipy.stats import binomtest
+
+    ci = binomtest(successes, n).proportion_ci(level, method="wilson")
+    return float(ci.low), float(ci.high)
+
+
+def aggregate(outcomes: Sequence[Outcome]) -> dict:
+    """All metrics over a group of outcomes; None where a metric has no items to count.
+    `counts` holds (successes, n) of every metric that is a proportion, for its interval."""
     ans = [o for o in outcomes if not o.refuse]
     neg = [o for o in outcomes if o.refuse]
     answered = [o for o in ans if not o.refused]
@@ -158,15 +170,29 @@ def aggregate(outcomes: Sequence[Outcome]) -> dict[str, float | int | None]:
     false_ref = sum(o.refused for o in ans)
     facts = [0.0 if o.refused else o.facts for o in ans if o.facts is not None]
     latencies = [o.latency_ms for o in outcomes]
+    hit1 = [o.rank is not None and o.rank <= 1 for o in ans]
+    hit5 = [o.rank is not None and o.rank <= 5 for o in ans]
+    cited = [o.evidence_cited and not o.refused for o in ans]
+    counts = {
+        "hit@1": (sum(hit1), len(ans)),
+        "hit@5": (sum(hit5), len(ans)),
+        "citation_precision": (sum(precise), len(precise)),
+        "citation_support": (sum(supports), len(supports)),
+        "citation_recall": (sum(cited), len(ans)),
+        "faithfulness": (faith_ok, faith_n),
+        "refusal_precision": (true_ref, true_ref + false_ref),
+        "refusal_recall": (true_ref, len(neg)),
+        "false_refusal_rate": (false_ref, len(ans)),
+    }
     return {
         "n": len(outcomes),
         "answerable": len(ans),
-        "hit@1": _mean([o.rank is not None and o.rank <= 1 for o in ans]),
-        "hit@5": _mean([o.rank is not None and o.rank <= 5 for o in ans]),
+        "hit@1": _mean(hit1),
+        "hit@5": _mean(hit5),
         "mrr": _mean([1 / o.rank if o.rank else 0.0 for o in ans]),
         "citation_precision": _mean(precise),
         "citation_support": _mean(supports),
-        "citation_recall": _mean([o.evidence_cited and not o.refused for o in ans]),
+        "citation_recall": _mean(cited),
         "faithfulness": _ratio(faith_ok, faith_n),
         "fact_recall": _mean(facts),
         "refusal_precision": _ratio(true_ref, true_ref + false_ref) if neg else None,
@@ -174,6 +200,7 @@ def aggregate(outcomes: Sequence[Outcome]) -> dict[str, float | int | None]:
         "false_refusal_rate": _ratio(false_ref, len(ans)),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
+        "counts": {k: list(v) for k, v in counts.items()},
     }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..config import PROJECT_ROOT
 from .dataset import KINDS
 from .gate import Check
-from .metrics import breakdown, percentile
+from .metrics import breakdown, interval, percentile
 from .runner import ConfigRun
 
 COLUMNS = [  # (metric, header, format)
@@ -81,9 +81,23 @@ def _commit() -> str:
     return f"{head} + uncommitted changes" if head and dirty else head
 
 
+def _counted(gate: dict) -> str:
+    if not gate.get("n"):
+        return ""
+    low, high = gate["interval"]
+    return f"; {gate['successes']} of {gate['n']}, 95% interval {low:.3f}–{high:.3f}"
+
+
 def _clip(text: str, n: int = 300) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _count(metrics: dict, check: Check) -> dict:
+    """Successes, items and the 95% interval behind a gate check's value."""
+    group = metrics["overall"] if check.scope == "overall" else metrics["by_kind"].get(check.scope, {})
+    k, n = group.get("counts", {}).get(check.metric, (None, None))
+    return {"successes": k, "n": n, "interval": interval(k, n) if n else None}
 
 
 def _metrics(run: ConfigRun) -> dict:
@@ -97,11 +111,12 @@ def _metrics(run: ConfigRun) -> dict:
 def build(runs: Sequence[ConfigRun], checks: list[Check], seconds: float, items: int) -> dict:
     """The JSON report (the markdown and chart are drawn from it). The first run is the default
     configuration and keeps full per-item records; the others keep what the failure lists need."""
+    default = breakdown(runs[0].outcomes) if runs else {}
     return {
         "generated": time.strftime("%Y-%m-%d %H:%M:%S"), "commit": _commit(), "items": items,
         "seconds": round(seconds, 1), "threads": os.environ.get("OMP_NUM_THREADS", ""),
-        "gate": [{"scope": c.scope, "metric": c.metric, "value": c.value, "bound": c.bound, "op": c.op, "ok": c.ok}
-                 for c in checks],
+        "gate": [{"scope": c.scope, "metric": c.metric, "value": c.value, "bound": c.bound, "op": c.op, "ok": c.ok,
+                  **_count(default, c)} for c in checks],
         "configs": {r.setup.name: {
             "label": r.setup.label, "embedder": r.setup.embedder, "retrieval": r.setup.retrieval or "peer",
             "seconds": r.seconds, "threshold": r.threshold, "calibration": r.calibration,
@@ -135,7 +150,10 @@ def markdown(report: dict, chart: str | None) -> str:
         lines += ["", f"![configurations and kinds]({chart})"]
     lines += ["", f"## Gate ({default})", ""]
     lines += [f"- {'PASS' if g['ok'] else 'FAIL'}: {g['scope']} {g['metric']} = {_fmt(g['value'])} "
-              f"(needs {g['op']} {g['bound']})" for g in report["gate"]]
+              f"(needs {g['op']} {g['bound']})" + _counted(g) for g in report["gate"]]
+    lines += ["", "Each value is counted on this set (k of n) with its Wilson 95% interval: where the rate on "
+              "questions like these (the held-out set, real users) is likely to lie. A floor inside the interval "
+              "is neither clearly met nor clearly missed; the per-kind sets are small, so their intervals are wide."]
     for title, key in (("Per kind", "by_kind"), ("Per language", "by_lang")):
         for name in names:
             groups = configs[name]["metrics"][key]

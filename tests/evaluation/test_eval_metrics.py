@@ -107,6 +107,20 @@ def test_aggregate_retrieval_citation_and_refusal_metrics():
     assert a["refusal_recall"] == 0.5
     assert a["refusal_precision"] == 0.5  # one true and one false refusal
     assert a["false_refusal_rate"] == 0.25
+    counts = a["counts"]
+    assert counts["hit@5"] == [2, 4] and counts["citation_precision"] == [2, 4] and counts["faithfulness"] == [4, 5]
+    assert counts["refusal_recall"] == [1, 2] and counts["false_refusal_rate"] == [1, 4]
+    for metric, (k, n) in counts.items():
+        assert a[metric] == pytest.approx(k / n), metric
+
+
+def test_interval_is_the_wilson_interval_and_narrows_with_more_items():
+    low, high = m.interval(173, 183)
+    assert (round(low, 3), round(high, 3)) == (0.902, 0.970)  # Wilson, not the normal approximation
+    assert m.interval(10, 10)[1] == pytest.approx(1.0) and m.interval(10, 10)[0] < 0.75
+    assert m.interval(0, 0) is None
+    small, large = m.interval(9, 10), m.interval(90, 100)
+    assert small[0] < large[0] < 0.9 < large[1] < small[1]
 
 
 def test_metrics_without_items_are_none():
