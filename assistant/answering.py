@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -25,6 +25,8 @@ LEXICAL_WEIGHT = 0.15  # a unit that shares the question's rare words
 RANK_PENALTY = 0.01  # per retrieval rank of the unit's passage
 QUESTION_PENALTY = 0.05  # except for list questions ("Hvilke spørsmål…"), whose answers are questions
 ITEM_MARGIN = 0.02
+LABEL_WORDS = 6  # a line this short without end punctuation is a label ("Prioriterade kunskapsområden")
+LABEL_LINES = 5  # lines under a label quoted with it
 QUANTITY_MARGIN = 0.03  # how much less close a sentence stating an amount may be than the closest
 KNOWN_WEIGHT = 0.3  # fitted once by logistic regression of answerable vs. out-of-scope items (evals/)
 
@@ -42,6 +44,25 @@ def points_elsewhere(unit: Unit) -> bool:
     """A sentence that announces a list, table or figure it is not followed by ("Listen under er
     forslag til spørsmål …") says where an answer is, not what it is."""
     return unit.kind == "sentence" and unit.intro_of is None and bool(POINTER_RE.search(unit.text))
+
+
+def is_label(unit: Unit) -> bool:
+    text = unit.text.strip()
+    return unit.kind == "sentence" and len(text.split()) <= LABEL_WORDS and not text.endswith((".", "!", "?", ":"))
+
+
+def lines_under(label: Unit, units: list[Unit]) -> list[Unit]:
+    """The short lines that follow a label on a slide, which are what it labels; a label
+    alone («Prioriterade kunskapsområden») names where the answer is, not what it is."""
+    out: list[Unit] = []
+    for u in sorted((u for u in units if u.hit_rank == label.hit_rank and u.position > label.position),
+                    key=lambda u: u.position):
+        if u.position != label.position + len(out) + 1 or len(out) >= LABEL_LINES:
+            break
+        if len(u.text.split()) > 3 * LABEL_WORDS or u.text.rstrip().endswith("."):
+            break  # prose again: the label's block has ended
+        out.append(replace(u, kind="item"))  # shown as the list the slide lays out
+    return out
 
 
 @dataclass
@@ -137,6 +158,8 @@ class ExtractiveAnswerer:
                 chosen.append(u)  # more from the same passage: one source, one coherent answer
         if best.intro_of is not None:
             chosen += [u for u in units if u.hit_rank == best.hit_rank and u.group == best.intro_of]
+        elif len(chosen) == 1 and is_label(best) and not asks_for_quantity(question):
+            chosen += lines_under(best, ev.units)
         unique = {normalize(u.text): u for u in reversed(chosen)}.values()  # a slide may quote the guide
         return sorted(unique, key=lambda u: (u.hit_rank, u.position))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering import points_elsewhere
+from assistant.answering import is_label, lines_under, points_elsewhere
 from assistant.core import retrieval_query
 from assistant.errors import InputError
 from assistant.ingest import normalize
@@ -234,3 +234,16 @@ def test_a_sentence_pointing_to_a_list_elsewhere_is_not_an_answer():
         "Hvor finnes kompetansen?": False,
         "Mål med strategien:": True,
     }
+
+
+def test_a_slide_label_is_quoted_with_the_lines_under_it():
+    slide = Passage(id="s:0", doc_id="s", language="sv", section=("Analys",), text=(
+        "Analys\nResultat i korthet\nStyrkeområden\nBesöksnäring\nSkog och trä\nStål och verkstad\n"
+        "Analysen gjordes under 2017 tillsammans med regionerna."))
+    units = units_of(slide)
+    label = next(u for u in units if u.text == "Styrkeområden")
+    assert is_label(label) and not is_label(units[-1])
+    under = lines_under(label, units)
+    assert [u.text for u in under] == ["Besöksnäring", "Skog och trä", "Stål och verkstad"]  # prose ends the block
+    assert all(u.kind == "item" for u in under)
+    assert lines_under(units[-1], units) == []
