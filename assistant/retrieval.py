@@ -1,8 +1,9 @@
 """Hybrid retrieval over five lists of scores:
 
 - BM25 over stemmed Norwegian/Swedish/English terms;
-- BM25 over character 4-grams of Scandinavian-folded words (so "næringsliv" meets "näringsliv"
-  and "analysen" meets "analys" across Norwegian and Swedish);
+- BM25 over character 4-grams of Scandinavian-folded words in Norwegian spelling (so
+  "næringsliv" meets "näringsliv", "analysen" meets "analys" and "specialisation" meets
+  "spesialisering" across Norwegian, Swedish and English);
 - dense passage vectors in Chroma, the passage with its section path;
 - dense passage vectors of the passage within its document (title first), also in Chroma;
 - dense sentence vectors (a passage ranks by its best sentence, which finds paraphrases of one
@@ -15,6 +16,7 @@ how much of the question's vocabulary the corpus shares, so an English question 
 text leans on the dense lists. Also exposed as a LangChain retriever."""
 from __future__ import annotations
 
+import re
 from typing import Protocol
 
 import bm25s
@@ -35,6 +37,8 @@ WEIGHTS = {"bm25": 1.0, "ngrams": 1.0, "dense": 1.0, "document": 1.0, "units": 1
 DENSE_DEPTH = 500  # Chroma results per dense list; passages further down count as its lowest score
 FOLD = str.maketrans({"æ": "ä", "ø": "ö", "é": "e"})
 NGRAM = 4
+SPELLING = [(re.compile(p), r) for p, r in (
+    (r"ck", "k"), (r"c(?=[eiy])", "s"), (r"c", "k"), (r"s?sion|tion", "sjon"), (r"ph", "f"), (r"qu", "kv"), (r"x", "ks"))]
 
 
 class Retriever(Protocol):
@@ -46,14 +50,24 @@ def passage_terms(p: Passage) -> list[str]:
 
 
 def char_ngrams(text: str, n: int = NGRAM) -> list[str]:
-    """Character n-grams of the content words, with Norwegian and Swedish letters folded together."""
+    """Character n-grams of the content words, with Norwegian and Swedish letters folded together
+    and Swedish and English spellings written the Norwegian way."""
     out: list[str] = []
     for word in tokens(text.lower().translate(FOLD)):
         if word in STOPWORDS or len(word) < 3:
             continue
-        padded = f"_{word}_"
+        padded = f"_{spell(word)}_"
         out += [padded[i: i + n] for i in range(max(1, len(padded) - n + 1))]
     return out
+
+
+def spell(word: str) -> str:
+    """Norwegian spelling of Swedish and English words where they differ only in how they write
+    a sound: «specialisering» and «specialisation» meet «spesialisering», «commission» meets
+    «kommisjon»."""
+    for pattern, repl in SPELLING:
+        word = pattern.sub(repl, word)
+    return word
 
 
 class BM25Index:

@@ -6,7 +6,8 @@ import pytest
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
-from assistant.retrieval import GuideRetriever, HybridRetriever
+from assistant.models import Passage
+from assistant.retrieval import BM25Index, GuideRetriever, HybridRetriever, char_ngrams
 from core_helpers import eval_questions, squash
 
 pytestmark = pytest.mark.slow
@@ -93,3 +94,19 @@ def test_langchain_retriever_batch(assistant):
     results = retriever.batch([CASES[0][0], CASES[2][0]])
     assert [len(r) for r in results] == [2, 2]
     assert results[1][0].metadata["doc_id"] == "reglab-larpass-2017"
+
+
+def test_ngrams_meet_across_norwegian_swedish_and_english_spelling():
+    nb, sv, en = (set(char_ngrams(w)) for w in ("spesialisering", "specialisering", "specialisation"))
+    assert nb == sv
+    assert len(nb & en) >= 6 and "_spe" in en and "sial" in en
+    assert set(char_ngrams("kommisjonen")) & set(char_ngrams("Commission")) >= {"_kom", "komm", "ommi", "sjon"}
+    assert set(char_ngrams("innovasjon")) == set(char_ngrams("innovation"))
+
+
+def test_an_english_word_finds_the_norwegian_passage_by_its_spelling():
+    passages = [Passage(id=f"d:{i}", doc_id="d", text=t) for i, t in enumerate((
+        "Regionen satser på innovasjon og kompetanse i kommisjonen.",
+        "Regionen satser på innovativ opplevelse og kommunale tjenester."))]
+    scores = BM25Index(passages, ngrams=True).scores("innovation, competence, commission")
+    assert scores[0] > 4 * scores[1]  # unfolded, «innovativ» shares as many 4-grams with «innovation»
