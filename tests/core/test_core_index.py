@@ -147,3 +147,16 @@ def test_failed_build_message_names_what_is_wrong(small_corpus):
     with pytest.raises(DocumentError) as caught:
         Assistant(config).build_index(progress=False)
     assert str(config.corpus_dir) in str(caught.value) and "korpusmappen finnes ikke" in str(caught.value)
+
+
+def test_a_build_without_latent_terms_still_loads_and_answers(small_corpus):
+    """Builds made before format 3 have no sparse.npz; they are searched without that list."""
+    config = small_corpus()
+    assistant = Assistant(config)
+    assistant.build_index(progress=False)
+    assert assistant.index.sparse is not None and assistant.index.sparse.shape[0] == len(assistant.passages())
+    build = config.index_dir / "e5" / "builds" / (config.index_dir / "e5" / "current").read_text().strip()
+    (build / "sparse.npz").unlink()
+    older = Assistant(config)
+    assert older.index.sparse is None
+    _answers(config)

@@ -2,10 +2,13 @@
 right document and section in the top 5; the LangChain retriever returns Documents with metadata."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
+from assistant.index import embed_text
 from assistant.models import Passage
 from assistant.retrieval import BM25Index, GuideRetriever, HybridRetriever, char_ngrams
 from core_helpers import eval_questions, squash
@@ -50,8 +53,8 @@ def test_hits_are_ranked_and_fused(assistant):
     assert len(hits) == 8
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert len({h.passage.id for h in hits}) == 8
-    assert all(set(h.ranks) == {"bm25", "ngrams", "dense", "document", "units"} for h in hits), \
-        "hybrid sums the lexical lists, both passage views from Chroma and the sentence vectors"
+    assert all(set(h.ranks) == {"bm25", "ngrams", "dense", "document", "units", "sparse"} for h in hits), \
+        "hybrid sums the lexical lists, both passage views from Chroma, the sentence vectors and the latent terms"
     assert all(h.passage.doc_id != "veileder-2018-kap5-utdrag" for h in hits)
 
 
@@ -110,3 +113,18 @@ def test_an_english_word_finds_the_norwegian_passage_by_its_spelling():
         "Regionen satser på innovativ opplevelse og kommunale tjenester."))]
     scores = BM25Index(passages, ngrams=True).scores("innovation, competence, commission")
     assert scores[0] > 4 * scores[1]  # unfolded, «innovativ» shares as many 4-grams with «innovation»
+
+
+def test_sparse_rows_belong_to_their_passages_and_an_index_without_them_still_ranks(assistant):
+    index = assistant.index
+    assert index.sparse is not None and index.sparse.shape[0] == len(index.passages)
+    for i in (0, len(index.passages) // 2, len(index.passages) - 1):
+        row = assistant.embedder.embed_sparse([embed_text(index.passages[i])])
+        assert abs(row - index.sparse[i]).max() < 1e-5, f"row {i} is not passage {index.passages[i].id}"
+    question = CASES[5][0]
+    scores = HybridRetriever(index, assistant.embedder).score_lists(question)["sparse"]
+    assert index.passages[int(scores.argmax())].section[-1] == CASES[5][2]
+    older = HybridRetriever(replace(index, sparse=None), assistant.embedder)
+    hits = older.retrieve(question, 5)
+    assert hits and all("sparse" not in h.ranks for h in hits)
+    assert any(h.passage.section[-1] == CASES[5][2] for h in hits)
