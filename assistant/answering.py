@@ -25,7 +25,7 @@ LEXICAL_WEIGHT = 0.15  # a unit that shares the question's rare words
 RANK_PENALTY = 0.01  # per retrieval rank of the unit's passage
 QUESTION_PENALTY = 0.05  # except for list questions ("Hvilke spørsmål…"), whose answers are questions
 ITEM_MARGIN = 0.02
-LABEL_WORDS = 6  # a line this short without end punctuation is a label ("Prioriterade kunskapsområden")
+LABEL_WORDS = 6  # a line this short without end punctuation is a label (a slide's heading for the lines below)
 LABEL_LINES = 5  # lines under a label quoted with it
 QUANTITY_MARGIN = 0.03  # how much less close a sentence stating an amount may be than the closest
 KNOWN_WEIGHT = 0.3  # fitted once by logistic regression of answerable vs. out-of-scope items (evals/)
@@ -53,7 +53,7 @@ def is_label(unit: Unit) -> bool:
 
 def lines_under(label: Unit, units: list[Unit]) -> list[Unit]:
     """The short lines that follow a label on a slide, which are what it labels; a label
-    alone («Prioriterade kunskapsområden») names where the answer is, not what it is."""
+    alone names where the answer is, not what it is."""
     out: list[Unit] = []
     for u in sorted((u for u in units if u.hit_rank == label.hit_rank and u.position > label.position),
                     key=lambda u: u.position):
