@@ -60,12 +60,15 @@ class MemoEmbedder:
     def _key(kind: str, text: str) -> str:
         return kind + hashlib.sha1(text.encode("utf-8")).hexdigest()
 
-    def _model(self, fn, arg) -> np.ndarray:
+    def _timed(self, fn, arg):
         t0 = time.perf_counter()
         try:
-            return np.asarray(fn(arg), dtype=np.float32)
+            return fn(arg)
         finally:
             self.model_seconds += time.perf_counter() - t0
+
+    def _model(self, fn, arg) -> np.ndarray:
+        return np.asarray(self._timed(fn, arg), dtype=np.float32)
 
     def embed_query(self, text: str) -> np.ndarray:
         if self.live_queries:
@@ -87,12 +90,8 @@ class MemoEmbedder:
         return np.stack([self.vectors[k] for k in keys])
 
     def embed_sparse(self, texts: Sequence[str]):
-        """Not remembered (sparse vectors are cached by the index build); timed as model time."""
-        t0 = time.perf_counter()
-        try:
-            return self.inner.embed_sparse(texts)
-        finally:
-            self.model_seconds += time.perf_counter() - t0
+        """Not remembered (passage rows are cached by the index build); timed as model time."""
+        return self._timed(self.inner.embed_sparse, texts)
 
     def save(self) -> None:
         if not self.path or len(self.vectors) == self._saved:

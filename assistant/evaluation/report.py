@@ -111,7 +111,8 @@ def _metrics(run: ConfigRun) -> dict:
 def build(runs: Sequence[ConfigRun], checks: list[Check], seconds: float, items: int) -> dict:
     """The JSON report (the markdown and chart are drawn from it). The first run is the default
     configuration and keeps full per-item records; the others keep what the failure lists need."""
-    default = breakdown(runs[0].outcomes) if runs else {}
+    metrics = {r.setup.name: _metrics(r) for r in runs}
+    default = metrics[runs[0].setup.name] if runs else {}
     return {
         "generated": time.strftime("%Y-%m-%d %H:%M:%S"), "commit": _commit(), "items": items,
         "seconds": round(seconds, 1), "threads": os.environ.get("OMP_NUM_THREADS", ""),
@@ -120,7 +121,7 @@ def build(runs: Sequence[ConfigRun], checks: list[Check], seconds: float, items:
         "configs": {r.setup.name: {
             "label": r.setup.label, "embedder": r.setup.embedder, "retrieval": r.setup.retrieval or "peer",
             "seconds": r.seconds, "threshold": r.threshold, "calibration": r.calibration,
-            "cold_latency": r.cold_latency, "notes": r.notes, "metrics": _metrics(r),
+            "cold_latency": r.cold_latency, "notes": r.notes, "metrics": metrics[r.setup.name],
             "records": r.records if i == 0 else [{k: rec[k] for k in BRIEF if k in rec} for rec in r.records],
         } for i, r in enumerate(runs)},
     }
