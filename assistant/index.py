@@ -135,7 +135,8 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
             doc_passages = kept_by_doc.get(info.id, [])
             if not doc_passages:
                 continue
-            vecs, reused = _cached_embeddings(cache, embedder, [embed_text(p) for p in doc_passages])
+            texts = [embed_text(p) for p in doc_passages]
+            vecs, reused = _cached_embeddings(cache, embedder, texts)
             in_doc, _ = _cached_embeddings(cache, embedder, [document_text(p, info.title) for p in doc_passages])
             units, _ = _cached_embeddings(cache, embedder, [u.text for p in doc_passages for u in units_of(p)])
             (report.reused if reused else report.embedded).append(info.id)
@@ -143,7 +144,7 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
             doc_vectors.append(in_doc)
             unit_vectors.append(units)
             if has_sparse(embedder):
-                sparse_rows.append(_cached_sparse(cache, embedder, [embed_text(p) for p in doc_passages]))
+                sparse_rows.append(_cached_sparse(cache, embedder, texts))
         ordered = [p for info, _, _ in ingested for p in kept_by_doc.get(info.id, [])]
         client = chroma_client(build_dir / "chroma", config.chroma_host, config.chroma_port)
         collection = _collection_name(embedder.name, build_id)
