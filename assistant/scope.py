@@ -92,19 +92,41 @@ def foreign_specifics(question: str, vocabulary: Vocabulary, lang: str) -> list[
     """Names and numbers the question asks about that the material never mentions.
 
     A question about a county, country, programme or year that the material does not name
-    cannot be answered from it, however close its other words are. English names are left
-    out: the material is Norwegian and Swedish, and calls Norway «Norge».
+    cannot be answered from it, however close its other words are. Of the names in an English
+    question only countries are checked, under their Norwegian and Swedish names: the material
+    calls Norway «Norge», and other English names have no such translation to check.
     """
     found = [n for n in NUMBER_RE.findall(question) if n not in vocabulary.words]
-    if lang != "en":
-        for name in NAME_RE.findall(question.strip()):
-            word = name.lower()
-            if word in STOPWORDS or vocabulary.knows(word):
-                continue
-            if word.endswith("s") and vocabulary.knows(word[:-1]):
-                continue
-            found.append(name)
+    for name in NAME_RE.findall(question.strip()):
+        word = name.lower()
+        if lang == "en":
+            local = country_names().get(word)
+            if local and not any(vocabulary.knows(n) for n in local):
+                found.append(name)
+            continue
+        if word in STOPWORDS or vocabulary.knows(word):
+            continue
+        if word.endswith("s") and vocabulary.knows(word[:-1]):
+            continue
+        found.append(name)
     return found
+
+
+@lru_cache(maxsize=1)
+def country_names() -> dict[str, set[str]]:
+    """One-word English country names (ISO 3166) and their Norwegian and Swedish names, lowercased."""
+    import gettext
+
+    import pycountry
+
+    names: dict[str, set[str]] = {}
+    translations = [gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+                    for lang in ("nb_NO", "sv")]
+    for country in pycountry.countries:
+        for english in {country.name, getattr(country, "common_name", country.name)}:
+            if " " not in english and "," not in english:
+                names[english.lower()] = {t.gettext(country.name).lower() for t in translations} | {english.lower()}
+    return names
 
 
 QUANTITY_QUESTION_RE = re.compile(

@@ -1,10 +1,12 @@
-"""The answer-type check of scope.py: a "how much / how many / how often" question needs an
-answer that states an amount, a count or a frequency."""
+"""scope.py: a "how much / how many / how often" question needs an answer that states an
+amount, a count or a frequency; a question naming a place, country or year the material never
+names is out of scope."""
 from __future__ import annotations
 
 import pytest
 
-from assistant.scope import asks_for_quantity, states_quantity
+from assistant.models import Passage
+from assistant.scope import Vocabulary, asks_for_quantity, foreign_specifics, states_quantity
 
 
 @pytest.mark.parametrize("question, expected", [
@@ -32,3 +34,24 @@ def test_quantity_questions_are_recognised(question, expected):
 ])
 def test_an_amount_count_or_frequency_is_recognised(text, expected):
     assert states_quantity(text) is expected
+
+
+@pytest.fixture(scope="module")
+def vocabulary() -> Vocabulary:
+    return Vocabulary([Passage(id="d:0", doc_id="d", text=(
+        "Norge og Sverige samarbeider om smart spesialisering. Nordland startet i 2012, "
+        "og EU-kommisjonen har gitt råd."))])
+
+
+@pytest.mark.parametrize("question, lang, expected", [
+    ("Hva gjorde Nordland i 2012?", "nb", []),
+    ("Hva gjorde Troms i 2015?", "nb", ["2015", "Troms"]),
+    ("Hvordan jobber Finland med dette?", "nb", ["Finland"]),
+    ("What did Norway and Sweden agree on?", "en", []),  # «Norge», «Sverige» in the material
+    ("What are Finland's priorities?", "en", ["Finland"]),
+    ("What are the Netherlands' priorities?", "en", ["Netherlands"]),
+    ("What did the European Commission advise?", "en", []),  # not a country: not checked in English
+    ("What did Nordland do in 2019?", "en", ["2019"]),
+])
+def test_names_and_numbers_the_material_never_mentions(vocabulary, question, lang, expected):
+    assert sorted(foreign_specifics(question, vocabulary, lang)) == sorted(expected)
