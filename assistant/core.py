@@ -9,7 +9,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .answering import ExtractiveAnswerer
-from .scope import Vocabulary, foreign_specifics, is_injection
+from .scope import Vocabulary, asks_about_present, foreign_specifics, is_injection
 from .config import Config
 from .embedders import Embedder, get_embedder
 from .errors import InputError
@@ -178,7 +178,9 @@ class Assistant:
         evidence = self.answerer.gather(retrieval_query(question, turns, with_answer=False), hits,
                                         already_said=previous_answer(turns))
         unknown = foreign_specifics(question, self.vocabulary, lang)
-        if not evidence.units or unknown or evidence.relevance < self.threshold_for(lang):
+        if asks_about_present(question):
+            answer = self._refusal(hits, lang, query, evidence.relevance, reason="present")
+        elif not evidence.units or unknown or evidence.relevance < self.threshold_for(lang):
             answer = self._refusal(hits, lang, query, evidence.relevance)
         else:
             chosen = self.answerer.select(question, evidence)
@@ -200,7 +202,8 @@ class Assistant:
         yield {"type": "citations", "citations": [c.model_dump() for c in answer.citations]}
         yield {"type": "done", "answer": answer.model_dump()}
 
-    def _refusal(self, hits: list[Hit], lang: str, query: str, relevance: float) -> Answer:
+    def _refusal(self, hits: list[Hit], lang: str, query: str, relevance: float, reason: str | None = None) -> Answer:
+        """`reason` names a template that says why, after the plain refusal."""
         topics: list[str] = []
         for h in hits:
             leaf = h.passage.section[-1] if h.passage.section else ""
@@ -208,6 +211,8 @@ class Assistant:
                 topics.append(leaf)
         topics = topics[:3]
         text = str(template("refusal", lang))
+        if reason:
+            text += " " + str(template(reason, lang))
         if topics:
             text += "\n\n" + str(template("suggest", lang)) + "\n" + "\n".join(f"- {t}" for t in topics)
         return Answer(answer=text, refused=True, language=lang, query=query, suggestions=topics, relevance=relevance)

@@ -3,7 +3,9 @@
 Two things make a question out of scope: nothing in the material is close to it (dense
 similarity of the best answer unit), and its informative words are foreign to the material
 (`known_share`: the share of the question's information, weighted by how rare each word is in
-general language (wordfreq), carried by words the corpus contains, compounds included).
+general language (wordfreq), carried by words the corpus contains, compounds included). So do
+names and numbers the material never mentions (`foreign_specifics`) and questions about the
+present (`asks_about_present`), which a dated material cannot answer.
 Instruction-injection attempts are recognised by their shape, in Norwegian, Swedish and English.
 A question that asks how much, how many or how often needs an answer stating an amount, a count
 or a frequency (`asks_for_quantity`, `states_quantity`; the answerer applies it).
@@ -127,6 +129,20 @@ def country_names() -> dict[str, set[str]]:
             if " " not in english and "," not in english:
                 names[english.lower()] = {t.gettext(country.name).lower() for t in translations} | {english.lower()}
     return names
+
+
+PRESENT_RE = re.compile(
+    r"\b(?:i morgen|i morgon|i år|årets|i fjor|i fjol|i helgen|i helga|"
+    r"(?:denne|neste|nästa|den här) (?:uke|uka|uken|helg|helga|helgen|måned|måneden|vecka|veckan|månad|månaden)|"
+    r"tomorrow|this year|last year|(?:this|next|last) (?:week|weekend|month))\b", re.I)
+# Left out on purpose: "i dag"/"today", "for tiden"/"currently", "neste år"/"next year". The
+# material itself says "i dag" of its own time, and "what should we do next year" is a process question.
+
+
+def asks_about_present(question: str) -> bool:
+    """A question about tomorrow, this year or next week asks what holds now; the material
+    describes the time it was written in, so it cannot answer that however close its words are."""
+    return bool(PRESENT_RE.search(question))
 
 
 QUANTITY_QUESTION_RE = re.compile(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.models import Passage
-from assistant.scope import Vocabulary, asks_for_quantity, foreign_specifics, states_quantity
+from assistant.scope import Vocabulary, asks_about_present, asks_for_quantity, foreign_specifics, states_quantity
 
 
 @pytest.mark.parametrize("question, expected", [
@@ -55,3 +55,18 @@ def vocabulary() -> Vocabulary:
 ])
 def test_names_and_numbers_the_material_never_mentions(vocabulary, question, lang, expected):
     assert sorted(foreign_specifics(question, vocabulary, lang)) == sorted(expected)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Hvilke søknadsfrister gjelder i år?", True),
+    ("Hva står i årets budsjett?", True),
+    ("Vad händer i regionen nästa vecka?", True),
+    ("Will it rain tomorrow?", True),
+    ("What did the county decide last year?", True),
+    ("Hvordan jobber fylkeskommunene med innovasjon i dag?", False),  # the material says «i dag» of its time
+    ("Hva bør vi gjøre neste år i planprosessen?", False),
+    ("Hvor ofte skal planstrategien rulleres, hvert år?", False),
+    ("What are the steps of the process?", False),
+])
+def test_questions_about_the_present_are_recognised(question, expected):
+    assert asks_about_present(question) is expected
