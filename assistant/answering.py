@@ -1,7 +1,10 @@
 """Extractive, grounded answers: every sentence of an answer is quoted from the passage it cites.
 
 The answer is built from units (sentences and list items) of the retrieved passages, scored by
-dense similarity to the question and by weighted overlap of stemmed content words. Lead-ins and
+dense similarity to the question and by weighted overlap of stemmed content words. The overlap
+counts in proportion to how much of the question the material's vocabulary knows, as BM25 does
+in retrieval: an English question that shares one word with the material is not answered by
+whichever line holds that word. Lead-ins and
 refusals are fixed template text from `prompts/templates.yaml`, never claims.
 """
 from __future__ import annotations
@@ -103,17 +106,17 @@ class ExtractiveAnswerer:
         uv = np.vstack([self._vectors(h.passage, [u for u in units if u.hit_rank == rank])
                         for rank, h in enumerate(hits[: self.depth])])
         dense = uv @ qv
+        share = self.vocabulary.known_share(query)
         for u, d in zip(units, dense):
             langs = (hits[u.hit_rank].passage.language,)
             u_terms = set(content_terms(u.text + " " + hits[u.hit_rank].passage.section_path, langs))
             u.dense = float(d)
-            u.lexical = sum(w for t, w in known.items() if t in u_terms) / sum(known.values()) if known else 0.0
+            u.lexical = share * sum(w for t, w in known.items() if t in u_terms) / sum(known.values()) if known else 0.0
             u.score = u.dense + LEXICAL_WEIGHT * u.lexical - RANK_PENALTY * u.hit_rank
         if already_said:
             said = normalize(already_said)
             units = [u for u in units if normalize(u.text) not in said] or units
         best_dense = float(np.max(dense))
-        share = self.vocabulary.known_share(query)
         return Evidence(units, relevance=best_dense + KNOWN_WEIGHT * share, dense=best_dense, known=share)
 
     def _vectors(self, passage: Passage, units: list[Unit]) -> np.ndarray:

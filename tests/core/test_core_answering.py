@@ -261,3 +261,13 @@ def test_a_slide_label_is_quoted_with_the_lines_under_it():
     assert [u.text for u in under] == ["Besöksnäring", "Skog och trä", "Stål och verkstad"]  # prose ends the block
     assert all(u.kind == "item" for u in under)
     assert lines_under(units[-1], units) == []
+
+
+def test_shared_words_count_only_as_much_as_the_material_knows_the_question(assistant):
+    """An English question shares one word ("industry") with the material: quoting whichever
+    line holds that word would follow the word, not the question."""
+    question = "Which new industry should our county bet on when budgets are tight?"
+    share = assistant.vocabulary.known_share(question)
+    assert 0 < share < 0.5
+    units = assistant.answerer.gather(question, assistant.retrieve(question)).units
+    assert 0 < max(u.lexical for u in units) <= share
