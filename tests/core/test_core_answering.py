@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering import is_label, lines_under, points_elsewhere
+from assistant.answering import is_label, lines_under, points_elsewhere, without_source_frame
 from assistant.core import retrieval_query
 from assistant.errors import InputError
 from assistant.ingest import normalize
@@ -271,3 +271,14 @@ def test_shared_words_count_only_as_much_as_the_material_knows_the_question(assi
     assert 0 < share < 0.5
     units = assistant.answerer.gather(question, assistant.retrieve(question)).units
     assert 0 < max(u.lexical for u in units) <= share
+
+
+@pytest.mark.parametrize("query, topic", [
+    ("Hva kjennetegner et godt partnerskap ifølge veilederen?", "Hva kjennetegner et godt partnerskap?"),
+    ("Vilka steg ingår enligt den norska vägledningen i analysen?", "Vilka steg ingår i analysen?"),
+    ("Which roles, according to the guide, does the county have?", "Which roles, does the county have?"),
+    ("Hvem er målgruppen for veilederen?", "Hvem er målgruppen for veilederen?"),  # about the guide itself
+    ("enligt vägledningen", "enligt vägledningen"),  # nothing else to go by
+])
+def test_a_source_frame_does_not_choose_the_sentence(query, topic):
+    assert without_source_frame(query) == topic
