@@ -7,8 +7,9 @@ general language (wordfreq), carried by words the corpus contains, compounds inc
 names and numbers the material never mentions (`foreign_specifics`) and questions about the
 present (`asks_about_present`), which a dated material cannot answer.
 Instruction-injection attempts are recognised by their shape, in Norwegian, Swedish and English.
-A question that asks how much, how many or how often needs an answer stating an amount, a count
-or a frequency (`asks_for_quantity`, `states_quantity`; the answerer applies it).
+A question that asks how much, how many, how often or what something costs needs an answer
+stating an amount, a count or a frequency (`asks_for_quantity`, `states_quantity`; the answerer
+applies it).
 """
 from __future__ import annotations
 
@@ -148,7 +149,8 @@ def asks_about_present(question: str) -> bool:
 QUANTITY_QUESTION_RE = re.compile(
     r"^\W*(?:(?:og|men|och|and|but|så)\s+)?(?:hvor\s+(?:mye|mange|stor|store|lang|lenge|ofte|gammel)|"
     r"hur\s+(?:mycket|många|stor|stort|stora|lång|långt|länge|ofta|gammal)|"
-    r"how\s+(?:much|many|large|big|long|often|old))\b", re.I)
+    r"how\s+(?:much|many|large|big|long|often|old)|hva\s+koster|vad\s+kostar|what\s+(?:does|do|will)\b.{0,60}?\bcost)\b",
+    re.I)
 QUANTITY_RE = re.compile(
     r"(?<![\w-])\d+(?:[.,]\d+)?(?![\w-])|%|\b(?:to|två|two|tre|three|fire|fyra|four|fem|five|seks|sex|six|sju|syv|seven|åtte|åtta|eight|ni|nio|nine|"
     r"ti|tio|ten|elleve|elva|tolv|twelve|tjue|tjugo|twenty|tretti|trettio|førti|fyrtio|femti|femtio|hundre|hundra|"

@@ -14,6 +14,10 @@ from assistant.scope import Vocabulary, asks_about_present, asks_for_quantity, f
     ("Og hvor ofte bør planen rulleres?", True),
     ("Hur mycket pengar satsades på klustren?", True),
     ("How many regions took part?", True),
+    ("Hva koster en analyse fra et konsulentselskap?", True),
+    ("Vad kostar det att delta?", True),
+    ("What does a cluster membership cost?", True),
+    ("What does the guide say about costs?", False),
     ("Hvordan kan vi måle resultatene?", False),
     ("Hva sier veilederen om hvor mange aktører som bør delta?", False),  # not asked for first
     ("Hvorfor er prioritering vanskelig?", False),
