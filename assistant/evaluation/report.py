@@ -52,6 +52,10 @@ DEFINITIONS = """\
 """
 
 
+def _by_language(thresholds: dict[str, float] | None) -> str:
+    return ", ".join(f"{lang} {_fmt(t)}" for lang, t in sorted((thresholds or {}).items())) or "—"
+
+
 def _fmt(value, kind: str = "r") -> str:
     if value is None:
         return "—"
@@ -120,7 +124,8 @@ def build(runs: Sequence[ConfigRun], checks: list[Check], seconds: float, items:
                   **_count(default, c)} for c in checks],
         "configs": {r.setup.name: {
             "label": r.setup.label, "embedder": r.setup.embedder, "retrieval": r.setup.retrieval or "peer",
-            "seconds": r.seconds, "threshold": r.threshold, "calibration": r.calibration,
+            "seconds": r.seconds, "threshold": r.threshold, "thresholds_by_language": r.thresholds_by_language,
+            "calibration": r.calibration,
             "cold_latency": r.cold_latency, "notes": r.notes, "metrics": metrics[r.setup.name],
             "records": r.records if i == 0 else [{k: rec[k] for k in BRIEF if k in rec} for rec in r.records],
         } for i, r in enumerate(runs)},
@@ -166,12 +171,16 @@ def markdown(report: dict, chart: str | None) -> str:
     rows = []
     for n, c in configs.items():
         cal = c["calibration"] or {}
-        rows.append([n, _fmt(c["threshold"]), _fmt(cal.get("threshold")), _fmt(cal.get("refusal_recall")),
-                     _fmt(cal.get("false_refusal_rate"))])
-    lines += _table(["config", "in use", "calibrated", "refusal recall at calibrated", "false refusals at calibrated"], rows)
+        rows.append([n, _fmt(c["threshold"]), _by_language(c.get("thresholds_by_language")),
+                     _fmt(cal.get("threshold")), _by_language(cal.get("by_language")),
+                     _fmt(cal.get("refusal_recall")), _fmt(cal.get("false_refusal_rate"))])
+    lines += _table(["config", "in use", "in use by language", "calibrated", "calibrated by language",
+                     "refusal recall at calibrated", "false refusals at calibrated"], rows)
     lines += ["", "Calibrated: the threshold with the highest refusal recall whose false-refusal rate is at most "
-              "0.05 on these items (relevance asked with refusal off). `assistant eval --calibrate` writes it "
-              "to `assistant/data/calibration.json` for the embedder of the hybrid configuration.", ""]
+              "0.05 on these items (relevance asked with refusal off), overall and for each language with enough "
+              "items; a question is held to its language's threshold where there is one. The recall and false "
+              "refusals shown are those of the overall threshold. `assistant eval --calibrate` writes them to "
+              "`assistant/data/calibration.json` for the embedder of the hybrid configuration.", ""]
     lines += ["## Cold latency", ""]
     for n, c in configs.items():
         cold = c["cold_latency"]

@@ -55,6 +55,7 @@ class ConfigRun:
     records: list[dict]
     seconds: float
     threshold: float | None = None
+    thresholds_by_language: dict[str, float] = field(default_factory=dict)
     calibration: dict | None = None
     cold_latency: dict | None = None
     notes: list[str] = field(default_factory=list)
@@ -136,7 +137,9 @@ class Evaluation:
             outcomes.append(outcome)
             answers.append(answer)
             records.append(record(item, query, retrieved, answer, outcome))
-        run = ConfigRun(setup, outcomes, records, 0.0, threshold=assistant.refusal_threshold, answers=answers)
+        by_language = {lang: assistant.threshold_for(lang) for lang in sorted({i.lang for i in items})}
+        run = ConfigRun(setup, outcomes, records, 0.0, threshold=assistant.refusal_threshold,
+                        thresholds_by_language=by_language, answers=answers)
         if calibrate:
             run.calibration = self._calibrate(setup, items, answers)
         return run
