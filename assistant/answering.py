@@ -4,8 +4,8 @@ The answer is built from units (sentences and list items) of the retrieved passa
 dense similarity to the question and by weighted overlap of stemmed content words. The overlap
 counts in proportion to how much of the question the material's vocabulary knows, as BM25 does
 in retrieval: an English question that shares one word with the material is not answered by
-whichever line holds that word. Lead-ins and
-refusals are fixed template text from `prompts/templates.yaml`, never claims.
+whichever line holds that word. Lead-ins and refusals are fixed template text from
+`prompts/templates.yaml`, never claims.
 """
 from __future__ import annotations
 

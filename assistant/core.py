@@ -177,10 +177,10 @@ class Assistant:
         t2 = time.perf_counter()
         evidence = self.answerer.gather(retrieval_query(question, turns, with_answer=False), hits,
                                         already_said=previous_answer(turns))
-        unknown = foreign_specifics(question, self.vocabulary, lang)
         if asks_about_present(question):
             answer = self._refusal(hits, lang, query, evidence.relevance, reason="present")
-        elif not evidence.units or unknown or evidence.relevance < self.threshold_for(lang):
+        elif (not evidence.units or foreign_specifics(question, self.vocabulary, lang)
+              or evidence.relevance < self.threshold_for(lang)):
             answer = self._refusal(hits, lang, query, evidence.relevance)
         else:
             chosen = self.answerer.select(question, evidence)
