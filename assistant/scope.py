@@ -7,9 +7,9 @@ general language (wordfreq), carried by words the corpus contains, compounds inc
 names and numbers the material never mentions (`foreign_specifics`) and questions about the
 present (`asks_about_present`), which a dated material cannot answer.
 Instruction-injection attempts are recognised by their shape, in Norwegian, Swedish and English.
-A question that asks how much, how many, how often or what something costs needs an answer
-stating an amount, a count or a frequency (`asks_for_quantity`, `states_quantity`; the answerer
-applies it).
+A question that asks how much, how many, how often, what something costs or what the deadline is
+needs an answer stating an amount, a count, a frequency or a date (`asks_for_quantity`,
+`states_quantity`; the answerer applies it).
 """
 from __future__ import annotations
 
@@ -161,8 +161,14 @@ QUANTITY_RE = re.compile(
 NOT_AN_AMOUNT_RE = re.compile(r"^\s*\d{1,2}[.)]\s+|\b(?:19|20)\d\d\b")  # "4. Positionera …", "i 2012"
 
 
+DEADLINE_QUESTION_RE = re.compile(
+    r"^\W*(?:når|när|when|hva er|vad är|what is|what's|hvilken|vilken|which)\b.{0,40}?"
+    r"\b(?:\w*frist\w*|deadlines?|sista (?:ansöknings)?dag\w*)\b", re.I)
+
+
 def asks_for_quantity(question: str) -> bool:
-    return bool(QUANTITY_QUESTION_RE.search(question))
+    """How much, how many, how often, what it costs, or a deadline (a date or a period)."""
+    return bool(QUANTITY_QUESTION_RE.search(question) or DEADLINE_QUESTION_RE.search(question))
 
 
 def states_quantity(text: str) -> bool:

@@ -18,6 +18,12 @@ from assistant.scope import Vocabulary, asks_about_present, asks_for_quantity, f
     ("Vad kostar det att delta?", True),
     ("What does a cluster membership cost?", True),
     ("What does the guide say about costs?", False),
+    ("Når er søknadsfristen for regionalt forskningsfond?", True),
+    ("Hva er fristen for å gi innspill til planprogrammet?", True),
+    ("När är sista ansökningsdag?", True),
+    ("When is the deadline for the consultation?", True),
+    ("Hvorfor er fristene i planprosessen viktige?", False),
+    ("Når bør politikerne involveres?", False),
     ("Hvordan kan vi måle resultatene?", False),
     ("Hva sier veilederen om hvor mange aktører som bør delta?", False),  # not asked for first
     ("Hvorfor er prioritering vanskelig?", False),
@@ -31,6 +37,8 @@ def test_quantity_questions_are_recognised(question, expected):
     ("Samtliga 9 ERUF program inkluderar smart specialisering", True),
     ("Høringsfristen er minst seks uker.", True),
     ("Behovet for rullering skal vurderes årlig.", True),
+    ("Fristen for innspill er 15. mars.", True),
+    ("Planen ble vedtatt i 2018.", False),  # a year is not a date
     ("4. Positionera och öka klusters attraktionskraft", False),
     ("Nordland begynte arbeidet i 2012 og var den første fylkeskommunen.", False),  # a year, an ordinal
     ("Analysen Smart 4H viser fylkets sterke posisjon.", False),  # a digit in a name
