@@ -151,6 +151,9 @@ QUANTITY_QUESTION_RE = re.compile(
     r"hur\s+(?:mycket|många|stor|stort|stora|lång|långt|länge|ofta|gammal)|"
     r"how\s+(?:much|many|large|big|long|often|old)|hva\s+koster|vad\s+kostar|what\s+(?:does|do|will)\b.{0,60}?\bcost)\b",
     re.I)
+DEADLINE_QUESTION_RE = re.compile(
+    r"^\W*(?:når|när|when|hva er|vad är|what is|what's|hvilken|vilken|which)\b.{0,40}?"
+    r"\b(?:\w*frist\w*|deadlines?|sista (?:ansöknings)?dag\w*)\b", re.I)
 QUANTITY_RE = re.compile(
     r"(?<![\w-])\d+(?:[.,]\d+)?(?![\w-])|%|\b(?:to|två|two|tre|three|fire|fyra|four|fem|five|seks|sex|six|sju|syv|seven|åtte|åtta|eight|ni|nio|nine|"
     r"ti|tio|ten|elleve|elva|tolv|twelve|tjue|tjugo|twenty|tretti|trettio|førti|fyrtio|femti|femtio|hundre|hundra|"
@@ -159,11 +162,6 @@ QUANTITY_RE = re.compile(
     r"årlig\w*|annual\w*|yearly|hvert|hver|varje|every|each|daglig\w*|ukentlig\w*|månedlig\w*|kvartal\w*|quarter\w*|"
     r"alle|samtliga|all)\b", re.I)
 NOT_AN_AMOUNT_RE = re.compile(r"^\s*\d{1,2}[.)]\s+|\b(?:19|20)\d\d\b")  # "4. Positionera …", "i 2012"
-
-
-DEADLINE_QUESTION_RE = re.compile(
-    r"^\W*(?:når|när|when|hva er|vad är|what is|what's|hvilken|vilken|which)\b.{0,40}?"
-    r"\b(?:\w*frist\w*|deadlines?|sista (?:ansöknings)?dag\w*)\b", re.I)
 
 
 def asks_for_quantity(question: str) -> bool:
