@@ -46,12 +46,19 @@ def stemmer(lang: str) -> Stemmer.Stemmer:
     return Stemmer.Stemmer(STEMMER_NAMES.get(lang, "norwegian"))
 
 
+def stems(words: list[str], lang: str) -> list[str]:
+    """Snowball stems, stemmed once more: the Swedish stemmer takes one suffix per step, so
+    "analysen" becomes "analys" while "analys" becomes "analy"; a second pass meets them."""
+    s = stemmer(lang)
+    return s.stemWords(s.stemWords(words))
+
+
 def content_terms(text: str, langs: tuple[str, ...] = ("nb",)) -> list[str]:
     """Stemmed content words; with several languages each word contributes each language's stem."""
     words = [t for t in tokens(text) if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
     out: list[str] = []
     for lang in langs:
-        out.extend(stemmer(lang).stemWords(words))
+        out.extend(stems(words, lang))
     return list(dict.fromkeys(out)) if len(langs) > 1 else out
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ..ingest import normalize
 from ..models import Answer, Citation
-from ..text import STOPWORDS, content_terms, stemmer, tokens
+from ..text import STOPWORDS, content_terms, stems, tokens
 
 NUMBER_RE = re.compile(r"\d+(?:[.,]\d+)*")
 MARKER_RE = re.compile(r"\[(\d+)\]")
@@ -56,7 +56,7 @@ def supported_generated(sentence: str, passage: str, langs: tuple[str, ...] = ("
     words = [w for w in dict.fromkeys(tokens(sentence)) if w not in STOPWORDS and (len(w) > 1 or w.isdigit())]
     if not words:
         return True
-    covered = sum(1 for w in words if any(stemmer(lang).stemWord(w) in passage_terms for lang in langs))
+    covered = sum(1 for w in words if any(stems([w], lang)[0] in passage_terms for lang in langs))
     return covered / len(words) >= min_overlap
 
 

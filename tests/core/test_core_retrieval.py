@@ -11,6 +11,7 @@ from langchain_core.retrievers import BaseRetriever
 from assistant.index import embed_text
 from assistant.models import Passage
 from assistant.retrieval import BM25Index, GuideRetriever, HybridRetriever, char_ngrams
+from assistant.text import content_terms
 from core_helpers import eval_questions, squash
 
 pytestmark = pytest.mark.slow
@@ -105,6 +106,16 @@ def test_ngrams_meet_across_norwegian_swedish_and_english_spelling():
     assert len(nb & en) >= 6 and "_spe" in en and "sial" in en
     assert set(char_ngrams("kommisjonen")) & set(char_ngrams("Commission")) >= {"_kom", "komm", "ommi", "sjon"}
     assert set(char_ngrams("innovasjon")) == set(char_ngrams("innovation"))
+
+
+@pytest.mark.parametrize("lang, forms", [
+    ("sv", ("analys", "analysen", "analyser", "analyserna")),
+    ("sv", ("styrkeområdesanalys", "styrkeområdesanalysen")),
+    ("nb", ("analyse", "analysen", "analyser")),
+])
+def test_inflected_forms_share_one_stem(lang, forms):
+    """The Swedish stemmer takes one suffix per step ("analysen" → "analys", "analys" → "analy")."""
+    assert len({tuple(content_terms(w, (lang,))) for w in forms}) == 1
 
 
 def test_an_english_word_finds_the_norwegian_passage_by_its_spelling():
