@@ -4,7 +4,9 @@ The answer is built from units (sentences and list items) of the retrieved passa
 dense similarity to the question and by weighted overlap of stemmed content words. The overlap
 counts in proportion to how much of the question the material's vocabulary knows, as BM25 does
 in retrieval: an English question that shares one word with the material is not answered by
-whichever line holds that word. Lead-ins and refusals are fixed template text from
+whichever line holds that word. A unit is credited with the words of its section heading and
+its document's title, its context: a slide line that repeats the project's name is no more an
+answer than the slide's other lines. Lead-ins and refusals are fixed template text from
 `prompts/templates.yaml`, never claims.
 """
 from __future__ import annotations
@@ -93,8 +95,9 @@ class ExtractiveAnswerer:
     """Picks the sentences or the list that answer the question from the top passages."""
 
     def __init__(self, passages: list[Passage], embedder: Embedder, depth: int = 4, unit_vectors=None,
-                 vocabulary: Vocabulary | None = None):
+                 vocabulary: Vocabulary | None = None, titles: dict[str, str] | None = None):
         self.embedder = embedder
+        self.titles = titles or {}
         self.unit_vectors = unit_vectors or {}
         self.vocabulary = vocabulary or Vocabulary(passages)
         self.depth = depth
@@ -121,7 +124,8 @@ class ExtractiveAnswerer:
         share = self.vocabulary.known_share(query)
         for u, d in zip(units, dense):
             langs = (hits[u.hit_rank].passage.language,)
-            u_terms = set(content_terms(u.text + " " + hits[u.hit_rank].passage.section_path, langs))
+            p = hits[u.hit_rank].passage
+            u_terms = set(content_terms(f"{u.text} {p.section_path} {self.titles.get(p.doc_id, '')}", langs))
             u.dense = float(d)
             u.lexical = share * sum(w for t, w in known.items() if t in u_terms) / sum(known.values()) if known else 0.0
             u.score = u.dense + LEXICAL_WEIGHT * u.lexical - RANK_PENALTY * u.hit_rank

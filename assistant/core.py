@@ -112,7 +112,8 @@ class Assistant:
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
         return ExtractiveAnswerer(self.index.passages, self.embedder, unit_vectors=self.index.unit_vectors,
-                                  vocabulary=self.vocabulary)
+                                  vocabulary=self.vocabulary,
+                                  titles={d.id: d.title for d in self.index.documents.values()})
 
     @cached_property
     def _calibration(self) -> dict:

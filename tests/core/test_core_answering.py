@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering import is_label, lines_under, points_elsewhere, without_source_frame
+from assistant.answering import (Evidence, ExtractiveAnswerer, is_label, lines_under, points_elsewhere,
+                                 without_source_frame)
 from assistant.core import retrieval_query
 from assistant.errors import InputError
 from assistant.ingest import normalize
-from assistant.models import Answer, Passage, Turn
+from assistant.models import Answer, Hit, Passage, Turn
 from assistant.prompts import template
-from assistant.units import units_of
+from assistant.units import Unit, units_of
 from core_helpers import SMALL_QUESTION, eval_questions, squash
 
 pytestmark = pytest.mark.slow
@@ -288,3 +289,23 @@ def test_a_source_frame_does_not_choose_the_sentence(query, topic):
 def test_a_deadline_question_is_answered_with_the_period_the_material_states(answers):
     answer = answers["Hva er fristen for å legge forslaget til regional plan ut til offentlig ettersyn?"]
     assert not answer.refused and "seks ukers frist" in answer.answer
+
+
+def test_a_line_repeating_the_document_title_gains_nothing_over_the_other_lines(assistant):
+    """A slide deck names its project on many slides; the project's name in the question chooses
+    the deck, and within it what was asked should choose the line."""
+    slides = [Passage(id="h:0", doc_id="h", language="sv", section=("Översikt",),
+                      text="Översikt\nKort om projektet Havbruk i Nordkalotten\nTre regioner deltar."),
+              Passage(id="h:1", doc_id="h", language="sv", section=("Bemanning",),
+                      text="Bemanning\nProjektledare: Kari Nordmann (100%)\nEkonom: Per Hansen (20%)")]
+    question = "Vem var projektledare i projektet Havbruk i Nordkalotten?"
+    hits = [Hit(passage=p, score=1.0) for p in slides]
+
+    def lexical(titles):
+        units = ExtractiveAnswerer(slides, assistant.embedder, titles=titles).gather(question, hits).units
+        return {u.text: u.lexical for u in units}
+
+    titled = lexical({"h": "Havbruk i Nordkalotten"})
+    assert titled["Projektledare: Kari Nordmann (100%)"] >= titled["Kort om projektet Havbruk i Nordkalotten"]
+    untitled = lexical(None)
+    assert untitled["Projektledare: Kari Nordmann (100%)"] < untitled["Kort om projektet Havbruk i Nordkalotten"]
