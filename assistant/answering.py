@@ -44,6 +44,11 @@ LIST_QUESTION_RE = re.compile(
     r"|\b(hva bør|hva må|hva skal|vad bör|vad ska|what should|what must|spørsmål|frågor|questions|punkter|krav|requirements|"
     r"elementer|element|roller|roles|eksempler|exempel|examples|steg|steps|tiltak|åtgärder|measures|aktiviteter)\b",
     re.I)
+WHY_RE = re.compile(r"\b(hvorfor|varför|why)\b", re.I)
+CAUSE_RE = re.compile(
+    r"\b(fordi|ettersom|derfor|grunnen|begrunnelsen|eftersom|därför|skälet|anledningen|because|since|therefore|"
+    r"the reason)\b", re.I)
+CAUSE_BONUS = 0.02  # a "why" question is answered by a sentence that gives a reason
 POINTER_RE = re.compile(
     r":\s*$|\b(listen|tabellen|figuren|boksen|oversikten|listan|rutan|the list|the table|the figure|the box)\s+"
     r"(under|nedenfor|nedan|nedanför|below)\b", re.I)
@@ -154,6 +159,10 @@ class ExtractiveAnswerer:
             if not units:
                 return []
         list_question = bool(LIST_QUESTION_RE.search(question))
+        if WHY_RE.search(question):
+            for u in units:
+                if CAUSE_RE.search(u.text):
+                    u.score += CAUSE_BONUS
         if not list_question:
             for u in units:
                 if u.text.rstrip().endswith("?"):

@@ -291,6 +291,17 @@ def test_a_deadline_question_is_answered_with_the_period_the_material_states(ans
     assert not answer.refused and "seks ukers frist" in answer.answer
 
 
+@pytest.mark.parametrize("question, chosen", [
+    ("Hvorfor støtter fylket klynger?", "Fylket støtter klynger fordi bedrifter lærer av hverandre."),
+    ("Varför stöder regionen kluster?", "Fylket støtter klynger fordi bedrifter lærer av hverandre."),
+    ("Hva gjør fylket med klynger?", "Fylket støtter klynger i hele regionen."),
+])
+def test_a_why_question_prefers_the_sentence_that_gives_a_reason(assistant, question, chosen):
+    units = [Unit("Fylket støtter klynger i hele regionen.", "sentence", 0, 0, score=0.900),
+             Unit("Fylket støtter klynger fordi bedrifter lærer av hverandre.", "sentence", 1, 0, score=0.895)]
+    assert [u.text for u in assistant.answerer.select(question, Evidence(units))] == [chosen]
+
+
 def test_a_line_repeating_the_document_title_gains_nothing_over_the_other_lines(assistant):
     """A slide deck names its project on many slides; the project's name in the question chooses
     the deck, and within it what was asked should choose the line."""
