@@ -17,7 +17,7 @@ from .index import Index, IndexReport, build_index
 from .models import Answer, DocumentInfo, Hit, Passage, Turn
 from .prompts import fixed_texts, template
 from .retrieval import HybridRetriever
-from .text import content_terms, detect_language
+from .text import content_terms, detect_language, split_sentences
 
 CALIBRATION = Path(__file__).parent / "data" / "calibration.json"
 ANAPHORA = {"det", "dette", "den", "denne", "disse", "de", "dem", "der", "detta", "denna", "dessa", "där",
@@ -25,6 +25,11 @@ ANAPHORA = {"det", "dette", "den", "denne", "disse", "de", "dem", "der", "detta"
             "dens", "dets", "deres", "dess", "deras", "its", "their"}
 MARKER_RE = re.compile(r"\s*\[\d+\]")
 PREVIOUS_ANSWER_WORDS = 60  # enough to name the topic; a long list would drown the question
+ORDINALS = {"første": 0, "först": 0, "första": 0, "first": 0, "andre": 1, "andra": 1, "second": 1,
+            "tredje": 2, "third": 2, "fjerde": 3, "fjärde": 3, "fourth": 3, "femte": 4, "fifth": 4,
+            "sjette": 5, "sjätte": 5, "sixth": 5, "siste": -1, "sista": -1, "last": -1}
+ORDINAL_RE = re.compile(
+    rf"\b(?:den|det|the)\s+({'|'.join(ORDINALS)})\b(?=\s*(?:av\b|of\b|one\b|punkt|element|item|[?.!,]|$))", re.I)
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]|[\ud800-\udfff]")
 
 
@@ -57,12 +62,16 @@ def _turns(history: Sequence[Turn | dict]) -> list[Turn]:
 def retrieval_query(question: str, history: Sequence[Turn], with_answer: bool = True) -> str:
     """A follow-up that leans on an earlier turn ("eksempler på det?") is searched together with
     the last user question and, for retrieval, the start of the answer it got (what "det" most
-    likely points to); a self-contained question is searched as it is."""
+    likely points to); "den tredje av dem" is searched with the third item the answer listed; a
+    self-contained question is searched as it is."""
     previous = next((t.content for t in reversed(history) if t.role == "user"), None)
     if not previous:
         return question
     words = set(re.findall(r"\w+", question.lower()))
     if words & ANAPHORA or len(content_terms(question)) <= 2:
+        item = referred_item(question, previous_answer(history))
+        if item:
+            return f"{item} {question}"
         answer = previous_answer(history) if with_answer else ""
         return " ".join(x for x in (previous, answer_topic(answer), question) if x)
     return question
@@ -70,6 +79,34 @@ def retrieval_query(question: str, history: Sequence[Turn], with_answer: bool = 
 
 def previous_answer(history: Sequence[Turn]) -> str:
     return next((t.content for t in reversed(history) if t.role == "assistant"), "")
+
+
+def enumeration(answer: str) -> list[str]:
+    """The items an earlier answer listed: its list lines, or else the comma-separated parts of
+    its first sentence ("Organisering, analyse, … og måling og læring.")."""
+    text = answer
+    for fixed in fixed_texts("lead", "lead_list", "quoted_in"):
+        text = text.replace(fixed, " ")
+    text = MARKER_RE.sub("", text)
+    lines = [line.strip()[2:].strip() for line in text.splitlines() if line.strip().startswith("- ")]
+    if len(lines) >= 2:
+        return lines
+    sentences = split_sentences(" ".join(text.split()))
+    parts = [p.strip() for p in re.split(r",\s*", sentences[0].rstrip(".!?:")) if p.strip()] if sentences else []
+    if len(parts) < 2:
+        return []
+    return parts[:-1] + [p for p in re.split(r"\s+(?:og|och|and|eller|or)\s+", parts[-1], maxsplit=1) if p]
+
+
+def referred_item(question: str, answer: str) -> str | None:
+    """What "det siste av dem", "den andre" or "the first one" points to in the list the
+    previous answer gave."""
+    match = ORDINAL_RE.search(question)
+    if not match or any(text in answer for text in fixed_texts("refusal", "injection")):
+        return None
+    items = enumeration(answer)
+    index = ORDINALS[match.group(1).lower()]
+    return items[index] if -len(items) <= index < len(items) else None
 
 
 def answer_topic(answer: str) -> str:

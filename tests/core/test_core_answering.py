@@ -6,7 +6,7 @@ import pytest
 
 from assistant.answering import (Evidence, ExtractiveAnswerer, is_label, lines_under, points_elsewhere,
                                  without_source_frame)
-from assistant.core import retrieval_query
+from assistant.core import referred_item, retrieval_query
 from assistant.errors import InputError
 from assistant.ingest import normalize
 from assistant.models import Answer, Hit, Passage, Turn
@@ -76,11 +76,13 @@ PRESENT = [
 
 PRIORITY = "Hva ligger i begrepet prioritering i smart spesialisering?"
 FOLLOW_UP = "Kan du gi meg noen eksempler på det?"
+ROLES = "Hvilke roller kan regionale myndigheter ta i smart spesialisering?"
+ORDINAL_FOLLOW_UPS = ("Hva skriver veilederen om den tredje av dem?", "And the last one?")
 
 
 def test_questions_are_our_own():
     taken = eval_questions()
-    mine = [q for _, q in QUESTIONS] + [(q.values if hasattr(q, 'values') else q)[-1] for q in REFUSALS] + [PRIORITY, FOLLOW_UP, SMALL_QUESTION]
+    mine = [q for _, q in QUESTIONS] + [(q.values if hasattr(q, 'values') else q)[-1] for q in REFUSALS] + [PRIORITY, FOLLOW_UP, SMALL_QUESTION, ROLES, *ORDINAL_FOLLOW_UPS]
     assert not [q for q in mine if squash(q) in taken]
 
 
@@ -184,6 +186,31 @@ def test_follow_up_is_searched_with_the_quoted_words_of_the_earlier_answer(assis
     assert refused.refused
     after_refusal = [Turn(role="user", content=PRIORITY), Turn(role="assistant", content=refused.answer)]
     assert retrieval_query(FOLLOW_UP, after_refusal) == f"{PRIORITY} {FOLLOW_UP}"
+
+
+@pytest.mark.parametrize("question, answer, item", [
+    ("Hva med den siste av dem?", "Organisering, analyse, prioritering og måling og læring.", "måling og læring"),
+    ("Og den andre?", "Organisering, analyse, prioritering og måling og læring.", "analyse"),
+    ("Berätta om den första.", "Källorna nämner detta:\n\n- Styrkeområdesanalys [1]\n- Klusterkartering [2]",
+     "Styrkeområdesanalys"),
+    ("What about the second one?", "The sources list the following:\n\n- Analyse [1]\n- Visjon [1]", "Visjon"),
+    ("Hva med den sjette?", "Organisering, analyse og visjon.", None),  # the list is shorter
+    ("Hva mener andre fylker om det?", "Organisering, analyse og visjon.", None),  # «andre» as "other"
+    ("Hva med den første?", "Prioritering er å velge.", None),  # no list
+])
+def test_an_ordinal_follow_up_points_into_the_list_of_the_previous_answer(question, answer, item):
+    assert referred_item(question, answer) == item
+
+
+def test_an_ordinal_follow_up_is_searched_with_the_item_it_points_to(assistant):
+    first = assistant.ask(ROLES)
+    items = [s.text for s in first.segments if s.kind == "item"]
+    assert len(items) >= 3
+    history = [Turn(role="user", content=ROLES), Turn(role="assistant", content=first.answer)]
+    for question, item in zip(ORDINAL_FOLLOW_UPS, (items[2], items[-1])):
+        follow_up = assistant.ask(question, history)
+        assert follow_up.query == f"{item} {question}"
+        assert not follow_up.refused
 
 
 def test_follow_up_answer_does_not_repeat_the_earlier_answer(assistant):
