@@ -21,7 +21,7 @@ import numpy as np
 from .embedders import Embedder
 from .models import Answer, Citation, DocumentInfo, Hit, Passage, Segment
 from .prompts import template
-from .text import content_terms, question_terms
+from .text import content_terms
 from .ingest.clean import normalize
 from .scope import Vocabulary, asks_for_quantity, states_quantity
 from .units import Unit, units_of
@@ -120,7 +120,7 @@ class ExtractiveAnswerer:
         if not units:
             return Evidence()
         query = without_source_frame(query)
-        q_terms = question_terms(query, self.idf)
+        q_terms = set(content_terms(query, ("nb", "sv", "en")))
         known = {t: self.idf[t] for t in q_terms if t in self.idf}
         qv = self.embedder.embed_query(query)
         uv = np.vstack([self._vectors(h.passage, [u for u in units if u.hit_rank == rank])

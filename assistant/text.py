@@ -7,7 +7,6 @@ Norwegian/Swedish abbreviations and list items intact.
 from __future__ import annotations
 
 import re
-from collections.abc import Container
 from functools import lru_cache
 
 import Stemmer
@@ -29,8 +28,6 @@ STOPWORDS: frozenset[str] = frozenset(
 TOKEN_RE = re.compile(r"[0-9a-zæøåäöéü§]+(?:-[0-9a-zæøåäöéü]+)*")
 ABBREVIATIONS = ("f.eks.", "bl.a.", "m.m.", "osv.", "dvs.", "ca.", "nr.", "jf.", "mv.", "pga.", "t.ex.", "m.fl.",
                  "e.g.", "i.e.", "etc.", "s.", "ev.", "evt.", "kap.", "mill.", "mrd.", "inkl.", "ekskl.")
-COMPOUND_MIN = 8  # shorter words are rarely compounds of two common words
-COMPOUND_ZIPF = 3.0  # both parts at least this common (wordfreq's Zipf scale: 3 is once per million words)
 SENT_SPLIT_RE = re.compile(r"(?<=[.!?…])[\"»”']?\s+(?=[«\"“(]?[A-ZÆØÅÄÖ0-9§])")
 
 
@@ -56,24 +53,6 @@ def stems(words: list[str], lang: str) -> list[str]:
     return s.stemWords(s.stemWords(words))
 
 
-@lru_cache(maxsize=65536)
-def compound_parts(word: str, lang: str) -> tuple[str, ...]:
-    """The two words a Norwegian or Swedish compound is made of ("samarbeidsforum" → "samarbeid",
-    "forum"), where both are common words of the language; () when the word is not such a compound."""
-    if lang not in ("nb", "sv") or len(word) < COMPOUND_MIN:
-        return ()
-    from wordfreq import zipf_frequency
-
-    best: tuple[float, str, str] | None = None
-    for i in range(3, len(word) - 2):
-        left, right = word[:i], word[i:]
-        for head in {left, left[:-1]} if left.endswith(("s", "e")) and len(left) > 3 else {left}:
-            common = min(zipf_frequency(head, lang), zipf_frequency(right, lang))
-            if common >= COMPOUND_ZIPF and (best is None or common > best[0]):
-                best = (common, head, right)
-    return best[1:] if best else ()
-
-
 def content_terms(text: str, langs: tuple[str, ...] = ("nb",)) -> list[str]:
     """Stemmed content words; with several languages each word contributes each language's stem."""
     words = [t for t in tokens(text) if t not in STOPWORDS and (len(t) > 1 or t.isdigit())]
@@ -81,20 +60,6 @@ def content_terms(text: str, langs: tuple[str, ...] = ("nb",)) -> list[str]:
     for lang in langs:
         out.extend(stems(words, lang))
     return list(dict.fromkeys(out)) if len(langs) > 1 else out
-
-
-def question_terms(question: str, known: Container[str]) -> set[str]:
-    """Stemmed content words of a question in all three languages. A compound the material does
-    not use ("konsulentselskap") also counts by its parts ("konsulent", "selskap"): the guide
-    may say the same thing in separate words."""
-    terms: set[str] = set()
-    for word in tokens(question):
-        own = content_terms(word, ("nb", "sv", "en"))
-        terms.update(own)
-        if own and not any(t in known for t in own):
-            terms.update(t for lang in ("nb", "sv") for part in compound_parts(word, lang)
-                         for t in content_terms(part, (lang,)))
-    return terms
 
 
 def split_sentences(text: str) -> list[str]:

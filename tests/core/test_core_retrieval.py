@@ -11,7 +11,7 @@ from langchain_core.retrievers import BaseRetriever
 from assistant.index import embed_text
 from assistant.models import Passage
 from assistant.retrieval import BM25Index, GuideRetriever, HybridRetriever, char_ngrams
-from assistant.text import compound_parts, content_terms, question_terms
+from assistant.text import content_terms
 from core_helpers import eval_questions, squash
 
 pytestmark = pytest.mark.slow
@@ -116,25 +116,6 @@ def test_ngrams_meet_across_norwegian_swedish_and_english_spelling():
 def test_inflected_forms_share_one_stem(lang, forms):
     """The Swedish stemmer takes one suffix per step ("analysen" → "analys", "analys" → "analy")."""
     assert len({tuple(content_terms(w, (lang,))) for w in forms}) == 1
-
-
-@pytest.mark.parametrize("word, lang, parts", [
-    ("konsulentselskap", "nb", ("konsulent", "selskap")),
-    ("samarbeidsforum", "nb", ("samarbeid", "forum")),  # linking s
-    ("projektstart", "sv", ("projekt", "start")),
-    ("spesialisering", "nb", ()),  # one word
-    ("forum", "nb", ()),
-    ("consultancy", "en", ()),
-])
-def test_a_compound_is_split_into_two_common_words(word, lang, parts):
-    assert compound_parts(word, lang) == parts
-
-
-def test_a_compound_the_material_does_not_use_counts_by_its_parts():
-    known = set(content_terms("konsulent selskap kunnskapsgrunnlag", ("nb",)))
-    terms = question_terms("Kan et konsulentselskap lage kunnskapsgrunnlaget?", known)
-    assert {"konsulent", "selskap"} <= terms
-    assert not {"kunnskap", "grunnlag"} & terms  # the material uses the compound itself
 
 
 def test_an_english_word_finds_the_norwegian_passage_by_its_spelling():
