@@ -81,17 +81,23 @@ def previous_answer(history: Sequence[Turn]) -> str:
     return next((t.content for t in reversed(history) if t.role == "assistant"), "")
 
 
-def enumeration(answer: str) -> list[str]:
+def quoted_part(answer: str) -> str:
+    """What an earlier answer quoted, line by line: without citation markers and fixed lead-ins,
+    and nothing from a refusal, which names no topic of the material."""
+    if any(text in answer for text in fixed_texts("refusal", "injection")):
+        return ""
+    for text in fixed_texts("lead", "lead_list", "quoted_in"):
+        answer = answer.replace(text, " ")
+    return MARKER_RE.sub("", answer)
+
+
+def enumeration(quoted: str) -> list[str]:
     """The items an earlier answer listed: its list lines, or else the comma-separated parts of
     its first sentence ("Organisering, analyse, … og måling og læring.")."""
-    text = answer
-    for fixed in fixed_texts("lead", "lead_list", "quoted_in"):
-        text = text.replace(fixed, " ")
-    text = MARKER_RE.sub("", text)
-    lines = [line.strip()[2:].strip() for line in text.splitlines() if line.strip().startswith("- ")]
+    lines = [line.strip()[2:].strip() for line in quoted.splitlines() if line.strip().startswith("- ")]
     if len(lines) >= 2:
         return lines
-    sentences = split_sentences(" ".join(text.split()))
+    sentences = split_sentences(" ".join(quoted.split()))
     parts = [p.strip() for p in re.split(r",\s*", sentences[0].rstrip(".!?:")) if p.strip()] if sentences else []
     if len(parts) < 2:
         return []
@@ -102,21 +108,16 @@ def referred_item(question: str, answer: str) -> str | None:
     """What "det siste av dem", "den andre" or "the first one" points to in the list the
     previous answer gave."""
     match = ORDINAL_RE.search(question)
-    if not match or any(text in answer for text in fixed_texts("refusal", "injection")):
+    if not match:
         return None
-    items = enumeration(answer)
+    items = enumeration(quoted_part(answer))
     index = ORDINALS[match.group(1).lower()]
     return items[index] if -len(items) <= index < len(items) else None
 
 
 def answer_topic(answer: str) -> str:
-    """The quoted words of an earlier answer: without citation markers and fixed lead-ins, and
-    nothing from a refusal, which names no topic of the material."""
-    if any(text in answer for text in fixed_texts("refusal", "injection")):
-        return ""
-    for text in fixed_texts("lead", "lead_list", "quoted_in"):
-        answer = answer.replace(text, " ")
-    return " ".join(MARKER_RE.sub("", answer).split()[:PREVIOUS_ANSWER_WORDS])
+    """The start of what an earlier answer quoted, enough to name its topic."""
+    return " ".join(quoted_part(answer).split()[:PREVIOUS_ANSWER_WORDS])
 
 
 class Assistant:
