@@ -128,9 +128,8 @@ class ExtractiveAnswerer:
         dense = uv @ qv
         share = self.vocabulary.known_share(query)
         for u, d in zip(units, dense):
-            langs = (hits[u.hit_rank].passage.language,)
             p = hits[u.hit_rank].passage
-            u_terms = set(content_terms(f"{u.text} {p.section_path} {self.titles.get(p.doc_id, '')}", langs))
+            u_terms = set(content_terms(f"{u.text} {p.section_path} {self.titles.get(p.doc_id, '')}", (p.language,)))
             u.dense = float(d)
             u.lexical = share * sum(w for t, w in known.items() if t in u_terms) / sum(known.values()) if known else 0.0
             u.score = u.dense + LEXICAL_WEIGHT * u.lexical - RANK_PENALTY * u.hit_rank
