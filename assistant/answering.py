@@ -127,9 +127,10 @@ class ExtractiveAnswerer:
                         for rank, h in enumerate(hits[: self.depth])])
         dense = uv @ qv
         share = self.vocabulary.known_share(query)
+        context = [set(content_terms(f"{h.passage.section_path} {self.titles.get(h.passage.doc_id, '')}",
+                                     (h.passage.language,))) for h in hits[: self.depth]]
         for u, d in zip(units, dense):
-            p = hits[u.hit_rank].passage
-            u_terms = set(content_terms(f"{u.text} {p.section_path} {self.titles.get(p.doc_id, '')}", (p.language,)))
+            u_terms = context[u.hit_rank] | set(content_terms(u.text, (hits[u.hit_rank].passage.language,)))
             u.dense = float(d)
             u.lexical = share * sum(w for t, w in known.items() if t in u_terms) / sum(known.values()) if known else 0.0
             u.score = u.dense + LEXICAL_WEIGHT * u.lexical - RANK_PENALTY * u.hit_rank
