@@ -28,6 +28,9 @@ STOPWORDS: frozenset[str] = frozenset(
 TOKEN_RE = re.compile(r"[0-9a-zæøåäöéü§]+(?:-[0-9a-zæøåäöéü]+)*")
 ABBREVIATIONS = ("f.eks.", "bl.a.", "m.m.", "osv.", "dvs.", "ca.", "nr.", "jf.", "mv.", "pga.", "t.ex.", "m.fl.",
                  "e.g.", "i.e.", "etc.", "s.", "ev.", "evt.", "kap.", "mill.", "mrd.", "inkl.", "ekskl.")
+QUARTERS = {"første": 1, "första": 1, "first": 1, "1.": 1, "andre": 2, "andra": 2, "second": 2, "2.": 2,
+            "tredje": 3, "third": 3, "3.": 3, "fjerde": 4, "fjärde": 4, "fourth": 4, "4.": 4}
+QUARTER_RE = re.compile(rf"(?<!\w)({'|'.join(map(re.escape, QUARTERS))})\s+(?:kvartal|quarter)", re.I)
 SENT_SPLIT_RE = re.compile(r"(?<=[.!?…])[\"»”']?\s+(?=[«\"“(]?[A-ZÆØÅÄÖ0-9§])")
 
 
@@ -38,6 +41,7 @@ def tokens(text: str) -> list[str]:
         out.append(tok)
         if "-" in tok:
             out.extend(p for p in tok.split("-") if p)
+    out += [f"q{QUARTERS[m.group(1).lower()]}" for m in QUARTER_RE.finditer(text)]  # what a slide writes "Q2"
     return out
 
 

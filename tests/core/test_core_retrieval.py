@@ -126,6 +126,20 @@ def test_an_english_word_finds_the_norwegian_passage_by_its_spelling():
     assert scores[0] > 4 * scores[1]  # unfolded, «innovativ» shares as many 4-grams with «innovation»
 
 
+@pytest.mark.parametrize("question", ["Hva skulle være ferdig i tredje kvartal 2019?",
+                                      "Vad var klart under tredje kvartalet 2019?",
+                                      "What was done in the third quarter of 2019?"])
+def test_a_quarter_written_out_finds_the_line_that_abbreviates_it(question):
+    """Slides write quarters as "2019 Q3"; people ask about "tredje kvartal"."""
+    passages = [Passage(id=f"m:{i}", doc_id="m", language="sv", text=t) for i, t in enumerate((
+        "2019 Q1 Upphandling klar\n2019 Q2 Avtal tecknade",
+        "2019 Q3 Pilot i drift\n2019 Q4 Utvärdering"))]
+    scores = BM25Index(passages).scores(question)
+    assert scores[1] > scores[0]
+    assert "q3" in content_terms(question, ("nb", "sv", "en"))
+    assert "q3" not in content_terms("Fra 13. kvartal og andre kvartaler", ("nb",))
+
+
 def test_sparse_rows_belong_to_their_passages_and_an_index_without_them_still_ranks(assistant):
     index = assistant.index
     assert index.sparse is not None and index.sparse.shape[0] == len(index.passages)
