@@ -49,6 +49,7 @@ CAUSE_RE = re.compile(
     r"\b(fordi|ettersom|derfor|grunnen|begrunnelsen|eftersom|därför|skälet|anledningen|because|since|therefore|"
     r"the reason)\b", re.I)
 CAUSE_BONUS = 0.02  # a "why" question is answered by a sentence that gives a reason
+FRAME_NOUN_RE = re.compile(r"(?:prosjekt|projekt|project)\w*", re.I)  # "prosjektet X", "the X project"
 POINTER_RE = re.compile(
     r":\s*$|\b(listen|tabellen|figuren|boksen|oversikten|listan|rutan|the list|the table|the figure|the box)\s+"
     r"(under|nedenfor|nedan|nedanför|below)\b", re.I)
@@ -59,6 +60,39 @@ def without_source_frame(query: str) -> str:
     it draws the choice of sentence towards lines about the guide itself."""
     topic = re.sub(r"\s+([?.,!])", r"\1", re.sub(r"\s+", " ", SOURCE_FRAME_RE.sub(" ", query))).strip(" ,")
     return topic or query
+
+
+def without_title_phrase(query: str, titles: list[str]) -> str:
+    """"… i prosjektet Smart specialisering i Norra Mellansverige" names the document to look in,
+    which retrieval has used; left in, it draws the choice of sentence towards the lines that
+    repeat that name. A phrase counts when it is quoted from one title and holds a word the other
+    titles lack, and two content words of the question remain without it; "prosjektet" next to it
+    goes with it."""
+    words = list(re.finditer(r"[0-9A-Za-zÆØÅÄÖÉÜæøåäöéü§]+", query))
+    normed = [normalize(t) for t in titles]
+    shared = [set(t.split()) for t in normed]
+    best: tuple[int, int] | None = None
+    for i in range(len(words)):
+        for j in range(len(words), i + 1, -1):
+            phrase = " ".join(w.group().lower() for w in words[i:j])
+            owners = [k for k, t in enumerate(normed) if f" {phrase} " in f" {t} "]
+            if len(owners) != 1 or len(content_terms(phrase)) < 2:
+                continue
+            others = set().union(*(shared[k] for k in range(len(normed)) if k != owners[0]))
+            if set(phrase.split()) - others and (best is None or j - i > best[1] - best[0]):
+                best = (i, j)
+            break
+    if best is None:
+        return query
+    start, end = best
+    if start > 0 and FRAME_NOUN_RE.fullmatch(words[start - 1].group()):
+        start -= 1
+    if end < len(words) and FRAME_NOUN_RE.fullmatch(words[end].group()):
+        end += 1
+    rest = query[: words[start].start()] + query[words[end - 1].end():]
+    if len(content_terms(rest, ("nb", "sv", "en"))) < 2:
+        return query
+    return re.sub(r"\s+([?.,!])", r"\1", re.sub(r"\s+", " ", rest)).strip(" ,")
 
 
 def points_elsewhere(unit: Unit) -> bool:
@@ -120,13 +154,14 @@ class ExtractiveAnswerer:
         if not units:
             return Evidence()
         query = without_source_frame(query)
-        q_terms = set(content_terms(query, ("nb", "sv", "en")))
-        known = {t: self.idf[t] for t in q_terms if t in self.idf}
-        qv = self.embedder.embed_query(query)
         uv = np.vstack([self._vectors(h.passage, [u for u in units if u.hit_rank == rank])
                         for rank, h in enumerate(hits[: self.depth])])
-        dense = uv @ qv
+        best_dense = float(np.max(uv @ self.embedder.embed_query(query)))
         share = self.vocabulary.known_share(query)
+        focus = without_title_phrase(query, sorted(set(self.titles.values())))
+        q_terms = set(content_terms(focus, ("nb", "sv", "en")))
+        known = {t: self.idf[t] for t in q_terms if t in self.idf}
+        dense = uv @ self.embedder.embed_query(focus)
         context = [set(content_terms(f"{h.passage.section_path} {self.titles.get(h.passage.doc_id, '')}",
                                      (h.passage.language,))) for h in hits[: self.depth]]
         for u, d in zip(units, dense):
@@ -137,7 +172,6 @@ class ExtractiveAnswerer:
         if already_said:
             said = normalize(already_said)
             units = [u for u in units if normalize(u.text) not in said] or units
-        best_dense = float(np.max(dense))
         return Evidence(units, relevance=best_dense + KNOWN_WEIGHT * share, dense=best_dense, known=share)
 
     def _vectors(self, passage: Passage, units: list[Unit]) -> np.ndarray:

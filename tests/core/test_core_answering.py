@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answering import (Evidence, ExtractiveAnswerer, is_label, lines_under, points_elsewhere,
-                                 without_source_frame)
+                                 without_source_frame, without_title_phrase)
 from assistant.core import referred_item, retrieval_query
 from assistant.errors import InputError
 from assistant.ingest import normalize
@@ -347,3 +347,31 @@ def test_a_line_repeating_the_document_title_gains_nothing_over_the_other_lines(
     assert titled["Projektledare: Kari Nordmann (100%)"] >= titled["Kort om projektet Havbruk i Nordkalotten"]
     untitled = lexical(None)
     assert untitled["Projektledare: Kari Nordmann (100%)"] < untitled["Kort om projektet Havbruk i Nordkalotten"]
+
+
+TITLES = ["Smart spesialisering – veileder for fylkeskommunene",
+          "Havbruk i Nordkalotten – Troms, Finnmark, Norrbotten (lysbilder)",
+          "Smart specialisering – Lärpass (lysbilder)"]
+
+
+@pytest.mark.parametrize("query, focus", [
+    ("Hvem ledet prosjektet Havbruk i Nordkalotten i 2019?", "Hvem ledet i 2019?"),
+    ("What did the Havbruk i Nordkalotten project plan for 2019?", "What did the plan for 2019?"),
+    ("Hva gjorde Troms?", "Hva gjorde Troms?"),  # one word: a place, not the document's name
+    ("Hva er smart spesialisering?", "Hva er smart spesialisering?"),  # in every title
+    ("Hva er Havbruk i Nordkalotten?", "Hva er Havbruk i Nordkalotten?"),  # nothing else to go by
+])
+def test_the_name_of_a_document_does_not_choose_the_sentence(query, focus):
+    assert without_title_phrase(query, TITLES) == focus
+
+
+def test_a_question_naming_its_slide_deck_is_answered_from_what_it_asks(assistant):
+    slides = [Passage(id="h:0", doc_id="h", language="sv", section=("Översikt",),
+                      text="Översikt\nKort om genomförda analyser i projektet Havbruk i Nordkalotten\nTre regioner deltar."),
+              Passage(id="h:1", doc_id="h", language="sv", section=("Milstolpar",),
+                      text="Milstolpar\n2019 Q3 Pilotanläggningen i drift\n2019 Q4 Utvärdering klar")]
+    question = "Hva var planlagt ferdig i tredje kvartal 2019 i prosjektet Havbruk i Nordkalotten?"
+    hits = [Hit(passage=p, score=1.0) for p in slides]
+    answerer = ExtractiveAnswerer(slides, assistant.embedder, titles={"h": TITLES[1]})
+    chosen = answerer.select(question, answerer.gather(question, hits))
+    assert [u.text for u in chosen][:1] == ["2019 Q3 Pilotanläggningen i drift"]
