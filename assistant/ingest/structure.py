@@ -57,6 +57,9 @@ def _split(lines: list[Line], slide_gap: int | None) -> list[list[list[Line]]]:
     return [s for s in slides if s]
 
 
+PARTICLES = {"opp", "ut", "inn", "ned", "upp"}  # "… å følge opp" may end a heading; "… som det er" may not
+
+
 def _heading_like(text: str) -> bool:
     last = text.rsplit(" ", 1)[-1].lower()
     return (
@@ -103,7 +106,7 @@ def _heading_prefix(block: list[Line]) -> int:
             continue
         if h == 2 and not (block[1].text[:1].islower() and len(block[1].text) < 60
                            and not block[1].text.endswith(END_PUNCT)
-                           and block[1].text.rsplit(" ", 1)[-1].lower() not in STOPWORDS):
+                           and block[1].text.rsplit(" ", 1)[-1].lower() not in STOPWORDS - PARTICLES):
             break
         if len(" ".join(ln.text for ln in block[:h])) > 100:
             break

@@ -125,3 +125,16 @@ def test_prose_headings_and_numbered_elements():
     assert sections["Tekst om analyse."] == ("Hovedkapittel", "2. ANALYSE")
     assert sections["Listen under er forslag."] == ("Hovedkapittel", "2. ANALYSE", "Spørsmål å stille")
     assert sections["Hvilke næringer er sterke?"] == ("Hovedkapittel", "2. ANALYSE", "Spørsmål å stille", "Næringslivet")
+
+
+def test_a_two_line_heading_may_end_on_a_verb_particle():
+    """"… å følge opp" ends a heading; a line ending on "fra" is a sentence cut by the column."""
+    text = (" Hovedkapittel\n\nFørste avsnitt i kapitlet.\n\n"
+            "Å sette seg mål som det er mulig\nå følge opp\nOverordnede visjoner bør underbygges av mål.\n\n"
+            "Dette er en setning som det er\nmulig å lese noe fra\nNår den fortsetter.\n")
+    blocks = _blocks(text)
+    headings = [b.text for b in blocks if b.kind == "heading"]
+    assert "Å sette seg mål som det er mulig å følge opp" in headings
+    assert {b.text: b.section for b in blocks}["Overordnede visjoner bør underbygges av mål."][-1] == \
+        "Å sette seg mål som det er mulig å følge opp"
+    assert not [h for h in headings if h.startswith("Dette er en setning")]
