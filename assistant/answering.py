@@ -28,7 +28,7 @@ from .units import Unit, units_of
 
 LEXICAL_WEIGHT = 0.15  # a unit that shares the question's rare words
 RANK_PENALTY = 0.01  # per retrieval rank of the unit's passage
-QUESTION_PENALTY = 0.05  # except for list questions ("Hvilke spørsmål…"), whose answers are questions
+QUESTION_PENALTY = 0.05  # unless questions are asked for ("Hvilke spørsmål bør vi diskutere?")
 ITEM_MARGIN = 0.02
 LABEL_WORDS = 6  # a line this short without end punctuation is a label (a slide's heading for the lines below)
 LABEL_LINES = 5  # lines under a label quoted with it
@@ -44,6 +44,8 @@ LIST_QUESTION_RE = re.compile(
     r"|\b(hva bør|hva må|hva skal|vad bör|vad ska|what should|what must|spørsmål|frågor|questions|punkter|krav|requirements|"
     r"elementer|element|roller|roles|eksempler|exempel|examples|steg|steps|tiltak|åtgärder|measures|aktiviteter)\b",
     re.I)
+ASKS_FOR_QUESTIONS_RE = re.compile(
+    r"\b(spørsmål\w*|spørre|frågor\w*|fråga|questions?|ask|diskuter\w*|drøft\w*|diskussion\w*|discuss\w*)\b", re.I)
 WHY_RE = re.compile(r"\b(hvorfor|varför|why)\b", re.I)
 CAUSE_RE = re.compile(
     r"\b(fordi|ettersom|derfor|grunnen|begrunnelsen|eftersom|därför|skälet|anledningen|because|since|therefore|"
@@ -197,7 +199,7 @@ class ExtractiveAnswerer:
             for u in units:
                 if CAUSE_RE.search(u.text):
                     u.score += CAUSE_BONUS
-        if not list_question:
+        if not ASKS_FOR_QUESTIONS_RE.search(question):
             for u in units:
                 if u.text.rstrip().endswith("?"):
                     u.score -= QUESTION_PENALTY  # a question in the text rarely answers a question
