@@ -1,8 +1,9 @@
 """Language-aware text utilities shared by ingestion, retrieval and answering.
 
 Tokenising, stop words and stemming come from bm25s and PyStemmer (Snowball); language
-identification from lingua. Only the sentence splitter is ours, because it must keep
-Norwegian/Swedish abbreviations and list items intact.
+identification from lingua. Ours are the sentence splitter, because it must keep
+Norwegian/Swedish abbreviations and list items intact, and two small additions Snowball lacks:
+Norwegian/Swedish "-ing" nouns meet their verbs, and "andre kvartal" meets a slide's "Q2".
 """
 from __future__ import annotations
 
@@ -54,7 +55,17 @@ def stems(words: list[str], lang: str) -> list[str]:
     """Snowball stems, stemmed once more: the Swedish stemmer takes one suffix per step, so
     "analysen" becomes "analys" while "analys" becomes "analy"; a second pass meets them."""
     s = stemmer(lang)
-    return s.stemWords(s.stemWords(words))
+    out = s.stemWords(s.stemWords(words))
+    return [verbal_noun_stem(w) for w in out] if lang in ("nb", "nn", "no", "sv") else out
+
+
+def verbal_noun_stem(stem: str) -> str:
+    """Snowball keeps Norwegian and Swedish "-ing" nouns whole, so «rullering» never meets
+    «rullere» (stem «rull»), nor «kartlegging» «kartlegge» or «utveckling» «utveckla»."""
+    for suffix in ("ering", "ing"):
+        if stem.endswith(suffix) and len(stem) - len(suffix) >= 4:
+            return stem[: -len(suffix)]
+    return stem
 
 
 def content_terms(text: str, langs: tuple[str, ...] = ("nb",)) -> list[str]:

@@ -112,10 +112,18 @@ def test_ngrams_meet_across_norwegian_swedish_and_english_spelling():
     ("sv", ("analys", "analysen", "analyser", "analyserna")),
     ("sv", ("styrkeområdesanalys", "styrkeområdesanalysen")),
     ("nb", ("analyse", "analysen", "analyser")),
+    ("nb", ("rullere", "rulleres", "rullering", "rulleringen")),  # Snowball keeps "-ing" nouns whole
+    ("nb", ("kartlegge", "kartlegging")),
+    ("sv", ("utveckla", "utveckling", "utvecklingen")),
 ])
 def test_inflected_forms_share_one_stem(lang, forms):
     """The Swedish stemmer takes one suffix per step ("analysen" → "analys", "analys" → "analy")."""
     assert len({tuple(content_terms(w, (lang,))) for w in forms}) == 1
+
+
+@pytest.mark.parametrize("lang, word", [("nb", "næring"), ("nb", "ting"), ("sv", "näring")])
+def test_a_short_word_ending_in_ing_keeps_its_ending(lang, word):
+    assert content_terms(word, (lang,)) == [word]
 
 
 def test_an_english_word_finds_the_norwegian_passage_by_its_spelling():
