@@ -6,7 +6,8 @@ counts in proportion to how much of the question the material's vocabulary knows
 in retrieval: an English question that shares one word with the material is not answered by
 whichever line holds that word. A unit is credited with the words of its section heading and
 its document's title, its context: a slide line that repeats the project's name is no more an
-answer than the slide's other lines. Lead-ins and refusals are fixed template text from
+answer than the slide's other lines. A compound the material never uses counts by its two parts
+in a passage that speaks of its first part. Lead-ins and refusals are fixed template text from
 `prompts/templates.yaml`, never claims.
 """
 from __future__ import annotations
@@ -21,7 +22,7 @@ import numpy as np
 from .embedders import Embedder
 from .models import Answer, Citation, DocumentInfo, Hit, Passage, Segment
 from .prompts import template
-from .text import content_terms
+from .text import compound_parts, content_terms, tokens
 from .ingest.clean import normalize
 from .scope import Vocabulary, asks_for_quantity, states_quantity
 from .units import Unit, units_of
@@ -162,12 +163,16 @@ class ExtractiveAnswerer:
         share = self.vocabulary.known_share(query)
         focus = without_title_phrase(query, sorted(set(self.titles.values())))
         q_terms = set(content_terms(focus, ("nb", "sv", "en")))
-        known = {t: self.idf[t] for t in q_terms if t in self.idf}
+        parts = self._compound_parts(focus)
+        known = {t: self.idf[t] for t in q_terms | set(parts) if t in self.idf}
         dense = uv @ self.embedder.embed_query(focus)
         context = [set(content_terms(f"{h.passage.section_path} {self.titles.get(h.passage.doc_id, '')}",
                                      (h.passage.language,))) for h in hits[: self.depth]]
+        spoken = [c | set(content_terms(h.passage.text, (h.passage.language,)))
+                  for c, h in zip(context, hits[: self.depth])]
         for u, d in zip(units, dense):
             u_terms = context[u.hit_rank] | set(content_terms(u.text, (hits[u.hit_rank].passage.language,)))
+            u_terms = {t for t in u_terms if t not in parts or parts[t] & spoken[u.hit_rank]}
             u.dense = float(d)
             u.lexical = share * sum(w for t, w in known.items() if t in u_terms) / sum(known.values()) if known else 0.0
             u.score = u.dense + LEXICAL_WEIGHT * u.lexical - RANK_PENALTY * u.hit_rank
@@ -175,6 +180,23 @@ class ExtractiveAnswerer:
             said = normalize(already_said)
             units = [u for u in units if normalize(u.text) not in said] or units
         return Evidence(units, relevance=best_dense + KNOWN_WEIGHT * share, dense=best_dense, known=share)
+
+    def _compound_parts(self, question: str) -> dict[str, set[str]]:
+        """A compound the material never uses ("konsulentselskap") counts by its parts
+        ("konsulent", "selskap"), each mapped to the stems of the first part: a part counts only
+        in a passage that speaks of the first part, so "søknadsfristen" is not any "frist"."""
+        parts: dict[str, set[str]] = {}
+        for word in tokens(question):
+            own = content_terms(word, ("nb", "sv", "en"))
+            if not own or any(t in self.idf for t in own):
+                continue
+            for lang in ("nb", "sv"):
+                split = compound_parts(word, lang)
+                if split:
+                    first = set(content_terms(split[0], (lang,)))
+                    for part in split:
+                        parts.update({t: first for t in content_terms(part, (lang,)) if t not in parts})
+        return parts
 
     def _vectors(self, passage: Passage, units: list[Unit]) -> np.ndarray:
         """Unit embeddings computed at indexing time; computed now for an older index."""

@@ -32,6 +32,8 @@ ABBREVIATIONS = ("f.eks.", "bl.a.", "m.m.", "osv.", "dvs.", "ca.", "nr.", "jf.",
 QUARTERS = {"første": 1, "första": 1, "first": 1, "1.": 1, "andre": 2, "andra": 2, "second": 2, "2.": 2,
             "tredje": 3, "third": 3, "3.": 3, "fjerde": 4, "fjärde": 4, "fourth": 4, "4.": 4}
 QUARTER_RE = re.compile(rf"(?<!\w)({'|'.join(map(re.escape, QUARTERS))})\s+(?:kvartal|quarter)", re.I)
+COMPOUND_MIN = 8  # shorter words are rarely compounds of two common words
+COMPOUND_ZIPF = 3.0  # both parts at least this common (wordfreq's Zipf scale: 3 is once per million words)
 SENT_SPLIT_RE = re.compile(r"(?<=[.!?…])[\"»”']?\s+(?=[«\"“(]?[A-ZÆØÅÄÖ0-9§])")
 
 
@@ -66,6 +68,24 @@ def verbal_noun_stem(stem: str) -> str:
         if stem.endswith(suffix) and len(stem) - len(suffix) >= 4:
             return stem[: -len(suffix)]
     return stem
+
+
+@lru_cache(maxsize=65536)
+def compound_parts(word: str, lang: str) -> tuple[str, ...]:
+    """The two words a Norwegian or Swedish compound is made of ("samarbeidsforum" → "samarbeid",
+    "forum"), where both are common words of the language; () when the word is not such a compound."""
+    if lang not in ("nb", "sv") or len(word) < COMPOUND_MIN:
+        return ()
+    from wordfreq import zipf_frequency
+
+    best: tuple[float, str, str] | None = None
+    for i in range(3, len(word) - 2):
+        left, right = word[:i], word[i:]
+        for head in {left, left[:-1]} if left.endswith(("s", "e")) and len(left) > 3 else {left}:
+            common = min(zipf_frequency(head, lang), zipf_frequency(right, lang))
+            if common >= COMPOUND_ZIPF and (best is None or common > best[0]):
+                best = (common, head, right)
+    return best[1:] if best else ()
 
 
 def content_terms(text: str, langs: tuple[str, ...] = ("nb",)) -> list[str]:

@@ -392,3 +392,16 @@ def test_a_list_of_questions_answers_only_a_question_about_questions(assistant, 
         ("Klyngekartlegging i alle regioner", "Styrkeområdeanalyse i to regioner"))]
     chosen = assistant.answerer.select(question, Evidence(prompts + done))
     assert chosen[0].text == first
+
+
+def test_a_compound_the_material_does_not_use_counts_by_its_parts_where_the_first_part_is_spoken_of(assistant):
+    """"konsulentselskap" is not in the material; "konsulenter" and "selskaper" are. The part
+    "selskap" counts only in a passage that speaks of consultants: a «søknadsfrist» is not any «frist»."""
+    passages = [Passage(id="k:0", doc_id="k", text="Analysene kan kjøpes fra konsulenter.\nSelskaper må ha eierskap."),
+                Passage(id="k:1", doc_id="k", text="Selskaper i regionen vokser.\nMange nye arbeidsplasser.")]
+    answerer = ExtractiveAnswerer(passages, assistant.embedder)
+    question = "Kan vi bruke et konsulentselskap?"
+    units = answerer.gather(question, [Hit(passage=p, score=1.0) for p in passages]).units
+    lexical = {u.text: u.lexical for u in units}
+    assert lexical["Selskaper må ha eierskap."] > 0
+    assert lexical["Selskaper i regionen vokser."] == 0

@@ -11,7 +11,7 @@ from langchain_core.retrievers import BaseRetriever
 from assistant.index import embed_text
 from assistant.models import Passage
 from assistant.retrieval import BM25Index, GuideRetriever, HybridRetriever, char_ngrams
-from assistant.text import content_terms
+from assistant.text import compound_parts, content_terms
 from core_helpers import eval_questions, squash
 
 pytestmark = pytest.mark.slow
@@ -119,6 +119,18 @@ def test_ngrams_meet_across_norwegian_swedish_and_english_spelling():
 def test_inflected_forms_share_one_stem(lang, forms):
     """The Swedish stemmer takes one suffix per step ("analysen" → "analys", "analys" → "analy")."""
     assert len({tuple(content_terms(w, (lang,))) for w in forms}) == 1
+
+
+@pytest.mark.parametrize("word, lang, parts", [
+    ("konsulentselskap", "nb", ("konsulent", "selskap")),
+    ("samarbeidsforum", "nb", ("samarbeid", "forum")),  # linking s
+    ("projektstart", "sv", ("projekt", "start")),
+    ("spesialisering", "nb", ()),  # one word
+    ("forum", "nb", ()),
+    ("consultancy", "en", ()),
+])
+def test_a_compound_is_split_into_two_common_words(word, lang, parts):
+    assert compound_parts(word, lang) == parts
 
 
 @pytest.mark.parametrize("lang, word", [("nb", "næring"), ("nb", "ting"), ("sv", "näring")])
