@@ -163,7 +163,7 @@ class ExtractiveAnswerer:
         share = self.vocabulary.known_share(query)
         focus = without_title_phrase(query, sorted(set(self.titles.values())))
         q_terms = set(content_terms(focus, ("nb", "sv", "en")))
-        parts = self._compound_parts(focus)
+        parts = {t: first for t, first in self._compound_parts(focus).items() if t not in q_terms}
         known = {t: self.idf[t] for t in q_terms | set(parts) if t in self.idf}
         dense = uv @ self.embedder.embed_query(focus)
         context = [set(content_terms(f"{h.passage.section_path} {self.titles.get(h.passage.doc_id, '')}",
