@@ -222,9 +222,10 @@ class ExtractiveAnswerer:
                 if CAUSE_RE.search(u.text):
                     u.score += CAUSE_BONUS
         if not ASKS_FOR_QUESTIONS_RE.search(question):
+            asking = {(u.hit_rank, u.group) for u in units if u.kind == "item" and u.text.rstrip().endswith("?")}
             for u in units:
-                if u.text.rstrip().endswith("?"):
-                    u.score -= QUESTION_PENALTY  # a question in the text rarely answers a question
+                if u.text.rstrip().endswith("?") or (u.kind == "item" and (u.hit_rank, u.group) in asking):
+                    u.score -= QUESTION_PENALTY  # a question in the text, or a point of a list of them, rarely answers one
         best = max(units, key=lambda u: u.score)
         sentences = [u for u in units if u.kind == "sentence"]
         if not list_question and best.kind == "item" and sentences:
