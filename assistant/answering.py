@@ -46,7 +46,8 @@ LIST_QUESTION_RE = re.compile(
     r"elementer|element|roller|roles|eksempler|exempel|examples|steg|steps|tiltak|åtgärder|measures|aktiviteter)\b",
     re.I)
 ASKS_FOR_QUESTIONS_RE = re.compile(
-    r"\b(spørsmål\w*|spørre|frågor\w*|fråga|questions?|ask|diskuter\w*|drøft\w*|diskussion\w*|discuss\w*)\b", re.I)
+    r"\b(spørsmål\w*|spørre|frågor\w*|fråga|questions?|ask|diskuter\w*|drøft\w*|diskussion\w*|discuss\w*|"
+    r"vurdere|vurdera|consider|tenke gjennom|fundera|reflect)\b", re.I)  # what to discuss or weigh: the guide asks
 WHY_RE = re.compile(r"\b(hvorfor|varför|why)\b", re.I)
 CAUSE_RE = re.compile(
     r"\b(fordi|ettersom|derfor|grunnen|begrunnelsen|eftersom|därför|skälet|anledningen|because|since|therefore|"

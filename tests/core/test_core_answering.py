@@ -382,6 +382,7 @@ def test_a_question_naming_its_slide_deck_is_answered_from_what_it_asks(assistan
 @pytest.mark.parametrize("question, first", [
     ("Hvilke analyser gjorde fylket?", "Klyngekartlegging i alle regioner"),
     ("Hvilke spørsmål bør fylket diskutere om analysene?", "Hvilke analyser er nyttige?"),
+    ("Hva bør fylket vurdere om analysene?", "Hvilke analyser er nyttige?"),  # what to weigh: the guide asks
 ])
 def test_a_list_of_questions_answers_only_a_question_about_questions(assistant, question, first):
     """Discussion prompts ("Hvilke analyser er nyttige?", and the points listed with them) name
