@@ -144,9 +144,8 @@ class ExtractiveAnswerer:
         self.unit_vectors = unit_vectors or {}
         self.vocabulary = vocabulary or Vocabulary(passages)
         self.depth = depth
-        df: Counter[str] = Counter()
-        for p in passages:
-            df.update(set(content_terms(f"{p.section_path} {p.text}", (p.language,))))
+        self.terms = {p.id: set(content_terms(f"{p.section_path} {p.text}", (p.language,))) for p in passages}
+        df: Counter[str] = Counter(t for terms in self.terms.values() for t in terms)
         n = max(len(passages), 1)
         self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
 
@@ -169,8 +168,7 @@ class ExtractiveAnswerer:
         dense = uv @ self.embedder.embed_query(focus)
         context = [set(content_terms(f"{h.passage.section_path} {self.titles.get(h.passage.doc_id, '')}",
                                      (h.passage.language,))) for h in hits[: self.depth]]
-        spoken = [c | set(content_terms(h.passage.text, (h.passage.language,)))
-                  for c, h in zip(context, hits[: self.depth])]
+        spoken = [c | self._terms(h.passage) for c, h in zip(context, hits[: self.depth])]
         for u, d in zip(units, dense):
             u_terms = context[u.hit_rank] | set(content_terms(u.text, (hits[u.hit_rank].passage.language,)))
             u_terms = {t for t in u_terms if t not in parts or parts[t] & spoken[u.hit_rank]}
@@ -181,6 +179,12 @@ class ExtractiveAnswerer:
             said = normalize(already_said)
             units = [u for u in units if normalize(u.text) not in said] or units
         return Evidence(units, relevance=best_dense + KNOWN_WEIGHT * share, dense=best_dense, known=share)
+
+    def _terms(self, passage: Passage) -> set[str]:
+        """Stemmed content words of a passage and its section path, stemmed once at start-up."""
+        terms = self.terms.get(passage.id)
+        return terms if terms is not None else set(content_terms(f"{passage.section_path} {passage.text}",
+                                                                 (passage.language,)))
 
     def _compound_parts(self, question: str) -> dict[str, set[str]]:
         """A compound the material never uses ("konsulentselskap") counts by its parts
