@@ -62,8 +62,12 @@ POINTER_RE = re.compile(
 def without_source_frame(query: str) -> str:
     """"… enligt den norska vägledningen" says where to look, which retrieval has used; left in,
     it draws the choice of sentence towards lines about the guide itself."""
-    topic = re.sub(r"\s+([?.,!])", r"\1", re.sub(r"\s+", " ", SOURCE_FRAME_RE.sub(" ", query))).strip(" ,")
-    return topic or query
+    return _tidy(SOURCE_FRAME_RE.sub(" ", query)) or query
+
+
+def _tidy(text: str) -> str:
+    """A question with a phrase cut out: single spaces, none before punctuation, no stray comma."""
+    return re.sub(r"\s+([?.,!])", r"\1", re.sub(r"\s+", " ", text)).strip(" ,")
 
 
 def without_title_phrase(query: str, titles: list[str]) -> str:
@@ -96,7 +100,7 @@ def without_title_phrase(query: str, titles: list[str]) -> str:
     rest = query[: words[start].start()] + query[words[end - 1].end():]
     if len(content_terms(rest, ("nb", "sv", "en"))) < 2:
         return query
-    return re.sub(r"\s+([?.,!])", r"\1", re.sub(r"\s+", " ", rest)).strip(" ,")
+    return _tidy(rest)
 
 
 def points_elsewhere(unit: Unit) -> bool:
