@@ -17,7 +17,7 @@ from .index import Index, IndexReport, build_index
 from .models import Answer, DocumentInfo, Hit, Passage, Turn
 from .prompts import fixed_texts, template
 from .retrieval import HybridRetriever
-from .text import content_terms, detect_language, split_sentences
+from .text import ORDINALS, content_terms, detect_language, split_sentences
 
 CALIBRATION = Path(__file__).parent / "data" / "calibration.json"
 ANAPHORA = {"det", "dette", "den", "denne", "disse", "de", "dem", "der", "detta", "denna", "dessa", "där",
@@ -25,9 +25,6 @@ ANAPHORA = {"det", "dette", "den", "denne", "disse", "de", "dem", "der", "detta"
             "dens", "dets", "deres", "dess", "deras", "its", "their"}
 MARKER_RE = re.compile(r"\s*\[\d+\]")
 PREVIOUS_ANSWER_WORDS = 60  # enough to name the topic; a long list would drown the question
-ORDINALS = {"første": 0, "först": 0, "första": 0, "first": 0, "andre": 1, "andra": 1, "second": 1,
-            "tredje": 2, "third": 2, "fjerde": 3, "fjärde": 3, "fourth": 3, "femte": 4, "fifth": 4,
-            "sjette": 5, "sjätte": 5, "sixth": 5, "siste": -1, "sista": -1, "last": -1}
 ORDINAL_RE = re.compile(
     rf"\b(?:den|det|the)\s+({'|'.join(ORDINALS)})\b(?=\s*(?:av\b|of\b|one\b|punkt|element|item|[?.!,]|$))", re.I)
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]|[\ud800-\udfff]")

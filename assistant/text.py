@@ -29,8 +29,10 @@ STOPWORDS: frozenset[str] = frozenset(
 TOKEN_RE = re.compile(r"[0-9a-zæøåäöéü§]+(?:-[0-9a-zæøåäöéü]+)*")
 ABBREVIATIONS = ("f.eks.", "bl.a.", "m.m.", "osv.", "dvs.", "ca.", "nr.", "jf.", "mv.", "pga.", "t.ex.", "m.fl.",
                  "e.g.", "i.e.", "etc.", "s.", "ev.", "evt.", "kap.", "mill.", "mrd.", "inkl.", "ekskl.")
-QUARTERS = {"første": 1, "första": 1, "first": 1, "1.": 1, "andre": 2, "andra": 2, "second": 2, "2.": 2,
-            "tredje": 3, "third": 3, "3.": 3, "fjerde": 4, "fjärde": 4, "fourth": 4, "4.": 4}
+ORDINALS = {"første": 0, "först": 0, "första": 0, "first": 0, "andre": 1, "andra": 1, "second": 1,
+            "tredje": 2, "third": 2, "fjerde": 3, "fjärde": 3, "fourth": 3, "femte": 4, "fifth": 4,
+            "sjette": 5, "sjätte": 5, "sixth": 5, "siste": -1, "sista": -1, "last": -1}  # list positions
+QUARTERS = {**{w: i + 1 for w, i in ORDINALS.items() if 0 <= i < 4}, **{f"{n}.": n for n in range(1, 5)}}
 QUARTER_RE = re.compile(rf"(?<!\w)({'|'.join(map(re.escape, QUARTERS))})\s+(?:kvartal|quarter)", re.I)
 COMPOUND_MIN = 8  # shorter words are rarely compounds of two common words
 COMPOUND_ZIPF = 3.0  # both parts at least this common (wordfreq's Zipf scale: 3 is once per million words)
