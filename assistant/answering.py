@@ -148,8 +148,9 @@ class ExtractiveAnswerer:
         self.unit_vectors = unit_vectors or {}
         self.vocabulary = vocabulary or Vocabulary(passages)
         self.depth = depth
-        self.terms = {p.id: set(content_terms(f"{p.section_path} {p.text}", (p.language,))) for p in passages}
-        df: Counter[str] = Counter(t for terms in self.terms.values() for t in terms)
+        self.title_list = sorted(set(self.titles.values()))
+        self.terms = {p.id: self._stem_passage(p) for p in passages}
+        df: Counter[str] = Counter(t for _, terms in self.terms.values() for t in terms)
         n = max(len(passages), 1)
         self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
 
@@ -165,14 +166,14 @@ class ExtractiveAnswerer:
                         for rank, h in enumerate(hits[: self.depth])])
         best_dense = float(np.max(uv @ self.embedder.embed_query(query)))
         share = self.vocabulary.known_share(query)
-        focus = without_title_phrase(query, sorted(set(self.titles.values())))
+        focus = without_title_phrase(query, self.title_list)
         q_terms = set(content_terms(focus, ("nb", "sv", "en")))
         parts = {t: first for t, first in self._compound_parts(focus).items() if t not in q_terms}
         known = {t: self.idf[t] for t in q_terms | set(parts) if t in self.idf}
         dense = uv @ self.embedder.embed_query(focus)
-        context = [set(content_terms(f"{h.passage.section_path} {self.titles.get(h.passage.doc_id, '')}",
-                                     (h.passage.language,))) for h in hits[: self.depth]]
-        spoken = [c | self._terms(h.passage) for c, h in zip(context, hits[: self.depth])]
+        stemmed = [self._terms(h.passage) for h in hits[: self.depth]]
+        context = [c for c, _ in stemmed]
+        spoken = [c | t for c, t in stemmed]
         for u, d in zip(units, dense):
             u_terms = context[u.hit_rank] | set(content_terms(u.text, (hits[u.hit_rank].passage.language,)))
             u_terms = {t for t in u_terms if t not in parts or parts[t] & spoken[u.hit_rank]}
@@ -184,11 +185,15 @@ class ExtractiveAnswerer:
             units = [u for u in units if normalize(u.text) not in said] or units
         return Evidence(units, relevance=best_dense + KNOWN_WEIGHT * share, dense=best_dense, known=share)
 
-    def _terms(self, passage: Passage) -> set[str]:
-        """Stemmed content words of a passage and its section path, stemmed once at start-up."""
-        terms = self.terms.get(passage.id)
-        return terms if terms is not None else set(content_terms(f"{passage.section_path} {passage.text}",
-                                                                 (passage.language,)))
+    def _terms(self, passage: Passage) -> tuple[set[str], set[str]]:
+        """A passage's context (section path and document title) and its words with the section
+        path, as stemmed content words: computed once at start-up, not per question."""
+        return self.terms.get(passage.id) or self._stem_passage(passage)
+
+    def _stem_passage(self, p: Passage) -> tuple[set[str], set[str]]:
+        langs = (p.language,)
+        return (set(content_terms(f"{p.section_path} {self.titles.get(p.doc_id, '')}", langs)),
+                set(content_terms(f"{p.section_path} {p.text}", langs)))
 
     def _compound_parts(self, question: str) -> dict[str, set[str]]:
         """A compound the material never uses ("konsulentselskap") counts by its parts
