@@ -22,6 +22,7 @@ import numpy as np
 from .embedders import Embedder
 from .models import Answer, Citation, DocumentInfo, Hit, Passage, Segment
 from .prompts import template
+from .query import without_source_frame, without_title_phrase
 from .text import compound_parts, content_terms, tokens
 from .ingest.clean import normalize
 from .scope import Vocabulary, asks_for_quantity, states_quantity
@@ -36,10 +37,6 @@ LABEL_LINES = 5  # lines under a label quoted with it
 QUANTITY_MARGIN = 0.03  # how much less close a sentence stating an amount may be than the closest
 KNOWN_WEIGHT = 0.3  # fitted once by logistic regression of answerable vs. out-of-scope items (evals/)
 
-SOURCE_FRAME_RE = re.compile(
-    r"(?:,\s*)?\b(?:enligt|ifølge|i følge|according to)\s+(?:den |det |the )?(?:\w+ )?"
-    r"(?:veileder\w*|vägledning\w*|guide|lärpass\w*|presentation\w*|presentasjon\w*|materialet|materialen|"
-    r"material|kildene|källorna|sources)\b", re.I)
 LIST_QUESTION_RE = re.compile(
     r"^\s*(hvilke|hvilken|hvilket|vilka|vilken|vilket|what are|which|list|nevn|name|ge exempel|gi eksempler)\b"
     r"|\b(hva bør|hva må|hva skal|vad bör|vad ska|what should|what must|spørsmål|frågor|questions|punkter|krav|requirements|"
@@ -53,54 +50,9 @@ CAUSE_RE = re.compile(
     r"\b(fordi|ettersom|derfor|grunnen|begrunnelsen|eftersom|därför|skälet|anledningen|because|since|therefore|"
     r"the reason)\b", re.I)
 CAUSE_BONUS = 0.02  # a "why" question is answered by a sentence that gives a reason
-FRAME_NOUN_RE = re.compile(r"(?:prosjekt|projekt|project)\w*", re.I)  # "prosjektet X", "the X project"
 POINTER_RE = re.compile(
     r":\s*$|\b(listen|tabellen|figuren|boksen|oversikten|listan|rutan|the list|the table|the figure|the box)\s+"
     r"(under|nedenfor|nedan|nedanför|below)\b", re.I)
-
-
-def without_source_frame(query: str) -> str:
-    """"… enligt den norska vägledningen" says where to look, which retrieval has used; left in,
-    it draws the choice of sentence towards lines about the guide itself."""
-    return _tidy(SOURCE_FRAME_RE.sub(" ", query)) or query
-
-
-def _tidy(text: str) -> str:
-    """A question with a phrase cut out: single spaces, none before punctuation, no stray comma."""
-    return re.sub(r"\s+([?.,!])", r"\1", re.sub(r"\s+", " ", text)).strip(" ,")
-
-
-def without_title_phrase(query: str, titles: list[str]) -> str:
-    """"… i prosjektet Smart specialisering i Norra Mellansverige" names the document to look in,
-    which retrieval has used; left in, it draws the choice of sentence towards the lines that
-    repeat that name. A phrase counts when it is quoted from one title and holds a word the other
-    titles lack, and two content words of the question remain without it; "prosjektet" next to it
-    goes with it."""
-    words = list(re.finditer(r"[0-9A-Za-zÆØÅÄÖÉÜæøåäöéü§]+", query))
-    normed = [normalize(t) for t in titles]
-    shared = [set(t.split()) for t in normed]
-    best: tuple[int, int] | None = None
-    for i in range(len(words)):
-        for j in range(len(words), i + 1, -1):
-            phrase = " ".join(w.group().lower() for w in words[i:j])
-            owners = [k for k, t in enumerate(normed) if f" {phrase} " in f" {t} "]
-            if len(owners) != 1 or len(content_terms(phrase)) < 2:
-                continue
-            others = set().union(*(shared[k] for k in range(len(normed)) if k != owners[0]))
-            if set(phrase.split()) - others and (best is None or j - i > best[1] - best[0]):
-                best = (i, j)
-            break
-    if best is None:
-        return query
-    start, end = best
-    if start > 0 and FRAME_NOUN_RE.fullmatch(words[start - 1].group()):
-        start -= 1
-    if end < len(words) and FRAME_NOUN_RE.fullmatch(words[end].group()):
-        end += 1
-    rest = query[: words[start].start()] + query[words[end - 1].end():]
-    if len(content_terms(rest, ("nb", "sv", "en"))) < 2:
-        return query
-    return _tidy(rest)
 
 
 def points_elsewhere(unit: Unit) -> bool:

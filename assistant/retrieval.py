@@ -15,7 +15,14 @@ Each list's scores are standardised (z-scores over the corpus) and summed with e
 Unlike reciprocal-rank fusion this keeps how far ahead a passage is: a passage first in three
 lists is not overtaken by one that is merely present in all of them. BM25 counts in proportion to
 how much of the question's vocabulary the corpus shares, so an English question over Norwegian
-text leans on the dense lists. Also exposed as a LangChain retriever."""
+text leans on the dense lists.
+
+A question that names a document ("… i prosjektet Smart specialisering i Norra Mellansverige")
+is searched with the rest of its words, and the passages that speak of the named thing (in their
+title, section path or text, so also the guide's box on that project) come first. Left in the
+query, the name matches every slide of the deck about equally and drowns what was asked.
+
+Also exposed as a LangChain retriever."""
 from __future__ import annotations
 
 import re
@@ -30,7 +37,9 @@ from pydantic import ConfigDict
 
 from .embedders import Embedder, has_sparse
 from .index import Index, embed_text
+from .ingest.clean import normalize
 from .models import Hit, Passage
+from .query import named_source
 from .scope import Vocabulary
 from .text import STOPWORDS, content_terms, tokens
 
@@ -105,6 +114,10 @@ class HybridRetriever:
         self.bm25 = BM25Index(index.passages)
         self.ngrams = BM25Index(index.passages, ngrams=True)
         self.vocabulary = vocabulary or Vocabulary(index.passages)
+        titles = {d.id: d.title for d in index.documents.values()}
+        self.titles = sorted(set(titles.values()))
+        self._spoken = [" " + normalize(" ".join((titles.get(p.doc_id, ""), p.section_path, p.text))) + " "
+                        for p in index.passages]  # what a passage speaks of, for a document named in the question
         vectors = [index.unit_vectors.get(p.id) for p in index.passages]
         if all(v is not None for v in vectors) and vectors:
             self._units = np.vstack(vectors)
@@ -140,9 +153,12 @@ class HybridRetriever:
         return lists
 
     def retrieve(self, query: str, k: int = 6) -> list[Hit]:
+        """The k best passages; those that speak of a document the question names come first, so
+        their fused scores need not fall monotonically across that boundary."""
         if not self.index.passages:
             return []
-        lists = self.score_lists(query)
+        named = named_source(query, self.titles)
+        lists = self.score_lists(named.rest if named else query)
         weights = dict(WEIGHTS)
         if self.mode == "hybrid":
             weights["bm25"] *= self.vocabulary.known_share(query)
@@ -153,8 +169,9 @@ class HybridRetriever:
                 fused += weights[name] * (scores - scores.mean()) / std
         ranks = {name: np.argsort(np.argsort(-scores, kind="stable"), kind="stable") + 1
                  for name, scores in lists.items()}
+        first = np.array([named is not None and f" {named.phrase} " in t for t in self._spoken])
         hits = []
-        for i in np.argsort(-fused, kind="stable")[:k]:
+        for i in np.lexsort((-fused, ~first))[:k]:
             if self.mode == "bm25" and not (lists["bm25"][i] > 0 or lists["ngrams"][i] > 0):
                 break  # BM25 alone: no shared term, no hit
             hits.append(Hit(passage=self.index.passages[i], score=float(fused[i]),

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering import (Evidence, ExtractiveAnswerer, is_label, lines_under, points_elsewhere,
-                                 without_source_frame, without_title_phrase)
+from assistant.answering import Evidence, ExtractiveAnswerer, is_label, lines_under, points_elsewhere
 from assistant.core import referred_item, retrieval_query
 from assistant.errors import InputError
 from assistant.ingest import normalize
 from assistant.models import Answer, Hit, Passage, Turn
 from assistant.prompts import template
+from assistant.query import named_source, without_source_frame, without_title_phrase
 from assistant.units import Unit, units_of
 from core_helpers import SMALL_QUESTION, eval_questions, squash
 
@@ -368,6 +368,15 @@ TITLES = ["Smart spesialisering – veileder for fylkeskommunene",
 ])
 def test_the_name_of_a_document_does_not_choose_the_sentence(query, focus):
     assert without_title_phrase(query, TITLES) == focus
+
+
+@pytest.mark.parametrize("query, phrase", [
+    ("Hvem ledet prosjektet Havbruk i Nordkalotten i 2019?", "havbruk i nordkalotten"),
+    ("Hva skjedde i Troms, Finnmark og Norrbotten?", "troms finnmark"),
+    ("Hvem ledet arbeidet i Nordkalotten, Troms og Finnmark?", "nordkalotten troms"),  # quoted: "i Nordkalotten – Troms"
+])
+def test_a_named_source_is_the_quoted_phrase_from_its_first_to_its_last_content_word(query, phrase):
+    assert named_source(query, TITLES).phrase == phrase
 
 
 def test_a_question_naming_its_slide_deck_is_answered_from_what_it_asks(assistant):

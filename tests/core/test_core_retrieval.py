@@ -9,6 +9,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 
 from assistant.index import embed_text
+from assistant.ingest import normalize
 from assistant.models import Passage
 from assistant.retrieval import BM25Index, GuideRetriever, HybridRetriever, char_ngrams
 from assistant.text import compound_parts, content_terms
@@ -47,6 +48,29 @@ def test_expected_section_in_top_5(assistant, question, doc_id, section, phrase)
     found = [h for h in hits if h.passage.doc_id == doc_id and h.passage.section[-1] == section]
     assert found, [f"{h.passage.id} {h.passage.section_path}" for h in hits]
     assert any(phrase in h.passage.text for h in found)
+
+
+NAMED = [
+    # the milestones slide; without the name left out, the guide's box on the project came first
+    ("Hvem skulle engasjeres i tredje kvartal 2016 i prosjektet Smart specialisering i Norra Mellansverige?",
+     "norra-mellansverige", "Planerade milstolpar"),
+    # the guide speaks of the project too, in a box titled "… i region Norra Mellansverige"
+    ("Hvordan beskriver veilederen startpunktene til lenene i Norra Mellansverige?",
+     "veileder-2018", "Smart spesialisering i region Norra Mellansverige"),
+]
+
+
+def test_named_questions_are_our_own():
+    assert not [q for q, *_ in NAMED if squash(q) in eval_questions()]
+
+
+@pytest.mark.parametrize("question, doc_id, section", NAMED, ids=[n[2][:30] for n in NAMED])
+def test_a_document_named_in_the_question_is_searched_first(assistant, question, doc_id, section):
+    hits = assistant.retrieve(question, k=6)
+    assert (hits[0].passage.doc_id, hits[0].passage.section[-1]) == (doc_id, section), \
+        [f"{h.passage.id} {h.passage.section_path}" for h in hits]
+    assert all("norra mellansverige" in normalize(f"{h.passage.section_path} {h.passage.text}")
+               or h.passage.doc_id == "norra-mellansverige" for h in hits)
 
 
 def test_hits_are_ranked_and_fused(assistant):
