@@ -1,6 +1,6 @@
 """What a question says about where to look, as opposed to what it asks.
 
-"… ifølge veilederen" and "… i prosjektet Smart specialisering i Norra Mellansverige" name a
+"… enligt Reglabs lärpass" and "… i prosjektet Smart specialisering i Norra Mellansverige" name a
 source. Retrieval searches the named document's passages first, with the rest of the question;
 answering leaves the name out when it chooses a sentence, since the lines that repeat a name are
 no answer to what was asked about it.
@@ -60,7 +60,7 @@ def named_source(query: str, titles: list[str]) -> NamedSource | None:
                 best = (i, j)
             break
     if best is None:
-        return None
+        return _framed_source(query, shared)
     start, end = best
     core = [w.group() for w in words[start:end]]
     while not content_terms(core[0]):
@@ -75,6 +75,20 @@ def named_source(query: str, titles: list[str]) -> NamedSource | None:
     rest = query[: words[start].start()] + query[words[end - 1].end():]
     enough = len(content_terms(rest, ("nb", "sv", "en"))) >= 2
     return NamedSource(phrase=phrase, rest=_tidy(rest) if enough else query)
+
+
+def _framed_source(query: str, title_words: list[set[str]]) -> NamedSource | None:
+    """A source frame that names one document by a word of its title ("enligt Reglabs lärpass");
+    "ifølge veilederen" names none where two titles say "veileder"."""
+    frame = SOURCE_FRAME_RE.search(query)
+    if not frame:
+        return None
+    for word in WORD_RE.findall(frame.group().lower()):
+        found = [(k, w) for k, words in enumerate(title_words) for w in words
+                 if len(w) >= 4 and word.startswith(w)]
+        if len({k for k, _ in found}) == 1:
+            return NamedSource(phrase=found[0][1], rest=without_source_frame(query))
+    return None
 
 
 def without_title_phrase(query: str, titles: list[str]) -> str:

@@ -379,6 +379,15 @@ def test_a_named_source_is_the_quoted_phrase_from_its_first_to_its_last_content_
     assert named_source(query, TITLES).phrase == phrase
 
 
+@pytest.mark.parametrize("query, phrase, rest", [
+    ("Vilka mål har Tillväxtverket enligt Reglabs lärpass?", "lärpass", "Vilka mål har Tillväxtverket?"),
+    ("Vilka mål har Tillväxtverket enligt presentationen?", None, None),  # no title says which
+])
+def test_a_source_frame_may_name_a_document_by_a_word_of_its_title(query, phrase, rest):
+    named = named_source(query, TITLES)
+    assert (named.phrase, named.rest) == (phrase, rest) if phrase else named is None
+
+
 def test_a_question_naming_its_slide_deck_is_answered_from_what_it_asks(assistant):
     """Without the project's name, e5 finds the overview line closest to this question."""
     slides, hits = deck("Milstolpar", "1 apr 2018 Praktisk projektstart\n2019 Q3 Pilotanläggningen i drift")
