@@ -7,7 +7,8 @@ in retrieval: an English question that shares one word with the material is not 
 whichever line holds that word. A unit is credited with the words of its section heading and
 its document's title, its context: a slide line that repeats the project's name is no more an
 answer than the slide's other lines. A compound the material never uses counts by its two parts
-in a passage that speaks of its first part. Lead-ins and refusals are fixed template text from
+in a passage that speaks of its first part. A sentence without a term the question quotes
+(«smart») counts less. Lead-ins and refusals are fixed template text from
 `prompts/templates.yaml`, never claims.
 """
 from __future__ import annotations
@@ -50,9 +51,18 @@ CAUSE_RE = re.compile(
     r"\b(fordi|ettersom|derfor|grunnen|begrunnelsen|eftersom|därför|skälet|anledningen|because|since|therefore|"
     r"the reason)\b", re.I)
 CAUSE_BONUS = 0.02  # a "why" question is answered by a sentence that gives a reason
+QUOTED_RE = re.compile(r"[«“\"]([^»”\"]{2,60})[»”\"]")
+QUOTE_PENALTY = 0.05  # a sentence without the term the question quotes («smart») is not about it
 POINTER_RE = re.compile(
     r":\s*$|\b(listen|tabellen|figuren|boksen|oversikten|listan|rutan|the list|the table|the figure|the box)\s+"
     r"(under|nedenfor|nedan|nedanför|below)\b", re.I)
+
+
+def says_quoted(text: str, quoted: list[str]) -> bool:
+    """Whether a sentence uses every term the question quotes, inflected or not ("smart" in
+    "smarte"): "Hvorfor kalles det «smart»?" asks about the word, not about what is called what."""
+    words = f" {normalize(text)}"
+    return all(f" {q}" in words for q in quoted)
 
 
 def points_elsewhere(unit: Unit) -> bool:
@@ -119,6 +129,7 @@ class ExtractiveAnswerer:
         best_dense = float(np.max(uv @ self.embedder.embed_query(query)))
         share = self.vocabulary.known_share(query)
         focus = without_title_phrase(query, self.title_list)
+        quoted = [normalize(q) for q in QUOTED_RE.findall(query)]
         q_terms = set(content_terms(focus, ("nb", "sv", "en")))
         parts = {t: first for t, first in self._compound_parts(focus).items() if t not in q_terms}
         known = {t: self.idf[t] for t in q_terms | set(parts) if t in self.idf}
@@ -132,6 +143,8 @@ class ExtractiveAnswerer:
             u.dense = float(d)
             u.lexical = share * sum(w for t, w in known.items() if t in u_terms) / sum(known.values()) if known else 0.0
             u.score = u.dense + LEXICAL_WEIGHT * u.lexical - RANK_PENALTY * u.hit_rank
+            if quoted and not says_quoted(u.text, quoted):
+                u.score -= QUOTE_PENALTY
         if already_said:
             said = normalize(already_said)
             units = [u for u in units if normalize(u.text) not in said] or units

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering import Evidence, ExtractiveAnswerer, is_label, lines_under, points_elsewhere
+from assistant.answering import (Evidence, ExtractiveAnswerer, is_label, lines_under, points_elsewhere,
+                                 says_quoted)
 from assistant.core import referred_item, retrieval_query
 from assistant.errors import InputError
 from assistant.ingest import normalize
@@ -327,6 +328,28 @@ def test_a_why_question_prefers_the_sentence_that_gives_a_reason(assistant, ques
     units = [Unit("Fylket støtter klynger i hele regionen.", "sentence", 0, 0, score=0.900),
              Unit("Fylket støtter klynger fordi bedrifter lærer av hverandre.", "sentence", 1, 0, score=0.895)]
     assert [u.text for u in assistant.answerer.select(question, Evidence(units))] == [chosen]
+
+
+def test_a_sentence_without_the_term_the_question_quotes_is_not_quoted(assistant):
+    """«smart» is what is asked about; the sentence that shares "kalles" and "metoden" is not about it."""
+    passages = [Passage(id="k:0", doc_id="k", language="nb", section=("Om metoden",),
+                        text="Om metoden\nMetoden kalles også oppdagelsesmetoden fordi den finner nye muligheter. "
+                             "Den er smart fordi den bygger på forskning.")]
+    hits = [Hit(passage=p, score=1.0) for p in passages]
+    question = "Hvorfor kalles metoden «smart»?"
+    answerer = ExtractiveAnswerer(passages, assistant.embedder)
+    chosen = answerer.select(question, answerer.gather(question, hits))
+    assert [u.text for u in chosen] == ["Den er smart fordi den bygger på forskning."]
+
+
+@pytest.mark.parametrize("text, quoted, says", [
+    ("Strategiene skal være smarte.", ["smart"], True),
+    ("Den bygger på forskning.", ["smart"], False),
+    ("Det kalles beslektet mangfold.", ["beslektet mangfold"], True),
+    ("Mangfoldet er beslektet.", ["beslektet mangfold"], False),
+])
+def test_a_quoted_term_may_be_inflected_but_not_reordered(text, quoted, says):
+    assert says_quoted(text, quoted) is says
 
 
 def deck(section: str, lines: str) -> tuple[list[Passage], list[Hit]]:
