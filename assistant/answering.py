@@ -60,7 +60,7 @@ POINTER_RE = re.compile(
 
 def says_quoted(text: str, quoted: list[str]) -> bool:
     """Whether a sentence uses every term the question quotes, inflected or not ("smart" in
-    "smarte"): "Hvorfor kalles det «smart»?" asks about the word, not about what is called what."""
+    "smarte"): "Hvorfor kalles metoden «smart»?" asks about the word, not about what is called what."""
     words = f" {normalize(text)}"
     return all(f" {q}" in words for q in quoted)
 
