@@ -169,7 +169,7 @@ class HybridRetriever:
                 fused += weights[name] * (scores - scores.mean()) / std
         ranks = {name: np.argsort(np.argsort(-scores, kind="stable"), kind="stable") + 1
                  for name, scores in lists.items()}
-        first = np.array([named is not None and f" {named.phrase} " in t for t in self._spoken])
+        first = np.array([f" {named.phrase} " in t for t in self._spoken] if named else [False] * len(fused))
         hits = []
         for i in np.lexsort((-fused, ~first))[:k]:
             if self.mode == "bm25" and not (lists["bm25"][i] > 0 or lists["ngrams"][i] > 0):

@@ -51,7 +51,7 @@ def test_expected_section_in_top_5(assistant, question, doc_id, section, phrase)
 
 
 NAMED = [
-    # the milestones slide; without the name left out, the guide's box on the project came first
+    # the milestones slide; with the name left in the query, the guide's box on the project came first
     ("Hvem skulle engasjeres i tredje kvartal 2016 i prosjektet Smart specialisering i Norra Mellansverige?",
      "norra-mellansverige", "Planerade milstolpar"),
     # the guide speaks of the project too, in a box titled "… i region Norra Mellansverige"
