@@ -32,7 +32,8 @@ from .units import Unit, units_of
 LEXICAL_WEIGHT = 0.15  # a unit that shares the question's rare words
 RANK_PENALTY = 0.01  # per retrieval rank of the unit's passage
 QUESTION_PENALTY = 0.05  # unless questions are asked for ("Hvilke spørsmål bør vi diskutere?")
-ITEM_MARGIN = 0.02
+ITEM_MARGIN = 0.02  # how much less close prose may be than a list item and still answer a plain question
+ITEM_MARGIN_ABOVE = 0.045  # the same, for prose from a passage that retrieval ranks above the list's
 LABEL_WORDS = 6  # a line this short without end punctuation is a label (a slide's heading for the lines below)
 LABEL_LINES = 5  # lines under a label quoted with it
 QUANTITY_MARGIN = 0.03  # how much less close a sentence stating an amount may be than the closest
@@ -209,7 +210,8 @@ class ExtractiveAnswerer:
         sentences = [u for u in units if u.kind == "sentence"]
         if not list_question and best.kind == "item" and sentences:
             best_sentence = max(sentences, key=lambda u: u.score)
-            if best_sentence.score >= best.score - ITEM_MARGIN:
+            margin = ITEM_MARGIN_ABOVE if best_sentence.hit_rank < best.hit_rank else ITEM_MARGIN
+            if best_sentence.score >= best.score - margin:
                 best = best_sentence  # a plain question is better answered by prose than by a list
         if list_question or best.kind == "item" or best.intro_of is not None:
             chosen = self._best_list(units, best)

@@ -330,6 +330,18 @@ def test_a_why_question_prefers_the_sentence_that_gives_a_reason(assistant, ques
     assert [u.text for u in assistant.answerer.select(question, Evidence(units))] == [chosen]
 
 
+@pytest.mark.parametrize("sentence_rank, chosen", [
+    (0, "Klyngene gjør bedriftene sterkere sammen."),  # prose from a passage ranked above the list's
+    (2, "Klynger samler bedrifter i samme bransje"),  # from one ranked below: the list's item stays
+])
+def test_a_plain_question_takes_prose_from_a_higher_ranked_passage_over_a_close_list_item(assistant, sentence_rank,
+                                                                                           chosen):
+    units = [Unit("Klynger samler bedrifter i samme bransje", "item", 1, 0, group=0, score=0.930),
+             Unit("Klyngene gjør bedriftene sterkere sammen.", "sentence", sentence_rank, 0, score=0.900)]
+    answer = assistant.answerer.select("Hvordan virker klyngene i fylket?", Evidence(units))
+    assert answer[0].text == chosen
+
+
 def test_a_sentence_without_the_term_the_question_quotes_is_not_quoted(assistant):
     """«smart» is what is asked about; the sentence that shares "kalles" and "metoden" is not about it."""
     passages = [Passage(id="k:0", doc_id="k", language="nb", section=("Om metoden",),
