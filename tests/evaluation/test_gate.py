@@ -2,9 +2,10 @@
 
 Two levels from evals/thresholds.toml:
 - the ratchet (levels already reached) must hold: any regression fails the suite;
-- the targets (the product's floors) are not all reached yet. Those tests are strict xfails:
-  they report the gap on every run, and the day they pass the suite fails until the marker is
-  removed, so reaching a target cannot go unnoticed. Raise the ratchet as the assistant improves.
+- the targets (the product's floors): the overall ones are reached and must hold; hit@5 per kind
+  is not reached yet for paraphrases. That test is a strict xfail: it reports the gap on every
+  run, and the day it passes the suite fails until the marker is removed, so reaching the target
+  cannot go unnoticed. Raise the ratchet as the assistant improves.
 """
 from __future__ import annotations
 
@@ -41,7 +42,6 @@ def test_ratchet_holds(hybrid_run, scope):
     assert all(c.ok for c in checks), _report(checks, hybrid_run)
 
 
-@TARGETS_NOT_MET
 def test_overall_floors(hybrid_run):
     checks = [c for c in check(breakdown(hybrid_run.outcomes), load_thresholds()) if c.scope == "overall"]
     assert checks
