@@ -24,7 +24,7 @@ WORD_RE = re.compile(r"[0-9A-Za-zÆØÅÄÖÉÜæøåäöéü§]+")
 @dataclass(frozen=True)
 class NamedSource:
     """A phrase a question quotes from one document's title, and the question without it (the
-    whole question when too little would remain: "Hva er Havbruk i Nordkalotten?")."""
+    whole question when no content word would remain: "Hva er Havbruk i Nordkalotten?")."""
 
     phrase: str  # normalised, from its first content word to its last
     rest: str
@@ -73,8 +73,7 @@ def named_source(query: str, titles: list[str]) -> NamedSource | None:
     if end < len(words) and FRAME_NOUN_RE.fullmatch(words[end].group()):
         end += 1
     rest = query[: words[start].start()] + query[words[end - 1].end():]
-    enough = len(content_terms(rest, ("nb", "sv", "en"))) >= 2
-    return NamedSource(phrase=phrase, rest=_tidy(rest) if enough else query)
+    return NamedSource(phrase=phrase, rest=_tidy(rest) if content_terms(rest, ("nb", "sv", "en")) else query)
 
 
 def _framed_source(query: str, title_words: list[set[str]]) -> NamedSource | None:

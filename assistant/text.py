@@ -21,6 +21,7 @@ _EXTRA_STOP = {
     "what", "which", "how", "why", "who", "where", "when", "should", "could", "would", "does", "do",
     "er", "är", "is", "are", "the", "en", "ett", "ei", "et", "a", "an", "of", "og", "och", "and",
     "veilederen", "veileder", "guide", "vi", "we", "oss", "us", "man", "si", "sier", "säger", "say", "says",
+    "skriver", "skrives", "skriva", "skrivs", "write", "writes",
     "gir", "ger", "give", "gives", "noen", "några", "some", "any", "egentlig", "eigentligen", "actually",
 }
 STOPWORDS: frozenset[str] = frozenset(
