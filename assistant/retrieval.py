@@ -9,7 +9,10 @@
 - dense sentence vectors (a passage ranks by its best sentence, which finds paraphrases of one
   statement in a long passage);
 - sparse "latent terms" of the passage from the e5 package's sparse-autoencoder head: weak
-  alone, but it matches concepts where neither words nor whole-passage meaning do.
+  alone, but it matches concepts where neither words nor whole-passage meaning do;
+- the passage and sentence vectors once more, against the question's content words alone
+  ("vite forhånd satsinger lykkes" for "Går det an å vite på forhånd hvilke satsinger som kommer
+  til å lykkes?"): without the frame of the question, e5 weighs what it is about.
 
 Each list's scores are standardised (z-scores over the corpus) and summed with equal weights.
 Unlike reciprocal-rank fusion this keeps how far ahead a passage is: a passage first in three
@@ -44,7 +47,8 @@ from .scope import Vocabulary
 from .text import STOPWORDS, content_terms, tokens
 
 QUERY_LANGS = ("nb", "sv", "en")
-WEIGHTS = {"bm25": 1.0, "ngrams": 1.0, "dense": 1.0, "document": 1.0, "units": 1.0, "sparse": 1.0}
+WEIGHTS = {"bm25": 1.0, "ngrams": 1.0, "dense": 1.0, "document": 1.0, "units": 1.0, "sparse": 1.0,
+           "dense_words": 1.0, "units_words": 1.0}
 DENSE_DEPTH = 500  # Chroma results per dense list; passages further down count as its lowest score
 FOLD = str.maketrans({"æ": "ä", "ø": "ö", "é": "e"})
 NGRAM = 4
@@ -103,7 +107,7 @@ class BM25Index:
 
 
 class HybridRetriever:
-    """mode: `hybrid` (all lists), `bm25` (the two lexical lists) or `dense` (the three dense lists)."""
+    """mode: `hybrid` (all lists), `bm25` (the two lexical lists) or `dense` (the five dense lists)."""
 
     def __init__(self, index: Index, embedder: Embedder, mode: str = "hybrid", vocabulary: Vocabulary | None = None):
         if mode not in ("hybrid", "bm25", "dense"):
@@ -148,6 +152,12 @@ class HybridRetriever:
                 lists["document"] = self._dense(self.index.doc_store, qv)
             if self._units is not None:
                 lists["units"] = self._best_units(qv)
+            words = " ".join(w for w in tokens(query) if w not in STOPWORDS)
+            if words:
+                wv = self.embedder.embed_query(words)
+                lists["dense_words"] = self._dense(self.index.store, wv)
+                if self._units is not None:
+                    lists["units_words"] = self._best_units(wv)
         if self.mode == "hybrid" and self.index.sparse is not None and has_sparse(self.embedder):
             lists["sparse"] = (self.index.sparse @ self.embedder.embed_sparse([query]).T).toarray().ravel()
         return lists

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
@@ -78,12 +79,24 @@ def test_hits_are_ranked_and_fused(assistant):
     assert len(hits) == 8
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert len({h.passage.id for h in hits}) == 8
-    assert all(set(h.ranks) == {"bm25", "ngrams", "dense", "document", "units", "sparse"} for h in hits), \
+    assert all(set(h.ranks) == {"bm25", "ngrams", "dense", "document", "units", "sparse", "dense_words", "units_words"}
+               for h in hits), \
         "hybrid sums the lexical lists, both passage views from Chroma, the sentence vectors and the latent terms"
     assert all(h.passage.doc_id != "veileder-2018-kap5-utdrag" for h in hits)
 
 
-@pytest.mark.parametrize("mode, own", [("bm25", {"bm25", "ngrams"}), ("dense", {"dense", "document", "units"})])
+def test_the_dense_lists_also_see_the_question_without_its_frame(assistant):
+    """The passage and sentence vectors are scored twice: against the question and against its
+    content words alone, which is what e5 should weigh."""
+    lists = assistant.retriever.score_lists("Hva er det fylket bør lære underveis?")
+    words = assistant.retriever.score_lists("fylket lære underveis")
+    np.testing.assert_allclose(lists["dense_words"], words["dense"], rtol=1e-5)
+    np.testing.assert_allclose(lists["units_words"], words["units"], rtol=1e-5)
+    assert not np.allclose(lists["dense_words"], lists["dense"])
+
+
+@pytest.mark.parametrize("mode, own", [("bm25", {"bm25", "ngrams"}), ("dense", {"dense", "document", "units", "dense_words",
+                                                                                   "units_words"})])
 def test_single_mode_retrievers_use_only_their_rankings(assistant, mode, own):
     retriever = HybridRetriever(assistant.index, assistant.embedder, mode=mode)
     hits = retriever.retrieve(CASES[2][0], 5)
