@@ -77,13 +77,15 @@ def is_label(unit: Unit) -> bool:
     return unit.kind == "sentence" and len(text.split()) <= LABEL_WORDS and not text.endswith((".", "!", "?", ":"))
 
 
-def lines_under(label: Unit, units: list[Unit]) -> list[Unit]:
+def lines_under(label: Unit, units: list[Unit], lines: int = LABEL_LINES) -> list[Unit]:
     """The short lines that follow a label on a slide, which are what it labels; a label
-    alone names where the answer is, not what it is."""
+    alone names where the answer is, not what it is. `lines` caps the plain lines; a bulleted
+    list under the label is its own block and is taken whole (up to `LABEL_LINES`)."""
     out: list[Unit] = []
     for u in sorted((u for u in units if u.hit_rank == label.hit_rank and u.position > label.position),
                     key=lambda u: u.position):
-        if u.position != label.position + len(out) + 1 or len(out) >= LABEL_LINES:
+        limit = LABEL_LINES if u.kind == "item" and all(o.group is not None for o in out) else lines
+        if u.position != label.position + len(out) + 1 or len(out) >= limit:
             break
         if len(u.text.split()) > 3 * LABEL_WORDS or u.text.rstrip().endswith("."):
             break  # prose again: the label's block has ended
@@ -226,8 +228,9 @@ class ExtractiveAnswerer:
                 chosen.append(u)  # more from the same passage: one source, one coherent answer
         if best.intro_of is not None:
             chosen += [u for u in units if u.hit_rank == best.hit_rank and u.group == best.intro_of]
-        elif len(chosen) == 1 and is_label(best) and not asks_for_quantity(question):
-            chosen += lines_under(best, ev.units)
+        elif all(is_label(u) for u in chosen) and not asks_for_quantity(question):
+            rows = len(chosen) > 1  # several labels of one slide are rows of a table: each labels the line under it
+            chosen += [line for label in chosen for line in lines_under(label, ev.units, 1 if rows else LABEL_LINES)]
         unique = {normalize(u.text): u for u in reversed(chosen)}.values()  # a slide may quote the guide
         return sorted(unique, key=lambda u: (u.hit_rank, u.position))
 

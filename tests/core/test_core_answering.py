@@ -293,6 +293,21 @@ def test_a_slide_label_is_quoted_with_the_lines_under_it():
     assert lines_under(units[-1], units) == []
 
 
+def test_several_labels_of_a_slide_table_are_each_quoted_with_their_row(assistant):
+    """A slide laid out as a table has a label above each value. When the best units are the
+    labels themselves, each is quoted with the line under it (its row) and with a bulleted list
+    under it whole, not with the rows of the next block."""
+    slide = Passage(id="t:0", doc_id="t", language="sv", section=("Underlag",), text=(
+        "Underlag\nMetoder\nEnkäter och intervjuer\nResultat\nTre nya kluster\nSida 4\nUppföljning\n"
+        "- Årlig rapport\n- Indikatorer per län\nKontakt\nRegionkontoret"))
+    units = units_of(slide)
+    for u in units:
+        u.score = 0.9 if u.text in ("Metoder", "Resultat", "Uppföljning") else 0.5
+    chosen = assistant.answerer.select("Vilka metoder och resultat fanns i underlaget?", Evidence(units))
+    assert [u.text for u in chosen] == ["Metoder", "Enkäter och intervjuer", "Resultat", "Tre nya kluster",
+                                        "Uppföljning", "Årlig rapport", "Indikatorer per län"]
+
+
 def test_shared_words_count_only_as_much_as_the_material_knows_the_question(assistant):
     """An English question shares one word ("industry") with the material: quoting whichever
     line holds that word would follow the word, not the question."""
