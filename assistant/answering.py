@@ -24,6 +24,7 @@ from .embedders import Embedder
 from .models import Answer, Citation, DocumentInfo, Hit, Passage, Segment
 from .prompts import template
 from .query import without_source_frame, without_title_phrase
+from .retrieval import char_ngrams
 from .text import compound_parts, content_terms, tokens
 from .ingest.clean import normalize
 from .scope import Vocabulary, asks_for_quantity, states_quantity
@@ -52,6 +53,9 @@ CAUSE_RE = re.compile(
     r"\b(fordi|ettersom|derfor|grunnen|begrunnelsen|eftersom|därför|skälet|anledningen|because|since|therefore|"
     r"the reason)\b", re.I)
 CAUSE_BONUS = 0.02  # a "why" question is answered by a sentence that gives a reason
+DEFINE_RE = re.compile(r"^\W*(?:hva er|hva betyr|hva menes med|vad är|vad betyder|vad menas med|what is|what are|what does)\s+(?:en |et |ei |ett |an? |the )?(.+?)\s*(?:mean|betyr)?\s*\?*$", re.I)
+COPULA_RE = re.compile(r"\b(?:er|är|is|are|innebærer|innebär|means|handler om|handlar om|betyr|betyder|defineres|definieras|defined)\b", re.I)
+DEFINITION_BONUS = 0.02  # "what is X" is answered by a sentence that says what X is
 QUOTED_RE = re.compile(r"[«“\"]([^»”\"]{2,60})[»”\"]")
 QUOTE_PENALTY = 0.05  # a sentence without the term the question quotes («smart») is not about it
 POINTER_RE = re.compile(
@@ -203,6 +207,14 @@ class ExtractiveAnswerer:
             for u in units:
                 if CAUSE_RE.search(u.text):
                     u.score += CAUSE_BONUS
+        defined = DEFINE_RE.search(question)
+        if defined:
+            subject = set(char_ngrams(defined.group(1)))
+            for u in units:
+                copula = COPULA_RE.search(u.text)
+                if u.kind == "sentence" and copula and subject and \
+                        len(subject & set(char_ngrams(u.text[:copula.start()]))) >= len(subject) / 2:
+                    u.score += DEFINITION_BONUS
         if not ASKS_FOR_QUESTIONS_RE.search(question):
             asking = {(u.hit_rank, u.group) for u in units if u.kind == "item" and u.text.rstrip().endswith("?")}
             for u in units:

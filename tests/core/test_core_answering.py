@@ -345,6 +345,19 @@ def test_a_why_question_prefers_the_sentence_that_gives_a_reason(assistant, ques
     assert [u.text for u in assistant.answerer.select(question, Evidence(units))] == [chosen]
 
 
+@pytest.mark.parametrize("question, chosen", [
+    ("Hva er smart spesialisering?", "Smart spesialisering er en metode for næringsutvikling."),
+    ("What is smart specialisation?", "Smart spesialisering er en metode for næringsutvikling."),
+    ("Vad betyder smart specialisering?", "Smart spesialisering er en metode for næringsutvikling."),
+    ("Hvordan bruker fylket smart spesialisering?", "Fylket har brukt smart spesialisering i flere planer."),
+    ("Hva er en regional plan?", "Fylket har brukt smart spesialisering i flere planer."),  # says what another thing is
+])
+def test_a_what_is_question_prefers_the_sentence_that_says_what_it_is(assistant, question, chosen):
+    units = [Unit("Fylket har brukt smart spesialisering i flere planer.", "sentence", 0, 0, score=0.900),
+             Unit("Smart spesialisering er en metode for næringsutvikling.", "sentence", 1, 0, score=0.890)]
+    assert [u.text for u in assistant.answerer.select(question, Evidence(units))] == [chosen]
+
+
 @pytest.mark.parametrize("sentence_rank, chosen", [
     (0, "Klyngene gjør bedriftene sterkere sammen."),  # prose from a passage ranked above the list's
     (2, "Klynger samler bedrifter i samme bransje"),  # from one ranked below: the list's item stays
