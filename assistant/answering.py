@@ -24,8 +24,7 @@ from .embedders import Embedder
 from .models import Answer, Citation, DocumentInfo, Hit, Passage, Segment
 from .prompts import template
 from .query import without_source_frame, without_title_phrase
-from .retrieval import char_ngrams
-from .text import compound_parts, content_terms, tokens
+from .text import char_ngrams, compound_parts, content_terms, tokens
 from .ingest.clean import normalize
 from .scope import Vocabulary, asks_for_quantity, states_quantity
 from .units import Unit, units_of
@@ -53,8 +52,12 @@ CAUSE_RE = re.compile(
     r"\b(fordi|ettersom|derfor|grunnen|begrunnelsen|eftersom|därför|skälet|anledningen|because|since|therefore|"
     r"the reason)\b", re.I)
 CAUSE_BONUS = 0.02  # a "why" question is answered by a sentence that gives a reason
-DEFINE_RE = re.compile(r"^\W*(?:hva er|hva betyr|hva menes med|vad är|vad betyder|vad menas med|what is|what are|what does)\s+(?:en |et |ei |ett |an? |the )?(.+?)\s*(?:mean|betyr)?\s*\?*$", re.I)
-COPULA_RE = re.compile(r"\b(?:er|är|is|are|innebærer|innebär|means|handler om|handlar om|betyr|betyder|defineres|definieras|defined)\b", re.I)
+DEFINE_RE = re.compile(
+    r"^\W*(?:hva er|hva betyr|hva menes med|vad är|vad betyder|vad menas med|what is|what are|what does)\s+"
+    r"(?:en |et |ei |ett |an? |the )?(.+?)\s*(?:mean)?\s*\?*$", re.I)
+COPULA_RE = re.compile(
+    r"\b(?:er|är|is|are|innebærer|innebär|means|handler om|handlar om|betyr|betyder|defineres|definieras|defined)\b",
+    re.I)
 DEFINITION_BONUS = 0.02  # "what is X" is answered by a sentence that says what X is
 QUOTED_RE = re.compile(r"[«“\"]([^»”\"]{2,60})[»”\"]")
 QUOTE_PENALTY = 0.05  # a sentence without the term the question quotes («smart») is not about it
@@ -68,6 +71,15 @@ def says_quoted(text: str, quoted: list[str]) -> bool:
     "smarte"): "Hvorfor kalles metoden «smart»?" asks about the word, not about what is called what."""
     words = f" {normalize(text)}"
     return all(f" {q}" in words for q in quoted)
+
+
+def says_what_it_is(text: str, subject: str) -> bool:
+    """Whether a sentence says what the subject is ("Smart spesialisering er …" for "What is smart
+    specialisation?"): half the subject's character 4-grams stand before its copula, so the
+    three languages meet."""
+    copula = COPULA_RE.search(text)
+    grams = set(char_ngrams(subject))
+    return bool(copula and grams) and len(grams & set(char_ngrams(text[: copula.start()]))) >= len(grams) / 2
 
 
 def points_elsewhere(unit: Unit) -> bool:
@@ -209,11 +221,8 @@ class ExtractiveAnswerer:
                     u.score += CAUSE_BONUS
         defined = DEFINE_RE.search(question)
         if defined:
-            subject = set(char_ngrams(defined.group(1)))
             for u in units:
-                copula = COPULA_RE.search(u.text)
-                if u.kind == "sentence" and copula and subject and \
-                        len(subject & set(char_ngrams(u.text[:copula.start()]))) >= len(subject) / 2:
+                if u.kind == "sentence" and says_what_it_is(u.text, defined.group(1)):
                     u.score += DEFINITION_BONUS
         if not ASKS_FOR_QUESTIONS_RE.search(question):
             asking = {(u.hit_rank, u.group) for u in units if u.kind == "item" and u.text.rstrip().endswith("?")}

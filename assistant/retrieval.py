@@ -28,7 +28,6 @@ query, the name matches every slide of the deck about equally and drowns what wa
 Also exposed as a LangChain retriever."""
 from __future__ import annotations
 
-import re
 from typing import Protocol
 
 import bm25s
@@ -44,16 +43,12 @@ from .ingest.clean import normalize
 from .models import Hit, Passage
 from .query import named_source
 from .scope import Vocabulary
-from .text import STOPWORDS, content_terms, tokens
+from .text import STOPWORDS, char_ngrams, content_terms, tokens
 
 QUERY_LANGS = ("nb", "sv", "en")
 WEIGHTS = {"bm25": 1.0, "ngrams": 1.0, "dense": 1.0, "document": 1.0, "units": 1.0, "sparse": 1.0,
            "dense_words": 1.0, "units_words": 1.0}
 DENSE_DEPTH = 500  # Chroma results per dense list; passages further down count as its lowest score
-FOLD = str.maketrans({"æ": "ä", "ø": "ö", "é": "e"})
-NGRAM = 4
-SPELLING = [(re.compile(p), r) for p, r in (
-    (r"ck", "k"), (r"c(?=[eiy])", "s"), (r"c", "k"), (r"s?sion|tion", "sjon"), (r"ph", "f"), (r"qu", "kv"), (r"x", "ks"))]
 
 
 class Retriever(Protocol):
@@ -62,27 +57,6 @@ class Retriever(Protocol):
 
 def passage_terms(p: Passage) -> list[str]:
     return content_terms(f"{p.section_path}\n{p.text}", (p.language if p.language in ("nb", "sv", "en") else "nb",))
-
-
-def char_ngrams(text: str, n: int = NGRAM) -> list[str]:
-    """Character n-grams of the content words, with Norwegian and Swedish letters folded together
-    and Swedish and English spellings written the Norwegian way."""
-    out: list[str] = []
-    for word in tokens(text.lower().translate(FOLD)):
-        if word in STOPWORDS or len(word) < 3:
-            continue
-        padded = f"_{spell(word)}_"
-        out += [padded[i: i + n] for i in range(max(1, len(padded) - n + 1))]
-    return out
-
-
-def spell(word: str) -> str:
-    """Norwegian spelling of Swedish and English words where they differ only in how they write
-    a sound: «specialisering» and «specialisation» meet «spesialisering», «commission» meets
-    «kommisjon»."""
-    for pattern, repl in SPELLING:
-        word = pattern.sub(repl, word)
-    return word
 
 
 class BM25Index:
@@ -207,4 +181,4 @@ class GuideRetriever(BaseRetriever):
         return docs
 
 
-__all__ = ["BM25Index", "GuideRetriever", "HybridRetriever", "Retriever", "embed_text"]
+__all__ = ["BM25Index", "GuideRetriever", "HybridRetriever", "Retriever", "char_ngrams", "embed_text"]

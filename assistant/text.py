@@ -3,7 +3,9 @@
 Tokenising, stop words and stemming come from bm25s and PyStemmer (Snowball); language
 identification from lingua. Ours are the sentence splitter, because it must keep
 Norwegian/Swedish abbreviations and list items intact, and two small additions Snowball lacks:
-Norwegian/Swedish "-ing" nouns meet their verbs, and "andre kvartal" meets a slide's "Q2".
+Norwegian/Swedish "-ing" nouns meet their verbs, and "andre kvartal" meets a slide's "Q2". Also
+ours: character n-grams with the three languages' spellings brought together, so "specialisation"
+and "specialisering" meet "spesialisering".
 """
 from __future__ import annotations
 
@@ -37,6 +39,10 @@ QUARTERS = {**{w: i + 1 for w, i in ORDINALS.items() if 0 <= i < 4}, **{f"{n}.":
 QUARTER_RE = re.compile(rf"(?<!\w)({'|'.join(map(re.escape, QUARTERS))})\s+(?:kvartal|quarter)", re.I)
 COMPOUND_MIN = 8  # shorter words are rarely compounds of two common words
 COMPOUND_ZIPF = 3.0  # both parts at least this common (wordfreq's Zipf scale: 3 is once per million words)
+FOLD = str.maketrans({"æ": "ä", "ø": "ö", "é": "e"})
+NGRAM = 4
+SPELLING = [(re.compile(p), r) for p, r in (
+    (r"ck", "k"), (r"c(?=[eiy])", "s"), (r"c", "k"), (r"s?sion|tion", "sjon"), (r"ph", "f"), (r"qu", "kv"), (r"x", "ks"))]
 SENT_SPLIT_RE = re.compile(r"(?<=[.!?…])[\"»”']?\s+(?=[«\"“(]?[A-ZÆØÅÄÖ0-9§])")
 
 
@@ -165,3 +171,24 @@ def detect_language(text: str, default: str = "nb") -> str:
     if name == "ENGLISH":
         return "en"
     return "nb"
+
+
+def char_ngrams(text: str, n: int = NGRAM) -> list[str]:
+    """Character n-grams of the content words, with Norwegian and Swedish letters folded together
+    and Swedish and English spellings written the Norwegian way."""
+    out: list[str] = []
+    for word in tokens(text.lower().translate(FOLD)):
+        if word in STOPWORDS or len(word) < 3:
+            continue
+        padded = f"_{spell(word)}_"
+        out += [padded[i: i + n] for i in range(max(1, len(padded) - n + 1))]
+    return out
+
+
+def spell(word: str) -> str:
+    """Norwegian spelling of Swedish and English words where they differ only in how they write
+    a sound: «specialisering» and «specialisation» meet «spesialisering», «commission» meets
+    «kommisjon»."""
+    for pattern, repl in SPELLING:
+        word = pattern.sub(repl, word)
+    return word
