@@ -73,13 +73,12 @@ def says_quoted(text: str, quoted: list[str]) -> bool:
     return all(f" {q}" in words for q in quoted)
 
 
-def says_what_it_is(text: str, subject: str) -> bool:
-    """Whether a sentence says what the subject is ("Smart spesialisering er …" for "What is smart
-    specialisation?"): half the subject's character 4-grams stand before its copula, so the
-    three languages meet."""
+def says_what_it_is(text: str, subject: set[str]) -> bool:
+    """Whether a sentence says what the subject (its character 4-grams) is ("Smart spesialisering
+    er …" for "What is smart specialisation?"): half the subject's 4-grams stand before the
+    sentence's copula, so the three languages meet."""
     copula = COPULA_RE.search(text)
-    grams = set(char_ngrams(subject))
-    return bool(copula and grams) and len(grams & set(char_ngrams(text[: copula.start()]))) >= len(grams) / 2
+    return bool(copula and subject) and len(subject & set(char_ngrams(text[: copula.start()]))) >= len(subject) / 2
 
 
 def points_elsewhere(unit: Unit) -> bool:
@@ -221,8 +220,9 @@ class ExtractiveAnswerer:
                     u.score += CAUSE_BONUS
         defined = DEFINE_RE.search(question)
         if defined:
+            subject = set(char_ngrams(defined.group(1)))
             for u in units:
-                if u.kind == "sentence" and says_what_it_is(u.text, defined.group(1)):
+                if u.kind == "sentence" and says_what_it_is(u.text, subject):
                     u.score += DEFINITION_BONUS
         if not ASKS_FOR_QUESTIONS_RE.search(question):
             asking = {(u.hit_rank, u.group) for u in units if u.kind == "item" and u.text.rstrip().endswith("?")}

@@ -181,4 +181,4 @@ class GuideRetriever(BaseRetriever):
         return docs
 
 
-__all__ = ["BM25Index", "GuideRetriever", "HybridRetriever", "Retriever", "char_ngrams", "embed_text"]
+__all__ = ["BM25Index", "GuideRetriever", "HybridRetriever", "Retriever", "embed_text"]

@@ -12,8 +12,8 @@ from langchain_core.retrievers import BaseRetriever
 from assistant.index import embed_text
 from assistant.ingest import normalize
 from assistant.models import Passage
-from assistant.retrieval import BM25Index, GuideRetriever, HybridRetriever, char_ngrams
-from assistant.text import compound_parts, content_terms
+from assistant.retrieval import BM25Index, GuideRetriever, HybridRetriever
+from assistant.text import char_ngrams, compound_parts, content_terms
 from core_helpers import eval_questions, squash
 
 pytestmark = pytest.mark.slow
