@@ -2,8 +2,9 @@
 
 Tokenising, stop words and stemming come from bm25s and PyStemmer (Snowball); language
 identification from lingua. Ours are the sentence splitter, because it must keep
-Norwegian/Swedish abbreviations and list items intact, and two small additions Snowball lacks:
-Norwegian/Swedish "-ing" nouns meet their verbs, and "andre kvartal" meets a slide's "Q2". Also
+Norwegian/Swedish abbreviations and list items intact, and three small additions Snowball lacks:
+Norwegian/Swedish "-ing" nouns meet their verbs, a doubled final consonant meets the single one
+("programmet" meets "program"), and "andre kvartal" meets a slide's "Q2". Also
 ours: character n-grams with the three languages' spellings brought together, so "specialisation"
 and "specialisering" meet "spesialisering".
 """
@@ -43,6 +44,7 @@ FOLD = str.maketrans({"æ": "ä", "ø": "ö", "é": "e"})
 NGRAM = 4
 SPELLING = [(re.compile(p), r) for p, r in (
     (r"ck", "k"), (r"c(?=[eiy])", "s"), (r"c", "k"), (r"s?sion|tion", "sjon"), (r"ph", "f"), (r"qu", "kv"), (r"x", "ks"))]
+DOUBLED_END_RE = re.compile(r"([bdfgklmnprstv])\1$")
 SENT_SPLIT_RE = re.compile(r"(?<=[.!?…])[\"»”']?\s+(?=[«\"“(]?[A-ZÆØÅÄÖ0-9§])")
 
 
@@ -67,7 +69,13 @@ def stems(words: list[str], lang: str) -> list[str]:
     "analysen" becomes "analys" while "analys" becomes "analy"; a second pass meets them."""
     s = stemmer(lang)
     out = s.stemWords(s.stemWords(words))
-    return [verbal_noun_stem(w) for w in out] if lang in ("nb", "nn", "no", "sv") else out
+    return [undoubled(verbal_noun_stem(w)) for w in out] if lang in ("nb", "nn", "no", "sv") else out
+
+
+def undoubled(stem: str) -> str:
+    """Snowball leaves the consonant a Norwegian inflection doubles, so «planprogrammet» (stem
+    «planprogramm») never met «planprogram», nor «medlemmer» «medlem»."""
+    return DOUBLED_END_RE.sub(r"\1", stem) if len(stem) > 4 else stem
 
 
 def verbal_noun_stem(stem: str) -> str:

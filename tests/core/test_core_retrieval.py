@@ -163,6 +163,8 @@ def test_ngrams_meet_across_norwegian_swedish_and_english_spelling():
     ("nb", ("rullere", "rulleres", "rullering", "rulleringen")),  # Snowball keeps "-ing" nouns whole
     ("nb", ("kartlegge", "kartlegging")),
     ("sv", ("utveckla", "utveckling", "utvecklingen")),
+    ("nb", ("planprogram", "planprogrammet", "planprogrammer")),  # Snowball keeps the doubled "m"
+    ("nb", ("medlem", "medlemmer")),
 ])
 def test_inflected_forms_share_one_stem(lang, forms):
     """The Swedish stemmer takes one suffix per step ("analysen" → "analys", "analys" → "analy")."""
