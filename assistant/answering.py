@@ -247,11 +247,12 @@ class ExtractiveAnswerer:
                 break
             if u.kind == "sentence" and u.hit_rank == best.hit_rank:
                 chosen.append(u)  # more from the same passage: one source, one coherent answer
-        if best.intro_of is not None:
-            chosen += [u for u in units if u.hit_rank == best.hit_rank and u.group == best.intro_of]
-        elif all(is_label(u) for u in chosen) and not asks_for_quantity(question):
+        if best.intro_of is None and all(is_label(u) for u in chosen) and not asks_for_quantity(question):
             rows = len(chosen) > 1  # several labels of one slide are rows of a table: each labels the line under it
             chosen += [line for label in chosen for line in lines_under(label, ev.units, 1 if rows else LABEL_LINES)]
+        else:  # a sentence that introduces a list («X skal gjøre rede for») says nothing without it
+            chosen += [u for intro in chosen if intro.intro_of is not None
+                       for u in units if u.hit_rank == intro.hit_rank and u.group == intro.intro_of]
         unique = {normalize(u.text): u for u in reversed(chosen)}.values()  # a slide may quote the guide
         return sorted(unique, key=lambda u: (u.hit_rank, u.position))
 

@@ -308,6 +308,20 @@ def test_several_labels_of_a_slide_table_are_each_quoted_with_their_row(assistan
                                         "Uppföljning", "Årlig rapport", "Indikatorer per län"]
 
 
+def test_a_sentence_that_introduces_a_list_is_quoted_with_the_list(assistant):
+    """«Søknaden skal gjøre rede for» says nothing without the points under it, also when it is
+    not the best sentence but one quoted beside it from the same passage."""
+    passage = Passage(id="t:0", doc_id="t", language="nb", section=("Søknad",), text=(
+        "Søknaden skal være kort og konkret.\nSøknaden skal gjøre rede for\n- målet med tiltaket\n"
+        "- budsjett og finansiering\nDen sendes inn i mars."))
+    units = units_of(passage)
+    for u in units:
+        u.score = {"Søknaden skal være kort og konkret.": 0.9, "Søknaden skal gjøre rede for": 0.89}.get(u.text, 0.5)
+    chosen = assistant.answerer.select("Hvordan skal en god søknad se ut?", Evidence(units))
+    assert [u.text for u in chosen] == ["Søknaden skal være kort og konkret.", "Søknaden skal gjøre rede for",
+                                        "målet med tiltaket", "budsjett og finansiering"]
+
+
 def test_shared_words_count_only_as_much_as_the_material_knows_the_question(assistant):
     """An English question shares one word ("industry") with the material: quoting whichever
     line holds that word would follow the word, not the question."""
