@@ -8,8 +8,8 @@ whichever line holds that word. A unit is credited with the words of its section
 its document's title, its context: a slide line that repeats the project's name is no more an
 answer than the slide's other lines. A compound the material never uses counts by its two parts
 in a passage that speaks of its first part. A sentence without a term the question quotes
-(«smart») counts less. Lead-ins and refusals are fixed template text from
-`prompts/templates.yaml`, never claims.
+(«smart») counts less. A question that compares two things gets what the material says of each.
+Lead-ins and refusals are fixed template text from `prompts/templates.yaml`, never claims.
 """
 from __future__ import annotations
 
@@ -59,6 +59,12 @@ COPULA_RE = re.compile(
     r"\b(?:er|är|is|are|innebærer|innebär|means|handler om|handlar om|betyr|betyder|defineres|definieras|defined)\b",
     re.I)
 DEFINITION_BONUS = 0.02  # "what is X" is answered by a sentence that says what X is
+COMPARE_RE = re.compile(
+    r"\b(?:forskjell\w*|skilnad\w*|skillnad\w*|differences?)\s+(?:på|mellom|mellan|between)\s+(.+?)\s+(?:og|och|and)\s+(.+?)\W*$"
+    r"|\b(?:skiller|skiljer|distinguishes)\s+(.+?)\s+(?:seg\s+|sig\s+)?(?:fra|från|from)\s+(.+?)\W*$"
+    r"|\b(?:does|do|is|are)\s+(.+?)\s+(?:differ|different)\s+from\s+(.+?)\W*$", re.I)
+COMPARE_GRAMS = 3  # fewer 4-grams of its own, and one side is mostly the other
+COMPARE_MARGIN = 0.1  # how much less close the sentence on the other side of a comparison may be
 QUOTED_RE = re.compile(r"[«“\"]([^»”\"]{2,60})[»”\"]")
 QUOTE_PENALTY = 0.05  # a sentence without the term the question quotes («smart») is not about it
 POINTER_RE = re.compile(
@@ -79,6 +85,22 @@ def says_what_it_is(text: str, subject: set[str]) -> bool:
     sentence's copula, so the three languages meet."""
     copula = COPULA_RE.search(text)
     return bool(copula and subject) and len(subject & set(char_ngrams(text[: copula.start()]))) >= len(subject) / 2
+
+
+def compared(question: str) -> list[set[str]]:
+    """The two things a question compares ("forskjellen på monitorering og evaluering", "what
+    distinguishes a plan from a strategy"), each as the character 4-grams the other lacks; [] if
+    it compares nothing."""
+    match = COMPARE_RE.search(question)
+    if not match:
+        return []
+    a, b = (set(char_ngrams(side)) for side in match.groups() if side is not None)
+    sides = [a - b, b - a]
+    return sides if all(len(side) >= COMPARE_GRAMS for side in sides) else []  # "planstrategi" and "plan": one thing
+
+
+def mentions(text: str, side: set[str]) -> bool:
+    return len(side & set(char_ngrams(text))) >= len(side) / 2
 
 
 def points_elsewhere(unit: Unit) -> bool:
@@ -247,6 +269,11 @@ class ExtractiveAnswerer:
                 break
             if u.kind == "sentence" and u.hit_rank == best.hit_rank:
                 chosen.append(u)  # more from the same passage: one source, one coherent answer
+        for side in compared(question):  # a comparison is answered by what the material says of each side
+            if not any(mentions(u.text, side) for u in chosen):
+                said = [u for u in ranked if u.kind == "sentence" and u.score >= best.score - COMPARE_MARGIN
+                        and mentions(u.text, side)]
+                chosen += said[:1]
         if best.intro_of is None and all(is_label(u) for u in chosen) and not asks_for_quantity(question):
             rows = len(chosen) > 1  # several labels of one slide are rows of a table: each labels the line under it
             chosen += [line for label in chosen for line in lines_under(label, ev.units, 1 if rows else LABEL_LINES)]

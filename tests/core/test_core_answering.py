@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answering import (Evidence, ExtractiveAnswerer, is_label, lines_under, points_elsewhere,
-                                 says_quoted)
+from assistant.answering import (Evidence, ExtractiveAnswerer, compared, is_label, lines_under, mentions,
+                                 points_elsewhere, says_quoted)
 from assistant.core import referred_item, retrieval_query
 from assistant.errors import InputError
 from assistant.ingest import normalize
@@ -320,6 +320,44 @@ def test_a_sentence_that_introduces_a_list_is_quoted_with_the_list(assistant):
     chosen = assistant.answerer.select("Hvordan skal en god søknad se ut?", Evidence(units))
     assert [u.text for u in chosen] == ["Søknaden skal være kort og konkret.", "Søknaden skal gjøre rede for",
                                         "målet med tiltaket", "budsjett og finansiering"]
+
+
+@pytest.mark.parametrize("question, sides", [
+    ("Hva er forskjellen på tilsyn og revisjon?", ("tilsyn", "revisjon")),
+    ("Vad är skillnaden mellan en klusterkartering och en styrkeområdesanalys?", ("klusterkartering", "styrkeområdesanalys")),
+    ("What is the difference between monitoring and evaluation?", ("monitoring", "evaluation")),
+    ("How does monitoring differ from evaluation?", ("monitoring", "evaluation")),
+    ("Hur skiljer sig en klusterkartering från en styrkeområdesanalys?", ("klusterkartering", "styrkeområdesanalys")),
+    ("Hvordan skiller næringslivets behov seg fra kommunenes behov?", ("næringslivets", "kommunenes")),
+    ("Hva skiller en søknad fra en rapport?", ("søknad", "rapport")),
+    ("Hva er forskjellen mellom regional planstrategi og regional plan?", None),  # one side is mostly the other
+    ("Hva er tilsyn og revisjon?", None),
+])
+def test_a_comparison_question_names_its_two_sides(question, sides):
+    found = compared(question)
+    if sides is None:
+        assert found == []
+    else:
+        assert len(found) == 2 and all(mentions(word, side) for word, side in zip(sides, found))
+        assert not mentions(sides[0], found[1]) and not mentions(sides[1], found[0])
+
+
+def test_a_comparison_is_answered_with_what_the_material_says_of_each_side(assistant):
+    """The sentences closest to «forskjellen på tilsyn og revisjon» may all be about tilsyn; the
+    answer also quotes the best sentence about revisjon, if it is close enough to the question."""
+    passage = Passage(id="t:0", doc_id="t", language="nb", section=("Kontroll",), text=(
+        "Tilsyn er løpende kontroll av driften. Tilsyn skjer hver måned. Revisjon er en grundig gjennomgang "
+        "i etterkant. Rapporten sendes styret."))
+    units = units_of(passage)
+    scores = {"Tilsyn er løpende kontroll av driften.": 0.95, "Tilsyn skjer hver måned.": 0.94,
+              "Revisjon er en grundig gjennomgang i etterkant.": 0.87}
+    for u in units:
+        u.score = scores.get(u.text, 0.5)
+    chosen = assistant.answerer.select("Hva er forskjellen på tilsyn og revisjon?", Evidence(units))
+    assert [u.text for u in chosen] == list(scores)
+    units[2].score = 0.8  # too far from the question: not quoted for its word alone
+    chosen = assistant.answerer.select("Hva er forskjellen på tilsyn og revisjon?", Evidence(units))
+    assert [u.text for u in chosen] == list(scores)[:2]
 
 
 def test_shared_words_count_only_as_much_as_the_material_knows_the_question(assistant):
