@@ -29,6 +29,7 @@ from .ingest.clean import normalize
 from .scope import Vocabulary, asks_for_quantity, states_quantity
 from .units import Unit, units_of
 
+LANGS = ("nb", "sv", "en")
 LEXICAL_WEIGHT = 0.15  # a unit that shares the question's rare words
 RANK_PENALTY = 0.01  # per retrieval rank of the unit's passage
 QUESTION_PENALTY = 0.05  # unless questions are asked for ("Hvilke spørsmål bør vi diskutere?")
@@ -170,7 +171,7 @@ class ExtractiveAnswerer:
         share = self.vocabulary.known_share(query)
         focus = without_title_phrase(query, self.title_list)
         quoted = [normalize(q) for q in QUOTED_RE.findall(query)]
-        q_terms = set(content_terms(focus, ("nb", "sv", "en")))
+        q_terms = set(content_terms(focus, LANGS))
         parts = {t: first for t, first in self._compound_parts(focus).items() if t not in q_terms}
         known = {t: self.idf[t] for t in q_terms | set(parts) if t in self.idf}
         dense = uv @ self.embedder.embed_query(focus)
@@ -206,7 +207,7 @@ class ExtractiveAnswerer:
         in a passage that speaks of the first part, so "søknadsfristen" is not any "frist"."""
         parts: dict[str, set[str]] = {}
         for word in tokens(question):
-            own = content_terms(word, ("nb", "sv", "en"))
+            own = content_terms(word, LANGS)
             if not own or any(t in self.idf for t in own):
                 continue
             for lang in ("nb", "sv"):
@@ -269,6 +270,10 @@ class ExtractiveAnswerer:
                 break
             if u.kind == "sentence" and u.hit_rank == best.hit_rank:
                 chosen.append(u)  # more from the same passage: one source, one coherent answer
+        if list_question:  # «EU-kommisjonens krav … er relevante. Kravene er at strategiene» and the list
+            asked = set(content_terms(question, LANGS))
+            chosen += [u for u in units if u.hit_rank == best.hit_rank and u.position == best.position + 1
+                       and u.intro_of is not None and asked & set(content_terms(u.text, LANGS))]
         for side in compared(question):  # a comparison is answered by what the material says of each side
             if not any(mentions(u.text, side) for u in chosen):
                 said = [u for u in ranked if u.kind == "sentence" and u.score >= best.score - COMPARE_MARGIN

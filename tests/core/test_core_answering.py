@@ -322,6 +322,25 @@ def test_a_sentence_that_introduces_a_list_is_quoted_with_the_list(assistant):
                                         "målet med tiltaket", "budsjett og finansiering"]
 
 
+@pytest.mark.parametrize("question, with_list", [
+    ("Hvilke kriterier legger panelet vekt på?", True),
+    ("Hvilket organ vurderer søknadene?", False),  # a list question, but the list speaks of something else
+    ("Hvordan legger panelet vekt på kriteriene?", False),  # not asking for a list
+])
+def test_a_list_question_gets_the_list_the_best_sentence_leads_into(assistant, question, with_list):
+    """«Panelet vurderer søknadene. Det legger vekt på at de» and the points: the best sentence
+    is followed by the one that introduces the list the question asks for."""
+    passage = Passage(id="t:0", doc_id="t", language="nb", section=("Panel",), text=(
+        "Panelet vurderer søknadene hvert år.\nDet legger vekt på at de\n- er realistiske\n- har et budsjett\n"
+        "Panelet møtes i mai."))
+    units = units_of(passage)
+    for u in units:
+        u.score = {"Panelet vurderer søknadene hvert år.": 0.9, "Det legger vekt på at de": 0.7}.get(u.text, 0.5)
+    chosen = [u.text for u in assistant.answerer.select(question, Evidence(units))]
+    listed = ["Det legger vekt på at de", "er realistiske", "har et budsjett"]
+    assert chosen == ["Panelet vurderer søknadene hvert år."] + (listed if with_list else [])
+
+
 @pytest.mark.parametrize("question, sides", [
     ("Hva er forskjellen på tilsyn og revisjon?", ("tilsyn", "revisjon")),
     ("Vad är skillnaden mellan en klusterkartering och en styrkeområdesanalys?", ("klusterkartering", "styrkeområdesanalys")),
