@@ -293,33 +293,34 @@ def test_a_slide_label_is_quoted_with_the_lines_under_it():
     assert lines_under(units[-1], units) == []
 
 
+def selected(assistant, question: str, text: str, scores: dict[str, float], lang: str = "nb") -> list[str]:
+    """What `select` quotes from one passage whose units are scored by hand (the rest 0.5)."""
+    units = units_of(Passage(id="t:0", doc_id="t", language=lang, section=("Test",), text=text))
+    for u in units:
+        u.score = scores.get(u.text, 0.5)
+    return [u.text for u in assistant.answerer.select(question, Evidence(units))]
+
+
 def test_several_labels_of_a_slide_table_are_each_quoted_with_their_row(assistant):
     """A slide laid out as a table has a label above each value. When the best units are the
     labels themselves, each is quoted with the line under it (its row) and with a bulleted list
     under it whole, not with the rows of the next block."""
-    slide = Passage(id="t:0", doc_id="t", language="sv", section=("Underlag",), text=(
-        "Underlag\nMetoder\nEnkäter och intervjuer\nResultat\nTre nya kluster\nSida 4\nUppföljning\n"
-        "- Årlig rapport\n- Indikatorer per län\nKontakt\nRegionkontoret"))
-    units = units_of(slide)
-    for u in units:
-        u.score = 0.9 if u.text in ("Metoder", "Resultat", "Uppföljning") else 0.5
-    chosen = assistant.answerer.select("Vilka metoder och resultat fanns i underlaget?", Evidence(units))
-    assert [u.text for u in chosen] == ["Metoder", "Enkäter och intervjuer", "Resultat", "Tre nya kluster",
-                                        "Uppföljning", "Årlig rapport", "Indikatorer per län"]
+    slide = ("Metoder\nEnkäter och intervjuer\nResultat\nTre nya kluster\nSida 4\nUppföljning\n"
+             "- Årlig rapport\n- Indikatorer per län\nKontakt\nRegionkontoret")
+    chosen = selected(assistant, "Vilka metoder och resultat fanns i underlaget?", slide,
+                      dict.fromkeys(("Metoder", "Resultat", "Uppföljning"), 0.9), lang="sv")
+    assert chosen == ["Metoder", "Enkäter och intervjuer", "Resultat", "Tre nya kluster",
+                      "Uppföljning", "Årlig rapport", "Indikatorer per län"]
 
 
 def test_a_sentence_that_introduces_a_list_is_quoted_with_the_list(assistant):
     """«Søknaden skal gjøre rede for» says nothing without the points under it, also when it is
     not the best sentence but one quoted beside it from the same passage."""
-    passage = Passage(id="t:0", doc_id="t", language="nb", section=("Søknad",), text=(
-        "Søknaden skal være kort og konkret.\nSøknaden skal gjøre rede for\n- målet med tiltaket\n"
-        "- budsjett og finansiering\nDen sendes inn i mars."))
-    units = units_of(passage)
-    for u in units:
-        u.score = {"Søknaden skal være kort og konkret.": 0.9, "Søknaden skal gjøre rede for": 0.89}.get(u.text, 0.5)
-    chosen = assistant.answerer.select("Hvordan skal en god søknad se ut?", Evidence(units))
-    assert [u.text for u in chosen] == ["Søknaden skal være kort og konkret.", "Søknaden skal gjøre rede for",
-                                        "målet med tiltaket", "budsjett og finansiering"]
+    text = ("Søknaden skal være kort og konkret.\nSøknaden skal gjøre rede for\n- målet med tiltaket\n"
+            "- budsjett og finansiering\nDen sendes inn i mars.")
+    scores = {"Søknaden skal være kort og konkret.": 0.9, "Søknaden skal gjøre rede for": 0.89}
+    assert selected(assistant, "Hvordan skal en god søknad se ut?", text, scores) == [
+        *scores, "målet med tiltaket", "budsjett og finansiering"]
 
 
 @pytest.mark.parametrize("question, with_list", [
@@ -330,13 +331,10 @@ def test_a_sentence_that_introduces_a_list_is_quoted_with_the_list(assistant):
 def test_a_list_question_gets_the_list_the_best_sentence_leads_into(assistant, question, with_list):
     """«Panelet vurderer søknadene. Det legger vekt på at de» and the points: the best sentence
     is followed by the one that introduces the list the question asks for."""
-    passage = Passage(id="t:0", doc_id="t", language="nb", section=("Panel",), text=(
-        "Panelet vurderer søknadene hvert år.\nDet legger vekt på at de\n- er realistiske\n- har et budsjett\n"
-        "Panelet møtes i mai."))
-    units = units_of(passage)
-    for u in units:
-        u.score = {"Panelet vurderer søknadene hvert år.": 0.9, "Det legger vekt på at de": 0.7}.get(u.text, 0.5)
-    chosen = [u.text for u in assistant.answerer.select(question, Evidence(units))]
+    text = ("Panelet vurderer søknadene hvert år.\nDet legger vekt på at de\n- er realistiske\n- har et budsjett\n"
+            "Panelet møtes i mai.")
+    chosen = selected(assistant, question, text, {"Panelet vurderer søknadene hvert år.": 0.9,
+                                                  "Det legger vekt på at de": 0.7})
     listed = ["Det legger vekt på at de", "er realistiske", "har et budsjett"]
     assert chosen == ["Panelet vurderer søknadene hvert år."] + (listed if with_list else [])
 
@@ -361,22 +359,16 @@ def test_a_comparison_question_names_its_two_sides(question, sides):
         assert not mentions(sides[0], found[1]) and not mentions(sides[1], found[0])
 
 
-def test_a_comparison_is_answered_with_what_the_material_says_of_each_side(assistant):
+@pytest.mark.parametrize("other_side, quoted", [(0.87, True), (0.8, False)])  # 0.8: too far from the question
+def test_a_comparison_is_answered_with_what_the_material_says_of_each_side(assistant, other_side, quoted):
     """The sentences closest to «forskjellen på tilsyn og revisjon» may all be about tilsyn; the
     answer also quotes the best sentence about revisjon, if it is close enough to the question."""
-    passage = Passage(id="t:0", doc_id="t", language="nb", section=("Kontroll",), text=(
-        "Tilsyn er løpende kontroll av driften. Tilsyn skjer hver måned. Revisjon er en grundig gjennomgang "
-        "i etterkant. Rapporten sendes styret."))
-    units = units_of(passage)
+    text = ("Tilsyn er løpende kontroll av driften. Tilsyn skjer hver måned. Revisjon er en grundig gjennomgang "
+            "i etterkant. Rapporten sendes styret.")
     scores = {"Tilsyn er løpende kontroll av driften.": 0.95, "Tilsyn skjer hver måned.": 0.94,
-              "Revisjon er en grundig gjennomgang i etterkant.": 0.87}
-    for u in units:
-        u.score = scores.get(u.text, 0.5)
-    chosen = assistant.answerer.select("Hva er forskjellen på tilsyn og revisjon?", Evidence(units))
-    assert [u.text for u in chosen] == list(scores)
-    units[2].score = 0.8  # too far from the question: not quoted for its word alone
-    chosen = assistant.answerer.select("Hva er forskjellen på tilsyn og revisjon?", Evidence(units))
-    assert [u.text for u in chosen] == list(scores)[:2]
+              "Revisjon er en grundig gjennomgang i etterkant.": other_side}
+    chosen = selected(assistant, "Hva er forskjellen på tilsyn og revisjon?", text, scores)
+    assert chosen == (list(scores) if quoted else list(scores)[:2])
 
 
 def test_shared_words_count_only_as_much_as_the_material_knows_the_question(assistant):
