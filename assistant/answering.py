@@ -26,10 +26,9 @@ from .prompts import template
 from .query import without_source_frame, without_title_phrase
 from .text import char_ngrams, compound_parts, content_terms, tokens
 from .ingest.clean import normalize
-from .scope import Vocabulary, asks_for_quantity, states_quantity
+from .scope import LANGS, Vocabulary, asks_for_quantity, states_quantity
 from .units import Unit, units_of
 
-LANGS = ("nb", "sv", "en")
 LEXICAL_WEIGHT = 0.15  # a unit that shares the question's rare words
 RANK_PENALTY = 0.01  # per retrieval rank of the unit's passage
 QUESTION_PENALTY = 0.05  # unless questions are asked for ("Hvilke spørsmål bør vi diskutere?")
