@@ -24,9 +24,9 @@ from .embedders import Embedder
 from .models import Answer, Citation, DocumentInfo, Hit, Passage, Segment
 from .prompts import template
 from .query import without_source_frame, without_title_phrase
-from .text import char_ngrams, compound_parts, content_terms, tokens
+from .text import LANGS, char_ngrams, compound_parts, content_terms, tokens
 from .ingest.clean import normalize
-from .scope import LANGS, Vocabulary, asks_for_quantity, states_quantity
+from .scope import Vocabulary, asks_for_quantity, states_quantity
 from .units import Unit, units_of
 
 LEXICAL_WEIGHT = 0.15  # a unit that shares the question's rare words

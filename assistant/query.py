@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from .ingest.clean import normalize
-from .text import content_terms
+from .text import LANGS, content_terms
 
 SOURCE_FRAME_RE = re.compile(
     r"(?:,\s*)?\b(?:enligt|ifølge|i følge|according to)\s+(?:den |det |the )?(?:\w+ )?"
@@ -73,7 +73,7 @@ def named_source(query: str, titles: list[str]) -> NamedSource | None:
     if end < len(words) and FRAME_NOUN_RE.fullmatch(words[end].group()):
         end += 1
     rest = query[: words[start].start()] + query[words[end - 1].end():]
-    return NamedSource(phrase=phrase, rest=_tidy(rest) if content_terms(rest, ("nb", "sv", "en")) else query)
+    return NamedSource(phrase=phrase, rest=_tidy(rest) if content_terms(rest, LANGS) else query)
 
 
 def _framed_source(query: str, title_words: list[set[str]]) -> NamedSource | None:

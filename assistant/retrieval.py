@@ -43,9 +43,8 @@ from .ingest.clean import normalize
 from .models import Hit, Passage
 from .query import named_source
 from .scope import Vocabulary
-from .text import STOPWORDS, char_ngrams, content_terms, tokens
+from .text import LANGS, STOPWORDS, char_ngrams, content_terms, tokens
 
-QUERY_LANGS = ("nb", "sv", "en")
 WEIGHTS = {"bm25": 1.0, "ngrams": 1.0, "dense": 1.0, "document": 1.0, "units": 1.0, "sparse": 1.0,
            "dense_words": 1.0, "units_words": 1.0}
 DENSE_DEPTH = 500  # Chroma results per dense list; passages further down count as its lowest score
@@ -56,7 +55,7 @@ class Retriever(Protocol):
 
 
 def passage_terms(p: Passage) -> list[str]:
-    return content_terms(f"{p.section_path}\n{p.text}", (p.language if p.language in ("nb", "sv", "en") else "nb",))
+    return content_terms(f"{p.section_path}\n{p.text}", (p.language if p.language in LANGS else "nb",))
 
 
 class BM25Index:
@@ -73,7 +72,7 @@ class BM25Index:
         self.vocab = set(self.model.vocab_dict)
 
     def scores(self, query: str) -> np.ndarray:
-        terms = char_ngrams(query) if self.ngrams else content_terms(query, QUERY_LANGS)
+        terms = char_ngrams(query) if self.ngrams else content_terms(query, LANGS)
         terms = [t for t in terms if t in self.vocab]
         if not terms:
             return np.zeros(len(self.passages))

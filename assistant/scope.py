@@ -17,7 +17,7 @@ import re
 from functools import lru_cache
 
 from .models import Passage
-from .text import STOPWORDS, stemmer, tokens
+from .text import LANGS, STOPWORDS, stemmer, tokens
 
 INJECTION_PATTERNS = [
     # "ignore/forget your instructions"
@@ -40,7 +40,6 @@ INJECTION_PATTERNS = [
     r"passwords?|passord|lösenord|words above|ordene over|orden ovan)\b",
 ]
 INJECTION_RE = re.compile("|".join(f"(?:{p})" for p in INJECTION_PATTERNS), re.I)
-LANGS = ("nb", "sv", "en")
 
 
 def is_injection(question: str) -> bool:

@@ -16,6 +16,7 @@ from functools import lru_cache
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN, STOPWORDS_NORWEGIAN, STOPWORDS_SWEDISH
 
+LANGS = ("nb", "sv", "en")  # the material's languages, and so the questions'
 STEMMER_NAMES = {"nb": "norwegian", "nn": "norwegian", "no": "norwegian", "sv": "swedish", "en": "english"}
 _EXTRA_STOP = {
     # question and filler words that carry no topic in the three languages
