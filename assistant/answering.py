@@ -9,6 +9,7 @@ its document's title, its context: a slide line that repeats the project's name 
 answer than the slide's other lines. A compound the material never uses counts by its two parts
 in a passage that speaks of its first part. A sentence without a term the question quotes
 («smart») counts less. A question that compares two things gets what the material says of each.
+A sentence that refers back («Disse har rett og plikt …») is quoted with the sentence it refers to.
 Lead-ins and refusals are fixed template text from `prompts/templates.yaml`, never claims.
 """
 from __future__ import annotations
@@ -67,6 +68,10 @@ COMPARE_GRAMS = 3  # fewer 4-grams of its own, and one side is mostly the other
 COMPARE_MARGIN = 0.1  # how much less close the sentence on the other side of a comparison may be
 QUOTED_RE = re.compile(r"[«“\"]([^»”\"]{2,60})[»”\"]")
 QUOTE_PENALTY = 0.05  # a sentence without the term the question quotes («smart») is not about it
+REFERS_BACK_RE = re.compile(
+    r"^(?:dette|disse|denne|detta|dessa|denna|this|these|such|slik|derfor|därför|therefore|thus|her|här"
+    r"|det (?:betyr|innebærer|gjelder)|det (?:betyder|innebär|gäller)|(?:this|that|it) means"
+    r"|da (?:kan|vil|må|blir|er|får|skal)|då (?:kan|kommer|måste|blir|är|får|ska))\b", re.I)
 POINTER_RE = re.compile(
     r":\s*$|\b(listen|tabellen|figuren|boksen|oversikten|listan|rutan|the list|the table|the figure|the box)\s+"
     r"(under|nedenfor|nedan|nedanför|below)\b", re.I)
@@ -107,6 +112,25 @@ def points_elsewhere(unit: Unit) -> bool:
     """A sentence that announces a list, table or figure it is not followed by ("Listen under er
     forslag til spørsmål …") says where an answer is, not what it is."""
     return unit.kind == "sentence" and unit.intro_of is None and bool(POINTER_RE.search(unit.text))
+
+
+def refers_back(unit: Unit) -> bool:
+    """A sentence that opens by pointing at the one before it («Disse har rett og plikt til å delta»,
+    «Dette kan være provoserende», «Det betyr at …») does not say on its own who or what."""
+    return unit.kind == "sentence" and bool(REFERS_BACK_RE.match(unit.text))
+
+
+def with_antecedents(chosen: list[Unit], units: list[Unit]) -> list[Unit]:
+    """Each chosen sentence that refers back, with the sentence it refers to (the one before it in
+    its passage), so that a quoted answer names what it is about."""
+    before = {(u.hit_rank, u.position): u for u in units if u.kind == "sentence"}
+    out: list[Unit] = []
+    for u in chosen:
+        prev = before.get((u.hit_rank, u.position - 1))
+        if refers_back(u) and prev is not None and prev not in chosen and prev not in out:
+            out.append(prev)
+        out.append(u)
+    return out
 
 
 def is_label(unit: Unit) -> bool:
@@ -284,6 +308,7 @@ class ExtractiveAnswerer:
         else:  # a sentence that introduces a list («X skal gjøre rede for») says nothing without it
             chosen += [u for intro in chosen if intro.intro_of is not None
                        for u in units if u.hit_rank == intro.hit_rank and u.group == intro.intro_of]
+        chosen = with_antecedents(chosen, ev.units)
         unique = {normalize(u.text): u for u in reversed(chosen)}.values()  # a slide may quote the guide
         return sorted(unique, key=lambda u: (u.hit_rank, u.position))
 

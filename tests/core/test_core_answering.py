@@ -323,6 +323,20 @@ def test_a_sentence_that_introduces_a_list_is_quoted_with_the_list(assistant):
         *scores, "målet med tiltaket", "budsjett og finansiering"]
 
 
+@pytest.mark.parametrize("best, quoted", [
+    ("Disse har møterett i styret.", ["Kommunene og høgskolen er med fra start.", "Disse har møterett i styret."]),
+    ("Det betyr at styret møtes oftere.", ["Styret får flere saker i år.", "Det betyr at styret møtes oftere."]),
+    ("Detta kräver en tydlig ledning.", ["Regionen leder arbetet.", "Detta kräver en tydlig ledning."]),
+    ("Det er viktig å ha en plan.", ["Det er viktig å ha en plan."]),  # an empty «det» points at nothing
+    ("Da styret ble valgt, kom det nye krav.", ["Da styret ble valgt, kom det nye krav."]),  # «da» as «when»
+])
+def test_a_sentence_that_refers_back_is_quoted_with_the_sentence_before_it(assistant, best, quoted):
+    """«Disse har møterett i styret» does not say who: the sentence it points back to does."""
+    text = " ".join(dict.fromkeys(["Innledning om arbeidet.", *quoted, best, "Styret møtes i mai."]))
+    lang = "sv" if "Detta" in best else "nb"
+    assert selected(assistant, "Hvem har møterett?", text, {best: 0.9}, lang=lang) == quoted
+
+
 @pytest.mark.parametrize("question, with_list", [
     ("Hvilke kriterier legger panelet vekt på?", True),
     ("Hvilket organ vurderer søknadene?", False),  # a list question, but the list speaks of something else
