@@ -13,6 +13,7 @@ from .scope import Vocabulary, asks_about_present, foreign_specifics, is_injecti
 from .config import Config
 from .embedders import Embedder, get_embedder
 from .errors import InputError
+from .glossary import Glossary
 from .index import Index, IndexReport, build_index
 from .models import Answer, DocumentInfo, Hit, Passage, Turn
 from .prompts import fixed_texts, template
@@ -142,7 +143,8 @@ class Assistant:
 
     @cached_property
     def retriever(self) -> HybridRetriever:
-        return HybridRetriever(self.index, self.embedder, self.config.retrieval, vocabulary=self.vocabulary)
+        return HybridRetriever(self.index, self.embedder, self.config.retrieval, vocabulary=self.vocabulary,
+                               glossary=Glossary.in_cache(self.config.cache))
 
     @cached_property
     def answerer(self) -> ExtractiveAnswerer:
@@ -175,6 +177,7 @@ class Assistant:
     def build_index(self, progress: bool = True) -> IndexReport:
         """(Re)build the index from the corpus folder; the old one serves until the new is complete."""
         report = build_index(self.config, self.embedder, progress=progress)
+        Glossary.in_cache(self.config.cache)  # reduced now rather than on the first question
         self._reset()
         return report
 

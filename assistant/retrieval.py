@@ -12,7 +12,10 @@
   alone, but it matches concepts where neither words nor whole-passage meaning do;
 - the passage and sentence vectors once more, against the question's content words alone
   ("vite forhånd satsinger lykkes" for "Går det an å vite på forhånd hvilke satsinger som kommer
-  til å lykkes?"): without the frame of the question, e5 weighs what it is about.
+  til å lykkes?"): without the frame of the question, e5 weighs what it is about;
+- the sentence vectors against a Norwegian question spelled out by the dictionary's first sense of
+  each of its words (`glossary.py`): an officer's «universitetene» or «bransjer» meets the guide's
+  «forskningsinstitusjoner» and «næring».
 
 Each list's scores are standardised (z-scores over the corpus) and summed with equal weights.
 Unlike reciprocal-rank fusion this keeps how far ahead a passage is: a passage first in three
@@ -38,15 +41,16 @@ from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from .embedders import Embedder, has_sparse
+from .glossary import Glossary
 from .index import Index, embed_text
 from .ingest.clean import normalize
 from .models import Hit, Passage
 from .query import named_source
 from .scope import Vocabulary
-from .text import LANGS, STOPWORDS, char_ngrams, content_terms, tokens
+from .text import LANGS, STOPWORDS, char_ngrams, content_terms, detect_language, tokens
 
 WEIGHTS = {"bm25": 1.0, "ngrams": 1.0, "dense": 1.0, "document": 1.0, "units": 1.0, "sparse": 1.0,
-           "dense_words": 1.0, "units_words": 1.0}
+           "dense_words": 1.0, "units_words": 1.0, "units_gloss": 1.0}
 DENSE_DEPTH = 500  # Chroma results per dense list; passages further down count as its lowest score
 
 
@@ -82,10 +86,12 @@ class BM25Index:
 class HybridRetriever:
     """mode: `hybrid` (all lists), `bm25` (the two lexical lists) or `dense` (the five dense lists)."""
 
-    def __init__(self, index: Index, embedder: Embedder, mode: str = "hybrid", vocabulary: Vocabulary | None = None):
+    def __init__(self, index: Index, embedder: Embedder, mode: str = "hybrid", vocabulary: Vocabulary | None = None,
+                 glossary: Glossary | None = None):
         if mode not in ("hybrid", "bm25", "dense"):
             raise ValueError(f"unknown retrieval mode {mode!r}")
         self.index = index
+        self.glossary = glossary
         self.embedder = embedder
         self.mode = mode
         self.bm25 = BM25Index(index.passages)
@@ -131,6 +137,9 @@ class HybridRetriever:
                 lists["dense_words"] = self._dense(self.index.store, wv)
                 if self._units is not None:
                     lists["units_words"] = self._best_units(wv)
+            spelled = self.glossary.spelled_out(query) if self.glossary and detect_language(query) == "nb" else ""
+            if spelled and self._units is not None:
+                lists["units_gloss"] = self._best_units(self.embedder.embed_query(spelled))
         if self.mode == "hybrid" and self.index.sparse is not None and has_sparse(self.embedder):
             lists["sparse"] = (self.index.sparse @ self.embedder.embed_sparse([query]).T).toarray().ravel()
         return lists

@@ -79,9 +79,10 @@ def test_hits_are_ranked_and_fused(assistant):
     assert len(hits) == 8
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert len({h.passage.id for h in hits}) == 8
-    assert all(set(h.ranks) == {"bm25", "ngrams", "dense", "document", "units", "sparse", "dense_words", "units_words"}
-               for h in hits), \
-        "hybrid sums the lexical lists, both passage views from Chroma, the sentence vectors and the latent terms"
+    assert all(set(h.ranks) == {"bm25", "ngrams", "dense", "document", "units", "sparse", "dense_words", "units_words",
+                                "units_gloss"} for h in hits), \
+        "hybrid sums the lexical lists, both passage views from Chroma, the sentence vectors, the latent terms " \
+        "and the sentence vectors against the question spelled out by the dictionary"
     assert all(h.passage.doc_id != "veileder-2018-kap5-utdrag" for h in hits)
 
 
