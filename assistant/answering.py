@@ -9,7 +9,7 @@ its document's title, its context: a slide line that repeats the project's name 
 answer than the slide's other lines. A compound the material never uses counts by its two parts
 in a passage that speaks of its first part. A sentence without a term the question quotes
 («smart») counts less. A question that compares two things gets what the material says of each.
-A sentence that refers back («Disse har rett og plikt …») is quoted with the sentence it refers to.
+A sentence that refers back («Disse har møterett …») is quoted with the sentence it refers to.
 Lead-ins and refusals are fixed template text from `prompts/templates.yaml`, never claims.
 """
 from __future__ import annotations
@@ -115,8 +115,8 @@ def points_elsewhere(unit: Unit) -> bool:
 
 
 def refers_back(unit: Unit) -> bool:
-    """A sentence that opens by pointing at the one before it («Disse har rett og plikt til å delta»,
-    «Dette kan være provoserende», «Det betyr at …») does not say on its own who or what."""
+    """A sentence that opens by pointing at the one before it («Disse har møterett i styret», «Dette
+    krever en tydelig ledelse», «Det betyr at …») does not say on its own who or what."""
     return unit.kind == "sentence" and bool(REFERS_BACK_RE.match(unit.text))
 
 

@@ -47,7 +47,7 @@ def _reduce(source_gz: Path, target: Path) -> None:
         with gzip.open(source_gz, "rb") as src, open(full, "wb") as dst:
             shutil.copyfileobj(src, dst)
         out = Path(tmp) / "glossary.sqlite3"
-        with sqlite3.connect(full) as source, sqlite3.connect(out) as db:
+        with closing(sqlite3.connect(full)) as source, closing(sqlite3.connect(out)) as db:
             db.execute("CREATE TABLE sense (article INTEGER PRIMARY KEY, gloss TEXT NOT NULL)")
             db.execute("CREATE TABLE form (form TEXT NOT NULL, article INTEGER NOT NULL)")
             marks = ",".join("?" * len(WORD_CLASSES))
@@ -65,6 +65,7 @@ def _reduce(source_gz: Path, target: Path) -> None:
             db.executemany("INSERT INTO form VALUES (?, ?)",
                            ((f, a) for a, forms in articles.items() if a in first for f in sorted(forms)))
             db.execute("CREATE INDEX form_form ON form(form)")
+            db.commit()
         os.replace(out, target)
 
 
