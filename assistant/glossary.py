@@ -4,7 +4,7 @@ A new officer asks in the words of the office («høgskolene og universitetene»
 bransjer?»); the guide writes in its own («forsknings- og utdanningsinstitusjoner», «næring»).
 Spelled out by the dictionary's first sense of each of its words («institusjon for forskning og
 høyere undervisning», «gren innenfor næringsliv»), the question meets the guide's more general
-vocabulary, and retrieval searches it so as one more list.
+vocabulary; retrieval searches it as one more list.
 
 The dictionary is Bokmålsordboka (Universitetet i Bergen and Språkrådet, CC BY 4.0) as the `ordb`
 package ships it: a compressed SQLite file of 90,000 articles with their inflected forms. It is

@@ -1,4 +1,4 @@
-"""Hybrid retrieval over six lists of scores:
+"""Hybrid retrieval over up to nine lists of scores:
 
 - BM25 over stemmed Norwegian/Swedish/English terms;
 - BM25 over character 4-grams of Scandinavian-folded words in Norwegian spelling (so
@@ -84,7 +84,7 @@ class BM25Index:
 
 
 class HybridRetriever:
-    """mode: `hybrid` (all lists), `bm25` (the two lexical lists) or `dense` (the five dense lists)."""
+    """mode: `hybrid` (all lists), `bm25` (the two lexical lists) or `dense` (the six dense lists)."""
 
     def __init__(self, index: Index, embedder: Embedder, mode: str = "hybrid", vocabulary: Vocabulary | None = None,
                  glossary: Glossary | None = None):
