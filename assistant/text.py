@@ -99,7 +99,9 @@ def compound_parts(word: str, lang: str) -> tuple[str, ...]:
     best: tuple[float, str, str] | None = None
     for i in range(3, len(word) - 2):
         left, right = word[:i], word[i:]
-        for head in {left, left[:-1]} if left.endswith(("s", "e")) and len(left) > 3 else {left}:
+        # the head without its linking letter first, so that a tie is decided the same way in every
+        # process (a set's order follows the string hash seed)
+        for head in (left[:-1], left) if left.endswith(("s", "e")) and len(left) > 3 else (left,):
             common = min(zipf_frequency(head, lang), zipf_frequency(right, lang))
             if common >= COMPOUND_ZIPF and (best is None or common > best[0]):
                 best = (common, head, right)
