@@ -97,15 +97,15 @@ class Glossary:
         form; a word the dictionary lacks is looked up by its compound parts."""
         found: dict[str, str] = {}
         with closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as db:
-            def lookup(word: str) -> list[str]:
+            def lookup(word: str) -> str:
                 row = db.execute("SELECT s.gloss FROM form f JOIN sense s ON s.article = f.article "
                                  "WHERE f.form = ? ORDER BY s.article LIMIT 1", (word,)).fetchone()
-                return [row[0]] if row else []
+                return row[0] if row else ""
 
             for word in dict.fromkeys(words):
-                senses = lookup(word) or [s for part in compound_parts(word, "nb") for s in lookup(part)]
-                if senses:
-                    found[word] = " ".join(senses)
+                sense = lookup(word) or " ".join(filter(None, map(lookup, compound_parts(word, "nb"))))
+                if sense:
+                    found[word] = sense
         return found
 
     def spelled_out(self, question: str) -> str:
