@@ -12,13 +12,13 @@ from .answering import ExtractiveAnswerer
 from .scope import Vocabulary, asks_about_present, foreign_specifics, is_injection
 from .config import Config
 from .embedders import Embedder, get_embedder
-from .errors import InputError
 from .glossary import Glossary
 from .index import Index, IndexReport, build_index
 from .models import Answer, DocumentInfo, Hit, Passage, Turn
 from .prompts import fixed_texts, template
 from .retrieval import HybridRetriever
 from .text import ORDINALS, content_terms, detect_language, split_sentences
+from .validation import validate_history, validate_question
 
 CALIBRATION = Path(__file__).parent / "data" / "calibration.json"
 ANAPHORA = {"det", "dette", "den", "denne", "disse", "de", "dem", "der", "detta", "denna", "dessa", "där",
@@ -28,33 +28,6 @@ MARKER_RE = re.compile(r"\s*\[\d+\]")
 PREVIOUS_ANSWER_WORDS = 60  # enough to name the topic; a long list would drown the question
 ORDINAL_RE = re.compile(
     rf"\b(?:den|det|the)\s+({'|'.join(ORDINALS)})\b(?=\s*(?:av\b|of\b|one\b|punkt|element|item|[?.!,]|$))", re.I)
-CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]|[\ud800-\udfff]")
-
-
-def validate_question(question: object, max_chars: int) -> str:
-    """A question must be real text of sensible length; the message says what is wrong."""
-    if isinstance(question, bytes):
-        try:
-            question = question.decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise InputError("Spørsmålet er ikke gyldig tekst (UTF-8).") from err
-    if not isinstance(question, str):
-        raise InputError("Spørsmålet må være tekst.")
-    if CONTROL_RE.search(question):
-        raise InputError("Spørsmålet inneholder tegn som ikke er tekst.")
-    question = question.strip()
-    if not question:
-        raise InputError("Spørsmålet er tomt. Skriv et spørsmål om smart spesialisering.")
-    if len(question) > max_chars:
-        raise InputError(f"Spørsmålet er for langt ({len(question)} tegn); grensen er {max_chars} tegn.")
-    return question
-
-
-def _turns(history: Sequence[Turn | dict]) -> list[Turn]:
-    try:
-        return [t if isinstance(t, Turn) else Turn.model_validate(t) for t in history or ()]
-    except Exception as err:
-        raise InputError("Samtalehistorikken har feil format: hver tur trenger role (user/assistant) og content.") from err
 
 
 def retrieval_query(question: str, history: Sequence[Turn], with_answer: bool = True) -> str:
@@ -201,7 +174,7 @@ class Assistant:
     def ask(self, question: str, history: Sequence[Turn | dict] = ()) -> Answer:
         t0 = time.perf_counter()
         question = validate_question(question, self.config.max_question_chars)
-        turns = _turns(history)
+        turns = validate_history(history)
         lang = detect_language(question)
         if is_injection(question):
             return Answer(answer=str(template("injection", lang)), refused=True, language=lang, query="",

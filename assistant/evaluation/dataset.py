@@ -13,8 +13,11 @@ from pathlib import Path
 from ..config import PROJECT_ROOT
 
 KINDS = ("factual", "process", "swedish", "english", "cross_language", "paraphrase", "followup",
-         "out_of_scope", "injection")
+         "short", "keyword", "typo", "conversation", "smalltalk", "out_of_scope", "injection")
 REFUSAL_KINDS = ("out_of_scope", "injection")
+SMALLTALK_KINDS = ("smalltalk",)  # greetings, thanks, "what can you do?": neither answered from the material nor refused
+HISTORY_KINDS = ("followup", "conversation")
+SPLITS = ("train", "dev", "test")
 LANGS = ("nb", "sv", "en")
 FIELDS = {"id", "kind", "lang", "question", "evidence", "facts", "refuse", "doc"}
 DEFAULT_SETS = PROJECT_ROOT / "evals" / "sets"
@@ -35,17 +38,22 @@ class Item:
     refuse: bool
     doc: str
     history: tuple[dict, ...] = field(default=())
+    split: str = ""  # train (tune freely), dev (calibrate), test (frozen; read only its aggregate)
 
     @property
     def answerable(self) -> bool:
-        return not self.refuse
+        return not self.refuse and self.kind not in SMALLTALK_KINDS
+
+    @property
+    def smalltalk(self) -> bool:
+        return self.kind in SMALLTALK_KINDS
 
 
 def _item(obj: object, where: str) -> Item:
     if not isinstance(obj, dict):
         raise DatasetError(f"{where}: expected a JSON object")
     keys = set(obj)
-    allowed = FIELDS | ({"history"} if obj.get("kind") == "followup" else set())
+    allowed = FIELDS | {"split"} | ({"history"} if obj.get("kind") in HISTORY_KINDS else set())
     if not FIELDS <= keys or not keys <= allowed:
         raise DatasetError(f"{where}: fields {sorted(keys)} do not match the schema (missing "
                            f"{sorted(FIELDS - keys)}, unexpected {sorted(keys - allowed)})")
@@ -62,8 +70,12 @@ def _item(obj: object, where: str) -> Item:
         raise DatasetError(f"{where}: refuse={obj['refuse']} does not match kind {obj['kind']}")
     if obj["refuse"] and (obj["evidence"] or obj["facts"] or obj["doc"]):
         raise DatasetError(f"{where}: a refusal item has no evidence, facts or doc")
-    if not obj["refuse"] and not (obj["evidence"] and obj["doc"]):
+    if obj["kind"] in SMALLTALK_KINDS and (obj["evidence"] or obj["facts"] or obj["doc"]):
+        raise DatasetError(f"{where}: a smalltalk item has no evidence, facts or doc")
+    if not obj["refuse"] and obj["kind"] not in SMALLTALK_KINDS and not (obj["evidence"] and obj["doc"]):
         raise DatasetError(f"{where}: an answerable item needs evidence and doc")
+    if "split" in obj and obj["split"] not in SPLITS:
+        raise DatasetError(f"{where}: unknown split {obj['split']!r}; known: {', '.join(SPLITS)}")
     history = obj.get("history") or []
     if not isinstance(history, list) or not all(
             isinstance(t, dict) and t.get("role") in ("user", "assistant") and isinstance(t.get("content"), str)
@@ -71,7 +83,7 @@ def _item(obj: object, where: str) -> Item:
         raise DatasetError(f"{where}: history must be a list of {{role, content}} turns")
     return Item(id=obj["id"], kind=obj["kind"], lang=obj["lang"], question=obj["question"],
                 evidence=tuple(obj["evidence"]), facts=tuple(obj["facts"]), refuse=obj["refuse"],
-                doc=obj["doc"], history=tuple(history))
+                doc=obj["doc"], history=tuple(history), split=obj.get("split", ""))
 
 
 def load_items(sets_dir: Path = DEFAULT_SETS, kinds: Iterable[str] | None = None) -> list[Item]:

@@ -107,7 +107,7 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
 
 def check_question(question: Any, max_chars: int) -> str:
     """The core's own validation, run before any work so the API can answer 422 at once."""
-    from ..core import validate_question
+    from ..validation import validate_question
 
     return validate_question(question, max_chars)
 

@@ -1,10 +1,10 @@
-"""Bad input to the core (assistant.core.validate_question, Assistant.ask): a clear Norwegian
+"""Bad input to the core (assistant.validation.validate_question, Assistant.ask): a clear Norwegian
 InputError, and the index stays exactly as it was."""
 from __future__ import annotations
 
 import pytest
 
-from assistant.core import validate_question
+from assistant.validation import validate_question
 from assistant.errors import AssistantError, InputError
 from core_helpers import index_state
 
