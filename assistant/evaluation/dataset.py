@@ -15,7 +15,7 @@ from ..config import PROJECT_ROOT
 KINDS = ("factual", "process", "swedish", "english", "cross_language", "paraphrase", "followup",
          "short", "keyword", "typo", "conversation", "smalltalk", "out_of_scope", "injection")
 REFUSAL_KINDS = ("out_of_scope", "injection")
-SMALLTALK_KINDS = ("smalltalk",)  # greetings, thanks, "what can you do?": neither answered from the material nor refused
+SMALLTALK_KINDS = ("smalltalk",)  # greetings, thanks, "what is this for?": neither answered from the material nor refused
 HISTORY_KINDS = ("followup", "conversation")
 SPLITS = ("train", "dev", "test")
 LANGS = ("nb", "sv", "en")
@@ -116,6 +116,17 @@ def load_items(sets_dir: Path = DEFAULT_SETS, kinds: Iterable[str] | None = None
     return items
 
 
+def split_fingerprint(items: Iterable[Item], split: str = "test") -> str:
+    """sha256 over one split's items (every field, in id order): `evals/splits.lock` records
+    `test`'s, so that a frozen split cannot change without the change showing."""
+    import hashlib
+
+    chosen = sorted((i for i in items if i.split == split), key=lambda i: i.id)
+    canonical = [json.dumps([i.id, i.kind, i.lang, i.question, list(i.history), list(i.evidence), list(i.facts),
+                             i.refuse, i.doc], ensure_ascii=False, sort_keys=True) for i in chosen]
+    return hashlib.sha256("\n".join(canonical).encode("utf-8")).hexdigest()
+
+
 def grounding_problems(items: Iterable[Item], corpus_dir: Path) -> list[str]:
     """Evidence and facts that do not occur in the document an item names (after normalising)."""
     from ..corpus import discover
@@ -126,7 +137,7 @@ def grounding_problems(items: Iterable[Item], corpus_dir: Path) -> list[str]:
     texts: dict[str, str] = {}
     problems = []
     for item in items:
-        if item.refuse:
+        if not item.answerable:
             continue
         if item.doc not in sources:
             problems.append(f"{item.id}: document {item.doc} is not in the corpus")
