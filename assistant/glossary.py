@@ -1,7 +1,7 @@
 """Bokmål dictionary senses for the words of a question.
 
-A new officer asks in the words of the office («høgskolene og universitetene», «snakker vi om hele
-bransjer?»); the guide writes in its own («forsknings- og utdanningsinstitusjoner», «næring»).
+A new officer asks in the words of the office («høgskolene og universitetene», «hele
+bransjer»); the guide writes in its own («forsknings- og utdanningsinstitusjoner», «næring»).
 Spelled out by the dictionary's first sense of each of its words («institusjon for forskning og
 høyere undervisning», «gren innenfor næringsliv»), the question meets the guide's more general
 vocabulary; retrieval searches it as one more list.

@@ -58,7 +58,7 @@ def embed_text(p: Passage) -> str:
 
 def document_text(p: Passage, title: str) -> str:
     """The passage as part of its document: a slide table of milestones says little on its own,
-    but "Smart specialisering i Norra Mellansverige › Planerade milstolpar" places it. Kept as a
+    but "… Norra Mellansverige › Planerade milstolpar" places it. Kept as a
     second view beside `embed_text`, which matches statements that need no context better."""
     return f"{BRACKETED_TAIL.sub('', title)}\n{embed_text(p)}"
 

@@ -1,6 +1,6 @@
 """What a question says about where to look, as opposed to what it asks.
 
-"… enligt Reglabs lärpass" and "… i prosjektet Smart specialisering i Norra Mellansverige" name a
+"… enligt Reglabs lärpass" and "… i Norra Mellansverige-prosjektet" name a
 source. Retrieval searches the named document's passages first, with the rest of the question;
 answering leaves the name out when it chooses a sentence, since the lines that repeat a name are
 no answer to what was asked about it.

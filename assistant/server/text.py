@@ -85,7 +85,7 @@ EXAMPLES: dict[str, list[str]] = {
         "Hva er smart spesialisering?",
         "Hva er en entreprenøriell oppdagelsesprosess?",
         "Hvordan kan fylkeskommunen mobilisere private investeringer?",
-        "Hvilke spørsmål bør vi diskutere i gjennomføringsfasen?",
+        "Hvilke spørsmål bør diskuteres i gjennomføringsfasen?",
     ],
     "sv": [
         "Vad är smart specialisering?",

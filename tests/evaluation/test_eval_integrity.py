@@ -2,23 +2,64 @@
 And the floors may not sink below those the project agreed on."""
 from __future__ import annotations
 
+import re
+
 from assistant.config import PROJECT_ROOT
 from assistant.evaluation import load_thresholds
+
+RUN = 5  # words: a run this long from a question is a phrasing, not a word of the language
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
 
 AGREED_FLOORS = {"hit@5": 0.95, "refusal_recall": 0.95, "faithfulness": 1.0, "citation_precision": 0.90}
 AGREED_CEILINGS = {"false_refusal_rate": 0.05}
 AGREED_PER_KIND = {"hit@5": 0.90}
 
 
+def _package_files():
+    """Code and data of the package, less the checklists' data, which quotes the guide verbatim
+    (with its sources) and so shares phrases with questions that quote it too."""
+    return [p for p in (PROJECT_ROOT / "assistant").rglob("*")
+            if p.is_file() and p.suffix in (".py", ".yaml", ".yml", ".txt") and "checklists/data" not in p.as_posix()]
+
+
 def test_no_question_id_or_evidence_string_in_the_package_code(eval_items):
-    sources = {p: p.read_text(encoding="utf-8") for p in (PROJECT_ROOT / "assistant").rglob("*.py")}
+    sources = {p: p.read_text(encoding="utf-8") for p in _package_files()}
     assert sources
+    spoken = {p: " " + " ".join(_words(text)) + " " for p, text in sources.items()}
     leaks = []
     for item in eval_items:
-        for needle in (item.question, item.id, *item.evidence):
+        question = " ".join(_words(item.question))
+        if len(question.split()) >= 3:  # a word or two ("hjelp", "takk") is the language, not a phrasing
+            leaks += [f"{item.id}: question in {p.relative_to(PROJECT_ROOT)}" for p, t in spoken.items()
+                      if f" {question} " in t]
+        for needle in (item.id, *item.evidence):
             leaks += [f"{item.id}: {needle!r} in {p.relative_to(PROJECT_ROOT)}"
                       for p, text in sources.items() if needle.lower() in text.lower()]
     assert not leaks, "\n".join(leaks)
+
+
+def test_no_run_of_five_words_of_a_question_in_the_package(eval_items):
+    """Rules, word lists and labelled examples in assistant/ (code and data) must not carry the
+    wording of an evaluation question: five consecutive words of one is already a phrasing."""
+    text = " " + " ".join(" ".join(_words(p.read_text(encoding="utf-8"))) for p in _package_files()) + " "
+    leaks = []
+    for item in eval_items:
+        words = _words(item.question)
+        for i in range(len(words) - RUN + 1):
+            run = " ".join(words[i:i + RUN])
+            if f" {run} " in text:
+                leaks.append(f"{item.id}: «{run}»")
+                break
+    assert not leaks, "\n".join(leaks)
+
+
+def test_the_integrity_check_finds_a_planted_run(tmp_path):
+    """The check above can fail: a five-word run is found across punctuation and case."""
+    words = _words("Hva er, egentlig, en REGIONAL planstrategi?")
+    assert " ".join(words[1:6]) in " ".join(_words("# er egentlig en regional planstrategi"))
 
 
 def test_floors_only_rise():
