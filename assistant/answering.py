@@ -32,13 +32,12 @@ from .units import Unit, units_of
 
 LEXICAL_WEIGHT = 0.15  # a unit that shares the question's rare words
 RANK_PENALTY = 0.01  # per retrieval rank of the unit's passage
-QUESTION_PENALTY = 0.05  # unless questions are asked for ("Hvilke spørsmål bør vi diskutere?")
+QUESTION_PENALTY = 0.05  # unless questions are asked for (which points to discuss)
 ITEM_MARGIN = 0.02  # how much less close prose may be than a list item and still answer a plain question
 ITEM_MARGIN_ABOVE = 0.045  # the same, for prose from a passage that retrieval ranks above the list's
 LABEL_WORDS = 6  # a line this short without end punctuation is a label (a slide's heading for the lines below)
 LABEL_LINES = 5  # lines under a label quoted with it
 QUANTITY_MARGIN = 0.03  # how much less close a sentence stating an amount may be than the closest
-KNOWN_WEIGHT = 0.3  # fitted once by logistic regression of answerable vs. out-of-scope items (evals/)
 
 LIST_QUESTION_RE = re.compile(
     r"^\s*(hvilke|hvilken|hvilket|vilka|vilken|vilket|what are|which|list|nevn|name|ge exempel|gi eksempler)\b"
@@ -154,13 +153,65 @@ def lines_under(label: Unit, units: list[Unit], lines: int = LABEL_LINES) -> lis
     return out
 
 
+@dataclass(frozen=True)
+class QuestionShape:
+    """What kind of answer a question asks for, from its question words (facts of the three
+    languages, not of any question's wording)."""
+
+    why: bool = False
+    define: frozenset[str] = frozenset()  # the defined subject's character 4-grams
+    wants_list: bool = False
+    wants_questions: bool = False
+    wants_quantity: bool = False
+
+    @classmethod
+    def of(cls, question: str) -> "QuestionShape":
+        defined = DEFINE_RE.search(question)
+        return cls(why=bool(WHY_RE.search(question)),
+                   define=frozenset(char_ngrams(defined.group(1))) if defined else frozenset(),
+                   wants_list=bool(LIST_QUESTION_RE.search(question)),
+                   wants_questions=bool(ASKS_FOR_QUESTIONS_RE.search(question)),
+                   wants_quantity=asks_for_quantity(question))
+
+
+
+
+def unit_features(u: Unit, units: list[Unit], hits: list[Hit], shape: QuestionShape, quoted: list[str]) -> dict[str, float]:
+    """The signals a unit's score weighs: closeness to the question, where its passage ranks,
+    whether it asks rather than says, and whether it is the kind of line the question's shape
+    asks for."""
+    hit = hits[u.hit_rank]
+    text = u.text.rstrip()
+    asks = text.endswith("?") or (u.kind == "item" and any(
+        o.kind == "item" and o.group == u.group and o.hit_rank == u.hit_rank and o.text.rstrip().endswith("?")
+        for o in units))
+    return {
+        "dense": u.dense,
+        "lexical": u.lexical,
+        "rank": float(u.hit_rank),
+        "asks": float(asks),
+        "why_cause": float(shape.why and bool(CAUSE_RE.search(text))),
+        "define_says": float(bool(shape.define) and u.kind == "sentence" and says_what_it_is(text, set(shape.define))),
+        "question_asks": float(shape.wants_questions and asks),
+        "quoted_missing": float(bool(quoted) and not says_quoted(text, quoted)),
+    }
+
+
+def unit_score(f: dict[str, float]) -> float:
+    """Closeness to the question, shared rare words, a little for a higher-ranked passage, and
+    the shape of answer the question asks for. (A logistic ranker fitted on `train` over these
+    same signals chose the right passage less often on `dev`: evals/EXPERIMENTS.md.)"""
+    return f["dense"] + LEXICAL_WEIGHT * f["lexical"] - RANK_PENALTY * f["rank"] - QUESTION_PENALTY * f["asks"] * (
+        1 - f["question_asks"]) - QUOTE_PENALTY * f["quoted_missing"] + CAUSE_BONUS * f["why_cause"] + (
+        DEFINITION_BONUS * f["define_says"])
+
+
 @dataclass
 class Evidence:
     """What the answerer found: scored units of the top passages and how relevant they are."""
 
     units: list[Unit] = field(default_factory=list)
-    relevance: float = 0.0
-    dense: float = 0.0
+    dense: float = 0.0  # the best unit's similarity to the whole question
     known: float = 0.0
 
 
@@ -181,9 +232,10 @@ class ExtractiveAnswerer:
         self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
 
     # -- evidence ---------------------------------------------------------------------------
-    def gather(self, query: str, hits: list[Hit], already_said: str = "") -> Evidence:
-        """Scores the units of the top passages; `already_said` (the previous answer of a
-        conversation) is not repeated."""
+    def gather(self, query: str, hits: list[Hit]) -> Evidence:
+        """Scores the units (sentences and list items) of the top `depth` passages against the
+        question. A sentence an earlier answer quoted is scored like any other: if it answers
+        this question too, it is quoted again."""
         units = [u for rank, h in enumerate(hits[: self.depth]) for u in units_of(h.passage, rank)]
         if not units:
             return Evidence()
@@ -206,13 +258,12 @@ class ExtractiveAnswerer:
             u_terms = {t for t in u_terms if t not in parts or parts[t] & spoken[u.hit_rank]}
             u.dense = float(d)
             u.lexical = share * sum(w for t, w in known.items() if t in u_terms) / sum(known.values()) if known else 0.0
-            u.score = u.dense + LEXICAL_WEIGHT * u.lexical - RANK_PENALTY * u.hit_rank
-            if quoted and not says_quoted(u.text, quoted):
-                u.score -= QUOTE_PENALTY
-        if already_said:
-            said = normalize(already_said)
-            units = [u for u in units if normalize(u.text) not in said] or units
-        return Evidence(units, relevance=best_dense + KNOWN_WEIGHT * share, dense=best_dense, known=share)
+        shape = QuestionShape.of(query)
+        rows = [unit_features(u, units, hits, shape, quoted) for u in units]
+        for u, row in zip(units, rows):
+            u.features = row
+            u.score = unit_score(row)
+        return Evidence(units, dense=best_dense, known=share)
 
     def _terms(self, passage: Passage) -> tuple[set[str], set[str]]:
         """A passage's context (section path and document title) and its words with the section
@@ -250,31 +301,14 @@ class ExtractiveAnswerer:
 
     # -- selection --------------------------------------------------------------------------
     def select(self, question: str, ev: Evidence) -> list[Unit]:
-        """The units that answer; none when the question asks how much, how many or how often
-        and no close unit states an amount, count or frequency (the material names the topic
-        but not what was asked)."""
+        """The units that answer. A question that asks how much, how many or how often is answered
+        by the close units that state an amount, count or frequency, where there are any (whether
+        the material answers it at all is the decision's, not the answerer's)."""
         units = [u for u in ev.units if not points_elsewhere(u)] or ev.units
         if asks_for_quantity(question) and units:
             top = max(u.score for u in units)
-            units = [u for u in units if states_quantity(u.text) and u.score >= top - QUANTITY_MARGIN]
-            if not units:
-                return []
+            units = [u for u in units if states_quantity(u.text) and u.score >= top - QUANTITY_MARGIN] or units
         list_question = bool(LIST_QUESTION_RE.search(question))
-        if WHY_RE.search(question):
-            for u in units:
-                if CAUSE_RE.search(u.text):
-                    u.score += CAUSE_BONUS
-        defined = DEFINE_RE.search(question)
-        if defined:
-            subject = set(char_ngrams(defined.group(1)))
-            for u in units:
-                if u.kind == "sentence" and says_what_it_is(u.text, subject):
-                    u.score += DEFINITION_BONUS
-        if not ASKS_FOR_QUESTIONS_RE.search(question):
-            asking = {(u.hit_rank, u.group) for u in units if u.kind == "item" and u.text.rstrip().endswith("?")}
-            for u in units:
-                if u.text.rstrip().endswith("?") or (u.kind == "item" and (u.hit_rank, u.group) in asking):
-                    u.score -= QUESTION_PENALTY  # a question in the text, or a point of a list of them, rarely answers one
         best = max(units, key=lambda u: u.score)
         sentences = [u for u in units if u.kind == "sentence"]
         if not list_question and best.kind == "item" and sentences:
@@ -336,7 +370,7 @@ class ExtractiveAnswerer:
 
     # -- composing --------------------------------------------------------------------------
     def compose(self, chosen: list[Unit], hits: list[Hit], docs: dict[str, DocumentInfo], lang: str,
-                query: str, relevance: float) -> Answer:
+                query: str, relevance: float | None) -> Answer:
         numbers: dict[int, int] = {}
         citations: list[Citation] = []
         segments: list[Segment] = []

@@ -28,7 +28,7 @@ SETTINGS: dict[str, Setting] = {
     "top_k": Setting("ASSISTANT_TOP_K", "6", "Passages retrieved per question."),
     "chroma_host": Setting("CHROMA_HOST", "", "Chroma server host; empty means embedded Chroma under ASSISTANT_HOME."),
     "chroma_port": Setting("CHROMA_PORT", "8000", "Chroma server port (with CHROMA_HOST)."),
-    "refusal_threshold": Setting("ASSISTANT_REFUSAL_THRESHOLD", "", "Override the calibrated refusal threshold (see assistant/data/calibration.json)."),
+    "refusal_threshold": Setting("ASSISTANT_REFUSAL_THRESHOLD", "", "Override the calibrated answerability threshold, a probability 0–1 (see assistant/data/answerability.json)."),
     "max_question_chars": Setting("ASSISTANT_MAX_QUESTION_CHARS", "2000", "Longest accepted question."),
     "api_keys": Setting("ASSISTANT_API_KEYS", "", "Comma-separated bearer tokens for /api and /v1; empty means no keys (server then only binds 127.0.0.1)."),
     "api_keys_file": Setting("ASSISTANT_API_KEYS_FILE", "", "File with one bearer token per line (added to ASSISTANT_API_KEYS)."),

@@ -1,60 +1,60 @@
-"""The one core object every interface (CLI, web UI, HTTP API, evaluation) is thin over."""
+"""The one core object every interface (CLI, web UI, HTTP API, evaluation) is thin over.
+
+`Assistant.ask` runs one way through typed stages, each computed once:
+
+    message → Intent (intents.py: question, small talk, checklist request, injection)
+            → QueryPlan (language, stand-alone search query, named source, focus)
+            → retrieval (list[Hit])
+            → Evidence (scored sentences and list items, answering.py)
+            → Decision (decision.py: answer, or refuse with a reason)
+            → Answer, with a Trace of the plan, the hits with their scores and the decision.
+
+Nothing goes back up: the answerer never decides to refuse, and the evaluation reads the trace
+instead of re-running retrieval.
+"""
 from __future__ import annotations
 
-import json
 import re
 import time
+import unicodedata
 from collections.abc import Iterator, Sequence
 from functools import cached_property
-from pathlib import Path
 
-from .answering import ExtractiveAnswerer
-from .scope import Vocabulary, asks_about_present, foreign_specifics, is_injection
+from .answering import Evidence, ExtractiveAnswerer
 from .config import Config
+from .decision import AnswerabilityModel, decide, no_evidence
 from .embedders import Embedder, get_embedder
 from .glossary import Glossary
 from .index import Index, IndexReport, build_index
-from .models import Answer, DocumentInfo, Hit, Passage, Turn
+from .intents import Intent, IntentClassifier, classify
+from .models import Answer, Decision, DocumentInfo, Hit, Passage, QueryPlan, Trace, TracedHit, Turn
 from .prompts import fixed_texts, template
+from .query import named_source, without_source_frame, without_title_phrase
 from .retrieval import HybridRetriever
-from .text import ORDINALS, content_terms, detect_language, split_sentences
+from .scope import Vocabulary, asks_about_present, asks_for_quantity, foreign_specifics, states_quantity
+from .text import ORDINALS, detect_language, split_sentences
 from .validation import validate_history, validate_question
 
-CALIBRATION = Path(__file__).parent / "data" / "calibration.json"
-ANAPHORA = {"det", "dette", "den", "denne", "disse", "de", "dem", "der", "detta", "denna", "dessa", "där",
-            "it", "this", "that", "these", "those", "them", "there", "same", "samme", "samma",
-            "dens", "dets", "deres", "dess", "deras", "its", "their"}
 MARKER_RE = re.compile(r"\s*\[\d+\]")
-PREVIOUS_ANSWER_WORDS = 60  # enough to name the topic; a long list would drown the question
+CONTEXT_WORDS = 60  # of an earlier turn, enough to name its topic; a long turn would drown the question
 ORDINAL_RE = re.compile(
     rf"\b(?:den|det|the)\s+({'|'.join(ORDINALS)})\b(?=\s*(?:av\b|of\b|one\b|punkt|element|item|[?.!,]|$))", re.I)
+TRACE_DEPTH = 10
+SMALLTALK_SURE = 0.9  # below this, a message taken for small talk is first tried as a question  # hits kept in the trace (the evaluation's MRR@10), of which top_k are used
 
 
-def retrieval_query(question: str, history: Sequence[Turn], with_answer: bool = True) -> str:
-    """A follow-up that leans on an earlier turn ("eksempler på det?") is searched together with
-    the last user question and, for retrieval, the start of the answer it got (what "det" most
-    likely points to); "den tredje av dem" is searched with the third item the answer listed; a
-    self-contained question is searched as it is."""
-    previous = next((t.content for t in reversed(history) if t.role == "user"), None)
-    if not previous:
-        return question
-    words = set(re.findall(r"\w+", question.lower()))
-    if words & ANAPHORA or len(content_terms(question)) <= 2:
-        item = referred_item(question, previous_answer(history))
-        if item:
-            return f"{item} {question}"
-        answer = previous_answer(history) if with_answer else ""
-        return " ".join(x for x in (previous, answer_topic(answer), question) if x)
-    return question
+# -- conversation state ------------------------------------------------------------------------
+def capped(text: str, words: int = CONTEXT_WORDS) -> str:
+    return " ".join(text.split()[:words])
 
 
-def previous_answer(history: Sequence[Turn]) -> str:
-    return next((t.content for t in reversed(history) if t.role == "assistant"), "")
+def last_turn(history: Sequence[Turn], role: str) -> Turn | None:
+    return next((t for t in reversed(history) if t.role == role), None)
 
 
 def quoted_part(answer: str) -> str:
-    """What an earlier answer quoted, line by line: without citation markers and fixed lead-ins,
-    and nothing from a refusal, which names no topic of the material."""
+    """What a plain-text earlier answer quoted (an OpenAI client sends only text): without
+    citation markers and fixed lead-ins, and nothing from a refusal, which names no topic."""
     if any(text in answer for text in fixed_texts("refusal", "injection")):
         return ""
     for text in fixed_texts("lead", "lead_list", "quoted_in"):
@@ -62,33 +62,57 @@ def quoted_part(answer: str) -> str:
     return MARKER_RE.sub("", answer)
 
 
-def enumeration(quoted: str) -> list[str]:
-    """The items an earlier answer listed: its list lines, or else the comma-separated parts of
-    its first sentence ("Organisering, analyse, … og måling og læring.")."""
-    lines = [line.strip()[2:].strip() for line in quoted.splitlines() if line.strip().startswith("- ")]
-    if len(lines) >= 2:
-        return lines
-    sentences = split_sentences(" ".join(quoted.split()))
-    parts = [p.strip() for p in re.split(r",\s*", sentences[0].rstrip(".!?:")) if p.strip()] if sentences else []
+def quotes_of(turn: Turn | None) -> list[str]:
+    """The sentences and list items an earlier answer quoted, in order: from its segments or
+    citations when the client sent them back, else from its text."""
+    if turn is None:
+        return []
+    if turn.segments:
+        return [s.text for s in turn.segments if s.cite is not None]
+    if turn.citations:
+        return [q for c in sorted(turn.citations, key=lambda c: c.n) for q in c.quotes]
+    return split_sentences(" ".join(quoted_part(turn.content).split()))
+
+
+def listed(turn: Turn | None) -> list[str]:
+    """The items an earlier answer listed: its list items (segments of kind "item", or the "- "
+    lines of a plain-text answer), or else the comma-separated parts of its first sentence
+    ("Organisering, analyse, … og måling og læring.")."""
+    if turn is None:
+        return []
+    if turn.segments:
+        items = [s.text for s in turn.segments if s.kind == "item"]
+    else:
+        items = [line.strip()[2:].strip() for line in quoted_part(turn.content).splitlines()
+                 if line.strip().startswith("- ")]
+    if len(items) >= 2:
+        return items
+    quotes = quotes_of(turn)
+    parts = [p.strip() for p in re.split(r",\s*", quotes[0].rstrip(".!?:")) if p.strip()] if quotes else []
     if len(parts) < 2:
         return []
     return parts[:-1] + [p for p in re.split(r"\s+(?:og|och|and|eller|or)\s+", parts[-1], maxsplit=1) if p]
 
 
-def referred_item(question: str, answer: str) -> str | None:
+def referred_item(question: str, turn: Turn | None) -> str | None:
     """What "det siste av dem", "den andre" or "the first one" points to in the list the
     previous answer gave."""
     match = ORDINAL_RE.search(question)
     if not match:
         return None
-    items = enumeration(quoted_part(answer))
+    items = listed(turn)
     index = ORDINALS[match.group(1).lower()]
     return items[index] if -len(items) <= index < len(items) else None
 
 
-def answer_topic(answer: str) -> str:
-    """The start of what an earlier answer quoted, enough to name its topic."""
-    return " ".join(quoted_part(answer).split()[:PREVIOUS_ANSWER_WORDS])
+def context_of(history: Sequence[Turn]) -> str:
+    """What an earlier exchange was about, capped: the last question and the start of what its
+    answer quoted (its search query when it carried one)."""
+    user, answer = last_turn(history, "user"), last_turn(history, "assistant")
+    if user is None:
+        return ""
+    topic = answer.query if answer is not None and answer.query else capped(" ".join(quotes_of(answer)))
+    return " ".join(x for x in (capped(user.content), topic) if x)
 
 
 class Assistant:
@@ -126,24 +150,19 @@ class Assistant:
                                   titles={d.id: d.title for d in self.index.documents.values()})
 
     @cached_property
-    def _calibration(self) -> dict:
-        table = json.loads(CALIBRATION.read_text()) if CALIBRATION.exists() else {}
-        return table.get(self.embedder.name, {})
+    def answerability(self) -> AnswerabilityModel | None:
+        return AnswerabilityModel.load(embedder=self.embedder.name)
 
-    @property
-    def refusal_threshold(self) -> float:
-        if self.config.refusal_threshold is not None:
-            return self.config.refusal_threshold
-        return float(self._calibration.get("refusal_threshold", 0.0))
+    @cached_property
+    def intents(self) -> IntentClassifier | None:
+        return IntentClassifier.load(self.embedder)
 
-    def threshold_for(self, lang: str) -> float:
-        """Calibrated per question language where the evaluation set had enough items for it."""
-        if self.config.refusal_threshold is not None:
-            return self.config.refusal_threshold
-        return float(self._calibration.get("by_language", {}).get(lang, self.refusal_threshold))
+    @cached_property
+    def titles(self) -> list[str]:
+        return sorted({d.title for d in self.index.documents.values()})
 
     def _reset(self) -> None:
-        for name in ("index", "vocabulary", "retriever", "answerer"):
+        for name in ("index", "vocabulary", "retriever", "answerer", "titles"):
             self.__dict__.pop(name, None)
 
     # -- indexing -----------------------------------------------------------------------
@@ -172,36 +191,104 @@ class Assistant:
         return self.retriever.retrieve(query, k or self.config.top_k)
 
     def ask(self, question: str, history: Sequence[Turn | dict] = ()) -> Answer:
+        """Answer one message of a conversation.
+
+        `history`: earlier turns, oldest first, as `Turn`s or dicts {role: "user"|"assistant",
+        content, citations?, query?}; an assistant turn that carries its citations and query is
+        used as structured state, plain text works too. Raises `InputError` (a message safe to
+        show) for an empty, too long or non-text question or a malformed history, and
+        `IndexMissingError` when no index has been built.
+        """
         t0 = time.perf_counter()
-        question = validate_question(question, self.config.max_question_chars)
+        question = unicodedata.normalize("NFC", validate_question(question, self.config.max_question_chars))
         turns = validate_history(history)
         lang = detect_language(question)
-        if is_injection(question):
-            return Answer(answer=str(template("injection", lang)), refused=True, language=lang, query="",
-                          timings={"total_ms": _ms(t0)})
-        pointer = self._checklist_pointer(question, lang)
-        if pointer:
-            pointer.timings = {"total_ms": _ms(t0)}
-            return pointer
-        query = retrieval_query(question, turns)
-        t1 = time.perf_counter()
-        hits = self.retrieve(query)
-        t2 = time.perf_counter()
-        evidence = self.answerer.gather(retrieval_query(question, turns, with_answer=False), hits,
-                                        already_said=previous_answer(turns))
-        if asks_about_present(question):
-            answer = self._refusal(hits, lang, query, evidence.relevance, reason="present")
-        elif (not evidence.units or foreign_specifics(question, self.vocabulary, lang)
-              or evidence.relevance < self.threshold_for(lang)):
-            answer = self._refusal(hits, lang, query, evidence.relevance)
-        else:
-            chosen = self.answerer.select(question, evidence)
-            if not chosen:
-                answer = self._refusal(hits, lang, query, evidence.relevance)
-            else:
-                answer = self.answerer.compose(chosen, hits, self.index.documents, lang, query, evidence.relevance)
-        answer.timings = {"retrieve_ms": _ms(t1, t2), "answer_ms": _ms(t2), "total_ms": _ms(t0)}
+        intent = classify(question, self.intents)
+        if intent.kind in ("checklist", "injection") or (intent.smalltalk and intent.probability >= SMALLTALK_SURE):
+            answer = self._routed(intent, question, lang)
+            answer.timings = {"total_ms": _ms(t0)}
+            return answer
+        answer = self._answer(question, turns, lang, t0)
+        if intent.smalltalk and answer.refused:  # "Hvordan brukes det?" in a conversation is a question
+            answer = self._routed(intent, question, lang)
+            answer.timings = {"total_ms": _ms(t0)}
         return answer
+
+    def _answer(self, question: str, turns: list[Turn], lang: str, t0: float) -> Answer:
+        """A question about the material: plan, retrieve, gather, decide, then compose or refuse."""
+        plan, hits = self._plan_and_retrieve(question, turns, lang)
+        t1 = time.perf_counter()
+        used = hits[: self.config.top_k]
+        evidence = self.answerer.gather(plan.focus, used)
+        decision = self._decide(plan, used, evidence)
+        chosen = self.answerer.select(plan.focus, evidence) if decision.answer else []
+        if decision.answer and not chosen:
+            decision = no_evidence()
+        if decision.answer:
+            answer = self.answerer.compose(chosen, used, self.index.documents, lang, plan.search_query,
+                                           decision.probability)
+        else:
+            answer = self._refusal(used, lang, plan.search_query, decision)
+        answer.trace = Trace(plan=plan, decision=decision, hits=[
+            TracedHit(passage_id=h.passage.id, doc_id=h.passage.doc_id, section=h.passage.section_path,
+                      score=round(h.score, 4), ranks=h.ranks) for h in hits])
+        answer.timings = {"retrieve_ms": _ms(t0, t1), "answer_ms": _ms(t1), "total_ms": _ms(t0)}
+        return answer
+
+    def _plan_and_retrieve(self, question: str, turns: list[Turn], lang: str) -> tuple[QueryPlan, list[Hit]]:
+        """The stand-alone query, and its hits. With an earlier turn, the question is searched
+        alone and together with that turn, and the two searches' scores are added
+        (`HybridRetriever.retrieve`): the evidence decides whether it is a follow-up, not its
+        wording. It counts as one (and is shown as searched with the earlier turn) when that
+        changes the best passage. A question that points into the list the earlier answer gave
+        ("den tredje av dem") is searched with that item."""
+        depth = max(TRACE_DEPTH, self.config.top_k)
+        hits = self.retriever.retrieve(question, depth)
+        query, follow_up, focus = question, False, question
+        item = referred_item(question, last_turn(turns, "assistant"))
+        context = context_of(turns)
+        if item:
+            query = focus = f"{item} {question}"
+            hits, follow_up = self.retriever.retrieve(query, depth), True
+        elif context and hits:
+            combined = self.retriever.retrieve(question, depth, context=context)
+            if combined and combined[0].passage.id != hits[0].passage.id:
+                user = last_turn(turns, "user")
+                query, follow_up = f"{context} {question}", True
+                focus = f"{capped(user.content)} {question}" if user else question
+            hits = combined
+        named = named_source(question, self.titles)
+        plan = QueryPlan(question=question, language=lang, search_query=query, follow_up=follow_up,
+                         named_source=named.phrase if named else "",
+                         focus=without_title_phrase(without_source_frame(focus), self.titles))
+        return plan, hits
+
+    def _decide(self, plan: QueryPlan, hits: list[Hit], evidence: Evidence) -> Decision:
+        if not evidence.units:
+            return no_evidence()
+        return decide(self.features(plan, hits, evidence), self.answerability, self.config.refusal_threshold)
+
+    def features(self, plan: QueryPlan, hits: list[Hit], evidence: Evidence) -> dict[str, float]:
+        """The decision's signals (`decision.FEATURES`) for one question."""
+        units = evidence.units
+        top = max(u.score for u in units)
+        close = [u for u in units if u.score >= top - 0.03]
+        gap_at = min(4, len(hits) - 1)
+        question = plan.question
+        model = self.answerability
+        return {
+            "dense": evidence.dense,
+            "top_unit": top,
+            "fused": hits[0].score,
+            "fused_gap": hits[0].score - hits[gap_at].score,
+            "known": evidence.known,
+            "foreign": float(bool(foreign_specifics(question, self.vocabulary, plan.language))),
+            "present": float(asks_about_present(question)),
+            "quantity_unmet": float(asks_for_quantity(question) and not any(states_quantity(u.text) for u in close)),
+            "scope_knn": model.scope_knn(self.embedder.embed_query(plan.focus)) if model else 0.0,
+            "lang_sv": float(plan.language == "sv"),
+            "lang_en": float(plan.language == "en"),
+        }
 
     def ask_stream(self, question: str, history: Sequence[Turn | dict] = ()) -> Iterator[dict]:
         """Yields {"type": "segment", "text", "cite"} events, then {"type": "citations", "citations"},
@@ -214,8 +301,24 @@ class Assistant:
         yield {"type": "citations", "citations": [c.model_dump() for c in answer.citations]}
         yield {"type": "done", "answer": answer.model_dump()}
 
-    def _refusal(self, hits: list[Hit], lang: str, query: str, relevance: float, reason: str | None = None) -> Answer:
-        """`reason` names a template that says why, after the plain refusal."""
+    def _routed(self, intent: Intent, question: str, lang: str) -> Answer:
+        """Messages that are not questions about the material: nothing is searched."""
+        if intent.kind == "checklist":
+            from .checklists.intent import pointer_answer
+
+            answer = pointer_answer(intent.checklist_id, language=lang)
+            answer.intent = "checklist"
+            return answer
+        if intent.kind == "injection":
+            decision = Decision(answer=False, reason="injection", probability=round(1 - intent.probability, 4))
+            return Answer(answer=str(template("injection", lang)), refused=True, language=lang, intent="injection",
+                          trace=Trace(decision=decision))
+        return Answer(answer=str(template(intent.kind, lang)), language=lang, intent="smalltalk",
+                      trace=Trace(decision=Decision(answer=True, reason=intent.kind)))
+
+    def _refusal(self, hits: list[Hit], lang: str, query: str, decision: Decision) -> Answer:
+        """A plain refusal, a sentence on why where the decision has a specific reason, and up to
+        three nearby sections of the material."""
         topics: list[str] = []
         for h in hits:
             leaf = h.passage.section[-1] if h.passage.section else ""
@@ -223,18 +326,12 @@ class Assistant:
                 topics.append(leaf)
         topics = topics[:3]
         text = str(template("refusal", lang))
-        if reason:
-            text += " " + str(template(reason, lang))
+        if decision.reason == "present":
+            text += " " + str(template("present", lang))
         if topics:
             text += "\n\n" + str(template("suggest", lang)) + "\n" + "\n".join(f"- {t}" for t in topics)
-        return Answer(answer=text, refused=True, language=lang, query=query, suggestions=topics, relevance=relevance)
-
-    def _checklist_pointer(self, question: str, lang: str) -> Answer | None:
-        """A request to walk through a checklist gets a pointer to the walkthrough, not a search."""
-        from .checklists import match_checklist_request, pointer_answer
-
-        checklist_id = match_checklist_request(question)
-        return pointer_answer(checklist_id, language=lang) if checklist_id else None
+        return Answer(answer=text, refused=True, language=lang, query=query, suggestions=topics,
+                      relevance=decision.probability)
 
 
 def _ms(start: float, end: float | None = None) -> float:

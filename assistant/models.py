@@ -77,9 +77,64 @@ class Citation(BaseModel):
     quotes: list[str] = Field(default_factory=list, description="answer sentences taken from this passage")
 
 
+class Segment(BaseModel):
+    """One claim of an answer: fixed template text (cite=None) or a sentence quoted from a passage."""
+
+    text: str
+    cite: int | None = None
+    kind: Literal["lead", "sentence", "item"] = "sentence"
+
+
 class Turn(BaseModel):
+    """One earlier turn of a conversation. An assistant turn may carry what the answer cited and
+    what it searched for (the web UI, widget and API send them back); plain text works too."""
+
     role: Literal["user", "assistant"]
     content: str
+    citations: list[Citation] = Field(default_factory=list, description="an assistant turn's citations, as answered")
+    segments: list[Segment] = Field(default_factory=list, description="an assistant turn's claims, as answered")
+    query: str = Field(default="", description="what an assistant turn searched for")
+
+
+Intent = Literal["question", "smalltalk", "checklist", "injection"]
+
+
+class QueryPlan(BaseModel):
+    """What a question asks and where to look: computed once, before retrieval."""
+
+    question: str
+    language: Language = "nb"
+    intent: Intent = "question"
+    search_query: str = Field(description="the stand-alone query retrieval searches with")
+    follow_up: bool = Field(default=False, description="searched together with an earlier turn")
+    named_source: str = Field(default="", description="a document the question names (normalised phrase)")
+    focus: str = Field(default="", description="the question without source frames and document names, for sentence choice")
+
+
+class Decision(BaseModel):
+    """The one decision to answer or refuse, with its reason and the signals behind it."""
+
+    answer: bool
+    reason: str = Field(default="", description="why not: out_of_scope, present, quantity, injection, no_units")
+    probability: float | None = Field(default=None, description="answerability from the fitted model, 0–1")
+    threshold: float | None = None
+    features: dict[str, float] = Field(default_factory=dict)
+
+
+class TracedHit(BaseModel):
+    passage_id: str
+    doc_id: str
+    section: str
+    score: float
+    ranks: dict[str, int] = Field(default_factory=dict)
+
+
+class Trace(BaseModel):
+    """How an answer was made, for the evaluation, the UI and debugging: nobody re-runs a stage."""
+
+    plan: QueryPlan | None = None
+    hits: list[TracedHit] = Field(default_factory=list)
+    decision: Decision | None = None
 
 
 class Answer(BaseModel):
@@ -92,15 +147,9 @@ class Answer(BaseModel):
     suggestions: list[str] = Field(default_factory=list, description="nearby topics offered with a refusal")
     segments: list["Segment"] = Field(default_factory=list, description="the answer as claims, each with its citation")
     action: dict | None = Field(default=None, description="a UI action, e.g. open a checklist walkthrough")
-    relevance: float | None = Field(default=None, description="how well the material matches; compared with the refusal threshold")
-
-
-class Segment(BaseModel):
-    """One claim of an answer: fixed template text (cite=None) or a sentence quoted from a passage."""
-
-    text: str
-    cite: int | None = None
-    kind: Literal["lead", "sentence", "item"] = "sentence"
+    relevance: float | None = Field(default=None, description="answerability (0–1) from the fitted decision model")
+    intent: Intent = "question"
+    trace: Trace | None = Field(default=None, description="query plan, hits with scores, decision and reason")
 
 
 Answer.model_rebuild()

@@ -11,8 +11,8 @@
 - sparse "latent terms" of the passage from the e5 package's sparse-autoencoder head: weak
   alone, but it matches concepts where neither words nor whole-passage meaning do;
 - the passage and sentence vectors once more, against the question's content words alone
-  ("vite forhånd satsinger lykkes" for "Går det an å vite på forhånd hvilke satsinger som kommer
-  til å lykkes?"): without the frame of the question, e5 weighs what it is about;
+  ("satsinger lykkes" for "Hvordan vet vi om satsingene vil lykkes?"): without the frame of the
+  question, e5 weighs what it is about;
 - the sentence vectors against a Norwegian question spelled out by the dictionary's first sense of
   each of its words (`glossary.py`): an officer's «universitetene» or «bransjer» meets the guide's
   «forskningsinstitusjoner» and «næring».
@@ -23,7 +23,7 @@ lists is not overtaken by one that is merely present in all of them. BM25 counts
 how much of the question's vocabulary the corpus shares, so an English question over Norwegian
 text leans on the dense lists.
 
-A question that names a document ("… i prosjektet Smart specialisering i Norra Mellansverige")
+A question that names a document ("… i Norra Mellansverige-prosjektet")
 is searched with the rest of its words, and the passages that speak of the named thing (in their
 title, section path or text, so also the guide's box on that project) come first. Left in the
 query, the name matches every slide of the deck about equally and drowns what was asked.
@@ -144,13 +144,38 @@ class HybridRetriever:
             lists["sparse"] = (self.index.sparse @ self.embedder.embed_sparse([query]).T).toarray().ravel()
         return lists
 
-    def retrieve(self, query: str, k: int = 6) -> list[Hit]:
+    def retrieve(self, query: str, k: int = 6, context: str = "") -> list[Hit]:
         """The k best passages; those that speak of a document the question names come first, so
-        their fused scores need not fall monotonically across that boundary."""
+        their fused scores need not fall monotonically across that boundary.
+
+        `context` (an earlier turn of a conversation, capped by the caller): the query is also
+        searched with the context before it, and the two searches' fused scores are added. A
+        follow-up that says little alone ("Hvor ofte skal den utarbeides?") is decided by the
+        joined search, whose scores stand out; a new topic keeps its own passages, which stand out
+        in its own search and are not drowned by the earlier one."""
         if not self.index.passages:
             return []
         named = named_source(query, self.titles)
-        lists = self.score_lists(named.rest if named else query)
+        fused, lists = self._fused(named.rest if named else query, query)
+        if context:
+            joined, _ = self._fused(f"{context} {named.rest if named else query}", f"{context} {query}")
+            fused = fused + joined
+        ranks = {name: np.argsort(np.argsort(-scores, kind="stable"), kind="stable") + 1
+                 for name, scores in lists.items()}
+        first = np.array([f" {named.phrase} " in t for t in self._spoken] if named else [False] * len(fused))
+        hits = []
+        for i in np.lexsort((-fused, ~first))[:k]:
+            if self.mode == "bm25" and not (lists["bm25"][i] > 0 or lists["ngrams"][i] > 0) and not context:
+                break  # BM25 alone: no shared term, no hit
+            hits.append(Hit(passage=self.index.passages[i], score=float(fused[i]),
+                            ranks={n: int(r[i]) for n, r in ranks.items()},
+                            scores={n: float(s[i]) for n, s in lists.items()}))
+        return hits
+
+    def _fused(self, searched: str, query: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+        """Each list's scores standardised and summed (BM25 weighted by how much of the query's
+        vocabulary the corpus knows); and the raw lists."""
+        lists = self.score_lists(searched)
         weights = dict(WEIGHTS)
         if self.mode == "hybrid":
             weights["bm25"] *= self.vocabulary.known_share(query)
@@ -159,17 +184,7 @@ class HybridRetriever:
             std = scores.std()
             if std > 0:
                 fused += weights[name] * (scores - scores.mean()) / std
-        ranks = {name: np.argsort(np.argsort(-scores, kind="stable"), kind="stable") + 1
-                 for name, scores in lists.items()}
-        first = np.array([f" {named.phrase} " in t for t in self._spoken] if named else [False] * len(fused))
-        hits = []
-        for i in np.lexsort((-fused, ~first))[:k]:
-            if self.mode == "bm25" and not (lists["bm25"][i] > 0 or lists["ngrams"][i] > 0):
-                break  # BM25 alone: no shared term, no hit
-            hits.append(Hit(passage=self.index.passages[i], score=float(fused[i]),
-                            ranks={n: int(r[i]) for n, r in ranks.items()},
-                            scores={n: float(s[i]) for n, s in lists.items()}))
-        return hits
+        return fused, lists
 
 
 class GuideRetriever(BaseRetriever):

@@ -5,8 +5,9 @@ similarity of the best answer unit), and its informative words are foreign to th
 (`known_share`: the share of the question's information, weighted by how rare each word is in
 general language (wordfreq), carried by words the corpus contains, compounds included). So do
 names and numbers the material never mentions (`foreign_specifics`) and questions about the
-present (`asks_about_present`), which a dated material cannot answer.
-Instruction-injection attempts are recognised by their shape, in Norwegian, Swedish and English.
+present (`asks_about_present`), which a dated material cannot answer. These are signals for the
+decision (`decision.py`), which weighs them with weights fitted on labelled examples; none of them
+refuses on its own. (Attempts to change the assistant's instructions are an intent: `intents.py`.)
 A question that asks how much, how many, how often, what something costs or what the deadline is
 needs an answer stating an amount, a count, a frequency or a date (`asks_for_quantity`,
 `states_quantity`; the answerer applies it).
@@ -18,33 +19,6 @@ from functools import lru_cache
 
 from .models import Passage
 from .text import LANGS, STOPWORDS, stemmer, tokens
-
-INJECTION_PATTERNS = [
-    # "ignore/forget your instructions"
-    r"\b(ignore|ignorer|ignorera|glem|glöm|forget|disregard|overse|bortse fra|se bort fra|bortse från|strunt i)\b.{0,40}"
-    r"\b(instruks\w*|instruktion\w*|instructions?|regl\w*|rules?|retningslinje\w*|riktlinje\w*|guidelines?|prompt\w*|"
-    r"tidligere|previous|above|ovenfor|kilde\w*|källor\w*|sources?)\b",
-    # claims of a new authority or mode
-    r"\b(system ?prompt|systemmelding\w*|systemmeddelande\w*|system message|system override|developer mode|jailbreak|"
-    r"ny instruks|nye instrukser|new instructions?|ny instruktion|fra administrator|from (the )?admin\w*|"
-    r"som utvikleren|as your developer|som din utvecklare)\b",
-    r"</?\s*(kontekst|context|system|instructions?|instruks)\s*>",
-    # role-play and style hijacking
-    r"\b(you are now|du er nå|du är nu|act as|late som|låtsas|pretend|svar som en|svara som en|answer as an?|"
-    r"respond as an?|talk like|snakk som)\b",
-    # creative tasks outside the assistant's job
-    r"\b(skriv|write|lag|compose)\b.{0,20}\b(sang|sång|song|dikt|poem|vits|joke|rap|eventyr|story|novelle)\b",
-    # requests to disclose configuration, secrets or the hidden prompt
-    r"\b(reveal|print|show|list|repeat|vis meg|vis|avslør|visa|skriv ut|list opp|gjenta|upprepa)\b.{0,40}"
-    r"\b(instruks\w*|instruktion\w*|instructions|prompt|regler|rules|configuration|konfigurasjon\w*|api.?keys?|"
-    r"passwords?|passord|lösenord|words above|ordene over|orden ovan)\b",
-]
-INJECTION_RE = re.compile("|".join(f"(?:{p})" for p in INJECTION_PATTERNS), re.I)
-
-
-def is_injection(question: str) -> bool:
-    return bool(INJECTION_RE.search(question))
-
 
 @lru_cache(maxsize=4096)
 def _information(word: str) -> float:

@@ -138,9 +138,11 @@ def _detector():
     return LanguageDetectorBuilder.from_languages(Language.BOKMAL, Language.SWEDISH, Language.ENGLISH).build()
 
 
-_QUESTION_WORDS = {
-    "nb": {"hva", "hvordan", "hvilke", "hvilken", "hvilket", "hvem", "hvorfor", "bør", "også", "mellom"},
-    "sv": {"vad", "hur", "vilka", "vilken", "vilket", "varför", "bör", "också", "mellan", "ska"},
+_QUESTION_WORDS = {  # question words and greetings: a short message may have nothing else
+    "nb": {"hva", "hvordan", "hvilke", "hvilken", "hvilket", "hvem", "hvorfor", "bør", "også", "mellom",
+           "hei", "heisann", "hallo", "takk", "morn"},
+    "sv": {"vad", "hur", "vilka", "vilken", "vilket", "varför", "bör", "också", "mellan", "ska",
+           "hej", "hejsan", "tack", "tjena"},
 }
 
 

@@ -1,7 +1,7 @@
 """Answer units: the sentences and list items of a passage, the smallest things an answer quotes."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .models import Passage
 from .text import split_sentences
@@ -18,6 +18,7 @@ class Unit:
     score: float = 0.0
     dense: float = 0.0
     lexical: float = 0.0
+    features: dict[str, float] = field(default_factory=dict)
 
 
 def units_of(p: Passage, hit_rank: int = 0) -> list[Unit]:

@@ -19,18 +19,29 @@ from .dataset import DEFAULT_SETS
 DEFAULT_OUT = PROJECT_ROOT / "evals" / "reports"
 
 
-def write_calibration(embedder: str, threshold: float, path: Path | None = None,
-                      by_language: dict[str, float] | None = None) -> Path:
-    """Store a calibrated refusal threshold for one embedder (overall and per question language,
-    since relevance runs lower for a language the corpus is not written in), keeping the others."""
-    from ..core import CALIBRATION
+def fit_models(evaluation, items) -> list[str]:
+    """Fit the intent and answerability models on `train`, calibrate on `dev` (evaluation/fit.py)."""
+    from .fit import fit_answerability, fit_intents, prototypes, with_scope_knn
+    from .runner import SETUPS
 
-    path = path or CALIBRATION
-    table = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-    table.setdefault(embedder, {})["refusal_threshold"] = threshold
-    table[embedder]["by_language"] = {k: v for k, v in (by_language or {}).items() if v is not None}
-    path.write_text(json.dumps(table) + "\n", encoding="utf-8")
-    return path
+    setup = SETUPS["hybrid"]
+    embedder = evaluation.embedder(setup.embedder)
+    intents = fit_intents(embedder, items)
+    free = evaluation.assistant(setup)
+    free.__dict__["answerability"] = None  # asked with the decision off, to see every item's features
+    free.__dict__["intents"] = None
+    rows = []
+    for item in items:
+        if item.split in ("train", "dev") and (item.answerable or item.kind == "out_of_scope"):
+            answer = free.ask(item.question, list(item.history))
+            decision = answer.trace.decision if answer.trace else None
+            if decision is not None and decision.features:
+                rows.append((item, decision.features))
+    protos = prototypes(embedder, items)
+    model = fit_answerability(with_scope_knn(rows, embedder, protos), setup.embedder, protos=protos)
+    evaluation.save()
+    return [f"intents: thresholds {intents['thresholds']} ({intents['provenance']})",
+            f"answerability: threshold {model.threshold} ({model.provenance})"]
 
 
 def eval_cmd(
@@ -40,8 +51,8 @@ def eval_cmd(
     out: Path = typer.Option(DEFAULT_OUT, "--out", help="Where the report goes."),
     kinds: Optional[str] = typer.Option(None, "--kinds", help="Only these kinds, comma-separated."),
     quick: bool = typer.Option(False, "--quick", help="About 5 items per kind; writes quick.* instead of latest.*."),
-    calibrate: bool = typer.Option(False, "--calibrate", help="Write the calibrated refusal threshold to "
-                                                               "assistant/data/calibration.json."),
+    fit: bool = typer.Option(False, "--fit", help="Fit the intent and answerability models on the train split and "
+                                                   "calibrate them on dev (assistant/data/*.json) before measuring."),
     latency_sample: int = typer.Option(-1, "--latency-sample", help="Items of the first configuration timed again "
                                                                       "with the plain embedder (-1: all, 0: none)."),
     check: bool = typer.Option(False, "--check", help="Exit 1 when the gate fails."),
@@ -67,13 +78,16 @@ def eval_cmd(
         items = load_items(sets, [k.strip() for k in kinds.split(",")] if kinds else None)
     except DatasetError as err:
         raise typer.BadParameter(str(err), param_hint="--sets") from err
-    if calibrate and (quick or kinds):
-        raise typer.BadParameter("calibrate on the full sets only (without --quick or --kinds)", param_hint="--calibrate")
+    if fit and (quick or kinds):
+        raise typer.BadParameter("fit on the full sets only (without --quick or --kinds)", param_hint="--fit")
     if quick:
         items = stratified(items, 45)
         latency_sample = 9 if latency_sample < 0 else min(latency_sample, 9)
     base = Config.from_env()
     evaluation = Evaluation(base.home / "eval", base.cache, base, progress=progress)
+    if fit:
+        for line in fit_models(evaluation, items):
+            typer.echo(line, err=True)
     runs = []
     for name in names:
         typer.echo(f"{name}: {SETUPS[name].label} …", err=True)
@@ -82,25 +96,11 @@ def eval_cmd(
         typer.echo(f"  hit@5 {overall['hit@5'] or 0:.3f}  citation recall {overall['citation_recall'] or 0:.3f}  "
                    f"refusal recall {overall['refusal_recall'] or 0:.3f}  ({runs[-1].seconds:.0f} s)", err=True)
     full_run = not quick and not kinds and names[0] == "hybrid"
-    checks = gate_check(breakdown(runs[0].outcomes), load_thresholds()) if full_run else []
+    checks = gate_check(breakdown(runs[0].outcomes, "test"), load_thresholds()) if full_run else []
     data = report.build(runs, checks, time.perf_counter() - start, len(items))
     paths = report.write(data, out, "quick" if quick or kinds else "latest")
     for c in checks:
         typer.echo(f"{'PASS' if c.ok else 'FAIL'} {c}")
-    for run in runs:
-        if run.calibration and run.calibration["threshold"] is None:
-            typer.echo(f"{run.setup.name}: refusal threshold in use {run.threshold}; no threshold keeps "
-                       "false refusals within the limit")
-        elif run.calibration:
-            typer.echo(f"{run.setup.name}: refusal threshold in use {run.threshold}, calibrated "
-                       f"{run.calibration['threshold']} (recall {run.calibration['refusal_recall']:.3f}, "
-                       f"false refusals {run.calibration['false_refusal_rate']:.3f})")
-    if calibrate:
-        for run in runs:
-            if run.setup.retrieval == "hybrid" and run.calibration and run.calibration["threshold"] is not None:
-                path = write_calibration(run.setup.embedder, run.calibration["threshold"],
-                                         by_language=run.calibration.get("by_language"))
-                typer.echo(f"wrote {run.setup.embedder} threshold {run.calibration['threshold']} to {path}")
     typer.echo(f"Report: {paths['md']} ({time.perf_counter() - start:.0f} s)")
     if check and not all(c.ok for c in checks):
         raise typer.Exit(1)

@@ -117,6 +117,9 @@ class Outcome:
     lang: str
     refuse: bool
     refused: bool
+    split: str = ""
+    smalltalk: bool = False  # a greeting, thanks or "what is this for?": neither answerable nor a refusal
+    handled: bool = False  # a smalltalk item got a smalltalk reply (no citations, no refusal)
     rank: int | None = None
     precise: list[bool] = field(default_factory=list)
     supports: list[bool] = field(default_factory=list)
@@ -159,8 +162,9 @@ def interval(successes: int, n: int, level: float = 0.95) -> tuple[float, float]
 def aggregate(outcomes: Sequence[Outcome]) -> dict:
     """All metrics over a group of outcomes; None where a metric has no items to count.
     `counts` holds (successes, n) of every metric that is a proportion, for its interval."""
-    ans = [o for o in outcomes if not o.refuse]
+    ans = [o for o in outcomes if not o.refuse and not o.smalltalk]
     neg = [o for o in outcomes if o.refuse]
+    talk = [o for o in outcomes if o.smalltalk]
     answered = [o for o in ans if not o.refused]
     precise = [p for o in answered for p in o.precise]
     supports = [s for o in answered for s in o.supports]
@@ -183,6 +187,7 @@ def aggregate(outcomes: Sequence[Outcome]) -> dict:
         "refusal_precision": (true_ref, true_ref + false_ref),
         "refusal_recall": (true_ref, len(neg)),
         "false_refusal_rate": (false_ref, len(ans)),
+        "smalltalk_handled": (sum(o.handled for o in talk), len(talk)),
     }
     return {
         "n": len(outcomes),
@@ -198,20 +203,27 @@ def aggregate(outcomes: Sequence[Outcome]) -> dict:
         "refusal_precision": _ratio(true_ref, true_ref + false_ref) if neg else None,
         "refusal_recall": _ratio(true_ref, len(neg)),
         "false_refusal_rate": _ratio(false_ref, len(ans)),
+        "smalltalk_handled": _ratio(sum(o.handled for o in talk), len(talk)),
         "latency_p50_ms": percentile(latencies, 50),
         "latency_p95_ms": percentile(latencies, 95),
         "counts": {k: list(v) for k, v in counts.items()},
     }
 
 
-def breakdown(outcomes: Sequence[Outcome]) -> dict[str, dict]:
-    """Overall, per kind and per language, each a metrics dict."""
+def breakdown(outcomes: Sequence[Outcome], split: str | None = None) -> dict[str, dict]:
+    """Overall, per kind and per language, each a metrics dict; with `split`, over that split's
+    items only (the gate and the headline numbers are `test`'s), and always `by_split`: the
+    overall metrics of each split, side by side."""
+    splits = {s: [o for o in outcomes if o.split == s] for s in dict.fromkeys(o.split for o in outcomes)}
+    if split is not None:
+        outcomes = splits.get(split, [])
     kinds = dict.fromkeys(o.kind for o in outcomes)
     langs = dict.fromkeys(o.lang for o in outcomes)
     return {
         "overall": aggregate(outcomes),
         "by_kind": {k: aggregate([o for o in outcomes if o.kind == k]) for k in kinds},
         "by_lang": {g: aggregate([o for o in outcomes if o.lang == g]) for g in langs},
+        "by_split": {s: aggregate(group) for s, group in splits.items()},
     }
 
 

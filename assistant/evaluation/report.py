@@ -28,7 +28,7 @@ COLUMNS = [  # (metric, header, format)
     ("latency_p50_ms", "latency p50 ms*", "ms"), ("latency_p95_ms", "latency p95 ms*", "ms"),
     ("n", "items", "n"),
 ]
-BRIEF = ("id", "kind", "lang", "rank", "refused", "relevance", "latency_ms", "failures")  # records of non-default runs
+BRIEF = ("id", "kind", "lang", "split", "rank", "refused", "relevance", "latency_ms", "failures")  # records of non-default runs
 DEFINITIONS = """\
 - **Evidence match**: a text contains a phrase when the phrase, normalised (`assistant.ingest.normalize`:
   lowercase, words and numbers only, single spaces), occurs in the normalised text. A passage counts
@@ -52,10 +52,6 @@ DEFINITIONS = """\
   fast, so model time is left out for every configuration alike. *Cold latency* is the real wall-clock
   with the plain embedder on a sample of items (the peer: every item, queries embedded live).
 """
-
-
-def _by_language(thresholds: dict[str, float] | None) -> str:
-    return ", ".join(f"{lang} {_fmt(t)}" for lang, t in sorted((thresholds or {}).items())) or "—"
 
 
 def _fmt(value, kind: str = "r") -> str:
@@ -105,6 +101,22 @@ def _counted(gate: dict) -> str:
     return f"; {gate['successes']} of {gate['n']}, 95% interval {low:.3f}–{high:.3f}"
 
 
+def _fitted() -> str:
+    from ..decision import MODEL_FILE
+
+    table = json.loads(MODEL_FILE.read_text(encoding="utf-8")) if MODEL_FILE.exists() else {}
+    prov = (table.get("e5") or {}).get("provenance")
+    return json.dumps(prov, ensure_ascii=False) if prov else "not fitted."
+
+
+def _k_of_n(group: dict, metric: str) -> str:
+    k, n = group.get("counts", {}).get(metric, (None, None))
+    if not n:
+        return ""
+    low, high = interval(k, n)
+    return f" ({k}/{n}, {low:.2f}–{high:.2f})"
+
+
 def _clip(text: str, n: int = 300) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= n else text[: n - 1] + "…"
@@ -118,7 +130,8 @@ def _count(metrics: dict, check: Check) -> dict:
 
 
 def _metrics(run: ConfigRun) -> dict:
-    data = breakdown(run.outcomes)
+    """`test`'s metrics (the headline), with every split's overall metrics in `by_split`."""
+    data = breakdown(run.outcomes, "test" if any(o.split == "test" for o in run.outcomes) else None)
     if run.setup.retrieval is None:  # the peer: faithfulness does not apply
         for group in (data["overall"], *data["by_kind"].values(), *data["by_lang"].values()):
             group["faithfulness"] = None
@@ -137,10 +150,11 @@ def build(runs: Sequence[ConfigRun], checks: list[Check], seconds: float, items:
                   **_count(default, c)} for c in checks],
         "configs": {r.setup.name: {
             "label": r.setup.label, "embedder": r.setup.embedder, "retrieval": r.setup.retrieval or "peer",
-            "seconds": r.seconds, "threshold": r.threshold, "thresholds_by_language": r.thresholds_by_language,
-            "calibration": r.calibration,
+            "seconds": r.seconds,
             "cold_latency": r.cold_latency, "notes": r.notes, "metrics": metrics[r.setup.name],
-            "records": r.records if i == 0 else [{k: rec[k] for k in BRIEF if k in rec} for rec in r.records],
+            # test's items are reported only in aggregate: its individual failures are never read
+            "records": [rec if i == 0 else {k: rec[k] for k in BRIEF if k in rec}
+                        for rec in r.records if rec.get("split") != "test"],
         } for i, r in enumerate(runs)},
     }
 
@@ -154,7 +168,17 @@ def markdown(report: dict, chart: str | None) -> str:
              f"in {report['seconds']:.0f} s (OMP_NUM_THREADS={report.get('threads') or 'unset'}; "
              f"{report.get('machine') or 'machine not recorded'}). "
              "Written by `assistant eval`; definitions at the end.", ""]
-    lines += ["## Configurations side by side", ""]
+    lines += ["## Splits side by side (default configuration)", "",
+              "`train` tunes rules and fits the decision models, `dev` calibrates their thresholds, `test` is "
+              "frozen and only read in aggregate. Every other table and the gate are `test`'s; the failure "
+              "lists below are `train`'s and `dev`'s only.", ""]
+    splits = configs[default]["metrics"].get("by_split", {})
+    order = [s for s in ("train", "dev", "test", "") if s in splits]
+    lines += _table(["metric", *[s or "(no split)" for s in order]],
+                    [[h, *[_fmt(splits[s].get(k), f) + _k_of_n(splits[s], k) for s in order]] for k, h, f in COLUMNS
+                     if k != "mrr"] + [["smalltalk handled", *[_fmt(splits[s].get("smalltalk_handled"))
+                                                               + _k_of_n(splits[s], "smalltalk_handled") for s in order]]])
+    lines += ["", "## Configurations side by side (test)", ""]
     rows = [[h, *[_fmt(configs[n]["metrics"]["overall"][k], f) for n in names]] for k, h, f in COLUMNS]
     rows += [[f"cold latency {q} ms", *[_fmt((configs[n]["cold_latency"] or {}).get(f"{q}_ms"), "ms") for n in names]]
              for q in ("p50", "p95")]
@@ -181,20 +205,10 @@ def markdown(report: dict, chart: str | None) -> str:
             lines += ["", f"## {title}: {name}", ""]
             lines += _table([key[3:], *[h for _, h, _ in COLUMNS]],
                             [[g, *[_fmt(groups[g][k], f) for k, _, f in COLUMNS]] for g in order])
-    lines += ["", "## Refusal threshold", ""]
-    rows = []
-    for n, c in configs.items():
-        cal = c["calibration"] or {}
-        rows.append([n, _fmt(c["threshold"]), _by_language(c.get("thresholds_by_language")),
-                     _fmt(cal.get("threshold")), _by_language(cal.get("by_language")),
-                     _fmt(cal.get("refusal_recall")), _fmt(cal.get("false_refusal_rate"))])
-    lines += _table(["config", "in use", "in use by language", "calibrated", "calibrated by language",
-                     "refusal recall at calibrated", "false refusals at calibrated"], rows)
-    lines += ["", "Calibrated: the threshold with the highest refusal recall whose false-refusal rate is at most "
-              "0.05 on these items (relevance asked with refusal off), overall and for each language with enough "
-              "items; a question is held to its language's threshold where there is one. The recall and false "
-              "refusals shown are those of the overall threshold. `assistant eval --calibrate` writes them to "
-              "`assistant/data/calibration.json` for the embedder of the hybrid configuration.", ""]
+    lines += ["", "## Decision models", "",
+              "Answerability (`assistant/data/answerability.json`) and intent (`assistant/data/intents.json`) are "
+              "logistic models fitted on `train` and calibrated on `dev` by `assistant eval --fit`: "
+              + _fitted(), ""]
     lines += ["## Cold latency", ""]
     for n, c in configs.items():
         cold = c["cold_latency"]

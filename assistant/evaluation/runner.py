@@ -1,8 +1,7 @@
 """Running one configuration over the items and scoring every answer.
 
-For each item the runner retrieves with the same query the assistant would search with (follow-ups
-are joined to the earlier question by `core.retrieval_query`) to measure retrieval, then asks the
-assistant the question with its history to measure the answer. Every configuration gets its
+For each item the runner asks the assistant the question with its history and reads retrieval from
+the answer's trace (the hits the assistant searched with, best first), so nothing is re-run. Every configuration gets its
 index built from the current corpus and code in a per-embedder home under the evaluation's
 working directory; the embedding cache is shared so re-runs only embed what changed.
 """
@@ -18,7 +17,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from ..config import Config
-from ..core import Assistant, retrieval_query
+from ..core import Assistant
 from ..embedders import Embedder, get_embedder
 from ..models import Answer, Turn
 from . import metrics as m
@@ -54,9 +53,6 @@ class ConfigRun:
     outcomes: list[m.Outcome]
     records: list[dict]
     seconds: float
-    threshold: float | None = None
-    thresholds_by_language: dict[str, float] = field(default_factory=dict)
-    calibration: dict | None = None
     cold_latency: dict | None = None
     notes: list[str] = field(default_factory=list)
     answers: list[Answer] = field(default_factory=list, repr=False)  # for invariant checks; not reported
@@ -107,13 +103,13 @@ class Evaluation:
             memo.save()
 
     # -- running --------------------------------------------------------------------------------
-    def run(self, name: str, items: Sequence[Item], calibrate: bool = True, latency_sample: int = 0) -> ConfigRun:
+    def run(self, name: str, items: Sequence[Item], latency_sample: int = 0) -> ConfigRun:
         setup = SETUPS[name]
         start = time.perf_counter()
         if setup.retrieval is None:
             run = self._run_baseline(setup, items)
         else:
-            run = self._run_assistant(setup, items, calibrate)
+            run = self._run_assistant(setup, items)
             if latency_sample:
                 run.cold_latency = self.cold_latency(setup, items, latency_sample)
         run.seconds = round(time.perf_counter() - start, 1)
@@ -123,44 +119,23 @@ class Evaluation:
     def _items(self, items: Sequence[Item], label: str):
         return tqdm(items, desc=label, unit="spm", disable=not self.progress, file=sys.stderr, leave=False)
 
-    def _run_assistant(self, setup: Setup, items: Sequence[Item], calibrate: bool) -> ConfigRun:
+    def _run_assistant(self, setup: Setup, items: Sequence[Item]) -> ConfigRun:
         assistant = self.assistant(setup)
+        texts_of = {p.id: f"{p.section_path}\n{p.text}" for p in assistant.index.passages}
         outcomes, records, answers = [], [], []
         for item in self._items(items, setup.name):
-            query = retrieval_query(item.question, [Turn.model_validate(t) for t in item.history])
-            hits = assistant.retrieve(query, DEPTH)
             answer, latency = _timed(assistant, lambda: assistant.ask(item.question, list(item.history)))
-            texts = [f"{h.passage.section_path}\n{h.passage.text}" for h in hits]
-            retrieved = [{"passage_id": h.passage.id, "doc_id": h.passage.doc_id, "section": h.passage.section_path,
-                          "text": _clip(h.passage.text)} for h in hits[:3]]
+            trace = answer.trace
+            hits = trace.hits if trace else []
+            query = trace.plan.search_query if trace and trace.plan else ""
+            texts = [texts_of[h.passage_id] for h in hits if h.passage_id in texts_of]
+            retrieved = [{"passage_id": h.passage_id, "doc_id": h.doc_id, "section": h.section,
+                          "text": _clip(texts_of.get(h.passage_id, ""))} for h in hits[:3]]
             outcome = score(item, texts, answer, latency)
             outcomes.append(outcome)
             answers.append(answer)
             records.append(record(item, query, retrieved, answer, outcome))
-        by_language = {lang: assistant.threshold_for(lang) for lang in sorted({i.lang for i in items})}
-        run = ConfigRun(setup, outcomes, records, 0.0, threshold=assistant.refusal_threshold,
-                        thresholds_by_language=by_language, answers=answers)
-        if calibrate:
-            run.calibration = self._calibrate(setup, items, answers)
-        return run
-
-    def _calibrate(self, setup: Setup, items: Sequence[Item], answers: Sequence[Answer]) -> dict:
-        """Each item's relevance with refusal switched off (asked again only where the normal run
-        refused, since a threshold does not change an answer it lets through)."""
-        free = self.assistant(setup, refusal_threshold=float("-inf"))
-        points, langs = [], []
-        for item, answer in zip(items, answers):
-            if answer.refused:
-                answer = free.ask(item.question, list(item.history))
-            points.append((item.refuse, answer.relevance, answer.refused))
-            langs.append(answer.language)
-        result = m.calibrate_threshold(points)
-        result["by_language"] = {}
-        for lang in sorted(set(langs)):
-            subset = [p for p, g in zip(points, langs) if g == lang]
-            if sum(1 for p in subset if p[0]) >= 3 and sum(1 for p in subset if not p[0]) >= 5:
-                result["by_language"][lang] = m.calibrate_threshold(subset)["threshold"]
-        return result
+        return ConfigRun(setup, outcomes, records, 0.0, answers=answers)
 
     def cold_latency(self, setup: Setup, items: Sequence[Item], n: int) -> dict:
         """Latency as a user meets it: the real embedder, no memo, on n items spread over the kinds (-1: all)."""
@@ -228,7 +203,8 @@ def score(item: Item, texts: Sequence[str], answer: Answer, latency_ms: float, c
     answered = not answer.refused
     cites = answer.citations if answered else []
     return m.Outcome(
-        id=item.id, kind=item.kind, lang=item.lang, refuse=item.refuse, refused=answer.refused,
+        id=item.id, kind=item.kind, lang=item.lang, refuse=item.refuse, refused=answer.refused, split=item.split,
+        smalltalk=item.smalltalk, handled=answer.intent == "smalltalk" and not answer.refused and not answer.citations,
         rank=m.evidence_rank(texts, item.evidence) if item.evidence else None,
         precise=[m.citation_precise(c, item.evidence, item.facts) for c in cites],
         supports=[m.citation_supports(c, answer) for c in cites] if claims else [],
@@ -244,6 +220,9 @@ def failures(item: Item, o: m.Outcome) -> list[str]:
     if item.refuse:
         if not o.refused:
             out.append("missed_refusal")
+    elif item.smalltalk:
+        if not o.handled:
+            out.append("smalltalk")
     else:
         if o.rank is None or o.rank > 5:
             out.append("retrieval")
@@ -262,7 +241,7 @@ def failures(item: Item, o: m.Outcome) -> list[str]:
 
 def record(item: Item, query: str, retrieved: list[dict], answer: Answer, o: m.Outcome) -> dict:
     return {
-        "id": item.id, "kind": item.kind, "lang": item.lang, "question": item.question,
+        "id": item.id, "kind": item.kind, "lang": item.lang, "split": item.split, "question": item.question,
         "history": list(item.history), "evidence": list(item.evidence), "facts": list(item.facts),
         "doc": item.doc, "refuse": item.refuse, "query": query, "rank": o.rank, "retrieved": retrieved,
         "refused": answer.refused, "answer": answer.answer, "relevance": answer.relevance,

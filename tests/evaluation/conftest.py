@@ -24,4 +24,4 @@ def hybrid_run(tmp_path_factory, eval_items, embedding_cache):
     from assistant.evaluation.runner import Evaluation
 
     evaluation = Evaluation(tmp_path_factory.mktemp("eval-home"), embedding_cache, Config.from_env(env={}))
-    return evaluation.run("hybrid", eval_items, calibrate=False)
+    return evaluation.run("hybrid", eval_items)

@@ -36,10 +36,19 @@ def test_ask_returns_an_answer_with_citations(client):
 
 
 def test_ask_with_history_reports_the_search_query(client):
-    history = [{"role": "user", "content": QUESTION}, {"role": "assistant", "content": "…"}]
-    r = client.post("/api/ask", json={"question": "Gi eksempler på det?", "history": history})
+    """A follow-up that needs the earlier turn reports that it was searched with it; the trace
+    says so too. Without history the question is searched as it is."""
+    earlier = "Hva er en regional planstrategi?"
+    history = [{"role": "user", "content": earlier}, {"role": "assistant", "content": "…"}]
+    r = client.post("/api/ask", json={"question": "Hvor ofte skal den utarbeides?", "history": history})
     assert r.status_code == 200
-    assert QUESTION in r.json()["query"]
+    body = r.json()
+    alone = client.post("/api/ask", json={"question": "Hvor ofte skal den utarbeides?"}).json()
+    assert alone["query"] == "Hvor ofte skal den utarbeides?" and not alone["trace"]["plan"]["follow_up"]
+    assert [h["passage_id"] for h in body["trace"]["hits"]] != [h["passage_id"] for h in alone["trace"]["hits"]]
+    # shown as searched with the earlier turn exactly when that turn changed the best passage
+    changed = body["trace"]["hits"][0]["passage_id"] != alone["trace"]["hits"][0]["passage_id"]
+    assert body["trace"]["plan"]["follow_up"] == changed == (earlier in body["query"])
 
 
 def test_stream_sends_segments_then_citations_then_done(client):
