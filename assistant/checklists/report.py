@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..errors import ChecklistError
+from ..validation import clean_text
 from .chart import readiness_chart
 from .models import STATUS_LABELS, Checklist, ChecklistItem, ItemState, Session
 
@@ -68,11 +69,22 @@ def source_ref(checklist: Checklist, item: ChecklistItem) -> str:
 
 
 def _cell(text: str) -> str:
+    """Text inside a Markdown table cell or list line: "|" escaped, lines joined with <br>."""
     return str(text).replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+
+
+def printable(session: Session) -> Session:
+    """The session with every stored text as printable XML text: rows written before input was
+    cleaned (a NUL or vertical tab in a note) must not make a report fail."""
+    states = {k: st.model_copy(update={f: clean_text(getattr(st, f)) for f in ("note", "owner", "updated_by")})
+              for k, st in session.states.items()}
+    return session.model_copy(update={"name": clean_text(session.name), "created_by": clean_text(session.created_by),
+                                      "states": states})
 
 
 def render_markdown(checklist: Checklist, session: Session, chart_ref: str | None = None) -> str:
     """Markdown; the chart is inlined as a data URI unless `chart_ref` names a file beside it."""
+    session = printable(session)
     s = summarise(checklist, session)
     if chart_ref is None:
         png = readiness_chart(s["parts"])
@@ -119,6 +131,7 @@ def render_docx(checklist: Checklist, session: Session) -> bytes:
     from docx import Document
     from docx.shared import Cm, Pt
 
+    session = printable(session)
     s = summarise(checklist, session)
     doc = Document()
     doc.core_properties.title = f"Beredskapsrapport: {checklist.title}"
