@@ -74,11 +74,14 @@ def _cell(text: str) -> str:
 
 
 def printable(session: Session) -> Session:
-    """The session with every stored text as printable XML text: rows written before input was
-    cleaned (a NUL or vertical tab in a note) must not make a report fail."""
-    states = {k: st.model_copy(update={f: clean_text(getattr(st, f)) for f in ("note", "owner", "updated_by")})
-              for k, st in session.states.items()}
-    return session.model_copy(update={"name": clean_text(session.name), "created_by": clean_text(session.created_by),
+    """The session with every stored text as printable XML text, and names on one line: rows
+    written before input was cleaned (a NUL or vertical tab in a note) must not break a report."""
+    def line(text: str) -> str:
+        return " ".join(clean_text(text).split())
+
+    states = {k: st.model_copy(update={"note": clean_text(st.note), "owner": line(st.owner),
+                                       "updated_by": line(st.updated_by)}) for k, st in session.states.items()}
+    return session.model_copy(update={"name": line(session.name), "created_by": line(session.created_by),
                                       "states": states})
 
 

@@ -151,7 +151,7 @@ def _cut_words(text: str, limit: int) -> str:
         out.append(w)
     cut = " ".join(out).rstrip()
     end = max(cut.rfind(". "), cut.rfind(".\n"), cut.rfind("\n"))
-    return cut[:end + 1].rstrip() if end > 0 and cut[end] == "." else cut + " …"
+    return cut[:end + 1].rstrip() if end > 0 and cut[end] == "." else cut + "…"
 
 
 def _usage(prompt: str, completion: str) -> dict[str, int]:
