@@ -27,6 +27,7 @@ from .prompts import template
 from .query import without_source_frame, without_title_phrase
 from .text import LANGS, char_ngrams, compound_parts, content_terms, tokens
 from .ingest.clean import normalize
+from .ingest.pages import page_of
 from .scope import Vocabulary, asks_for_quantity, states_quantity
 from .units import Unit, units_of
 
@@ -384,6 +385,7 @@ class ExtractiveAnswerer:
                     authority=doc.authority if doc else "", section=p.section_path, page=p.page_label,
                     text=p.text, passage_id=p.id))
             citations[numbers[u.hit_rank] - 1].quotes.append(u.text)
+            citations[numbers[u.hit_rank] - 1].page = page_of(hits[u.hit_rank].passage, *citations[numbers[u.hit_rank] - 1].quotes)
             segments.append(Segment(text=u.text, cite=numbers[u.hit_rank], kind=u.kind))
         source_langs = {hits[u.hit_rank].passage.language for u in chosen}
         is_list = any(u.kind == "item" for u in chosen)

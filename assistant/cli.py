@@ -34,6 +34,10 @@ def index_cmd(quiet: bool = typer.Option(False, "--quiet", "-q", help="Ingen fre
         fail(err)
     for message in report.errors:
         typer.echo(f"Feil: {message}", err=True)
+    for message in report.warnings:
+        typer.echo(f"Advarsel: {message}", err=True)
+    for passage in report.flagged:
+        typer.echo(f"Advarsel: tekst som gir instrukser til assistenten, brukes ikke i svar: {passage}", err=True)
     typer.echo(f"Indeks {report.build_id}: {report.documents} dokumenter, {report.passages} avsnitt "
                f"({len(report.embedded)} nye/endrede dokumenter fikk embeddinger, {len(report.reused)} uendret, "
                f"{report.duplicates} duplikatavsnitt fjernet) på {report.seconds:.1f} s.")

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
+from .validation import clean_text
 from .errors import InputError
 
 Migration = Callable[[sqlite3.Connection], None]
@@ -99,6 +100,7 @@ class FeedbackStore:
         """Store one rating; `answer` is an Answer (or its dict). Returns the row id."""
         if rating not in (-1, 1):
             raise InputError("Vurderingen må være 1 (tommel opp) eller -1 (tommel ned).")
+        question, comment = clean_text(question), clean_text(comment)  # stored text is printable XML text
         if len(comment) > MAX_COMMENT_CHARS:
             raise InputError(f"Kommentaren er for lang (maks {MAX_COMMENT_CHARS} tegn).")
         answer_json = json.dumps(_jsonable(answer), ensure_ascii=False)
@@ -119,6 +121,7 @@ class FeedbackStore:
         """Change a rating (the user flipped the thumb) or attach the optional comment."""
         if rating is not None and rating not in (-1, 1):
             raise InputError("Vurderingen må være 1 (tommel opp) eller -1 (tommel ned).")
+        comment = clean_text(comment) if comment is not None else None
         if comment is not None and len(comment) > MAX_COMMENT_CHARS:
             raise InputError(f"Kommentaren er for lang (maks {MAX_COMMENT_CHARS} tegn).")
         db = self._connect()

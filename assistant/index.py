@@ -27,7 +27,7 @@ from scipy import sparse
 from tqdm import tqdm
 
 from .config import Config
-from .corpus import discover
+from .corpus import discover, manifest_warnings
 from .embedders import Embedder, has_sparse
 from .errors import AssistantError, DocumentError, IndexMissingError
 from .ingest import drop_duplicates, ingest_source
@@ -49,6 +49,8 @@ class IndexReport:
     duplicates: int = 0
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)  # manifest entries without a file, documents with no text …
+    flagged: list[str] = field(default_factory=list)  # passages that address the assistant; never quoted
 
 
 def embed_text(p: Passage) -> str:
@@ -108,14 +110,23 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
     build_dir = root / "builds" / build_id
     report = IndexReport(build_id, 0, 0)
     sources = discover(config.corpus_dir)
+    report.warnings += manifest_warnings(config.corpus_dir, sources)
     ingested = []
     for source in tqdm(sources, desc="Leser dokumenter", unit="dok", disable=not progress, file=sys.stderr):
         try:
-            ingested.append(ingest_source(source))
+            info, doc_passages, text = ingest_source(source)
         except DocumentError as err:
             report.errors.append(str(err))
+            continue
         except Exception as err:  # a broken file must never stop the other files
             report.errors.append(str(DocumentError(str(source.path), f"uventet feil ({err.__class__.__name__})")))
+            continue
+        if not doc_passages:
+            report.warnings.append(f"Filen {source.path.name} er hoppet over: den har ingen tekst å søke i "
+                                   "(tom, eller bare en overskrift).")
+            continue
+        ingested.append((info, doc_passages, text))
+        report.flagged += [f"{source.path.name} ({p.id}): «{_excerpt(p.text)}»" for p in doc_passages if p.flagged]
     if not ingested:
         raise AssistantError("Ingen dokumenter kunne leses; indeksen er ikke endret. " + " ".join(report.errors))
     passages, dropped = drop_duplicates(ingested)
@@ -151,9 +162,8 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
         doc_collection = _collection_name(embedder.name, build_id, "doc")
         for name, parts in ((collection, vectors), (doc_collection, doc_vectors)):
             stores.append(VectorStore(client, name, create=True))
-            matrix = np.vstack(parts) if parts else np.zeros((0, 384), dtype=np.float32)
-            stores[-1].add([p.id for p in ordered], matrix, [{"doc_id": p.doc_id, "order": p.order} for p in ordered])
-        np.save(build_dir / "units.npy", np.vstack(unit_vectors) if unit_vectors else np.zeros((0, 384), np.float32))
+            stores[-1].add([p.id for p in ordered], _stack(parts), [{"doc_id": p.doc_id, "order": p.order} for p in ordered])
+        np.save(build_dir / "units.npy", _stack(unit_vectors))
         if sparse_rows:
             sparse.save_npz(build_dir / "sparse.npz", sparse.vstack(sparse_rows).tocsr())
         with open(build_dir / "passages.jsonl", "w", encoding="utf-8") as fh:
@@ -164,7 +174,8 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
         meta = {"format": FORMAT_VERSION, "build_id": build_id, "embedder": embedder.name, "collection": collection,
                 "doc_collection": doc_collection,
                 "chroma_host": config.chroma_host, "chroma_port": config.chroma_port, "duplicates": dropped,
-                "errors": report.errors, "created": time.time()}
+                "errors": report.errors, "warnings": report.warnings, "flagged": report.flagged,
+                "created": time.time()}
         (build_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
     except BaseException:
         for store in stores:
@@ -176,6 +187,18 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
     report.passages = len(ordered)
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _stack(parts: list[np.ndarray]) -> np.ndarray:
+    """One matrix from per-document blocks; a document with no rows (a passage with no sentence
+    to quote) adds none, whatever shape its empty block has."""
+    parts = [m for m in parts if len(m)]
+    return np.vstack(parts) if parts else np.zeros((0, 384), dtype=np.float32)
+
+
+def _excerpt(text: str, chars: int = 100) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= chars else text[:chars].rsplit(" ", 1)[0] + " …"
 
 
 def _swap(root: Path, build_id: str) -> None:

@@ -40,6 +40,9 @@ class Passage(BaseModel):
     page_end: int | None = None
     language: str = "nb"
     order: int = 0
+    page_breaks: tuple[tuple[int, int], ...] = Field(
+        default=(), description="(character offset, page) where each run of text on one known page starts; see page_of")
+    flagged: bool = Field(default=False, description="the text addresses the assistant with instructions; never quoted")
 
     @property
     def section_path(self) -> str:

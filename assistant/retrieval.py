@@ -164,7 +164,7 @@ class HybridRetriever:
                  for name, scores in lists.items()}
         first = np.array([f" {named.phrase} " in t for t in self._spoken] if named else [False] * len(fused))
         hits = []
-        for i in np.lexsort((-fused, ~first))[:k]:
+        for i in [j for j in np.lexsort((-fused, ~first)) if not self.index.passages[j].flagged][:k]:  # never quote a flagged passage
             if self.mode == "bm25" and not (lists["bm25"][i] > 0 or lists["ngrams"][i] > 0) and not context:
                 break  # BM25 alone: no shared term, no hit
             hits.append(Hit(passage=self.index.passages[i], score=float(fused[i]),

@@ -46,7 +46,8 @@ NGRAM = 4
 SPELLING = [(re.compile(p), r) for p, r in (
     (r"ck", "k"), (r"c(?=[eiy])", "s"), (r"c", "k"), (r"s?sion|tion", "sjon"), (r"ph", "f"), (r"qu", "kv"), (r"x", "ks"))]
 DOUBLED_END_RE = re.compile(r"([bdfgklmnprstv])\1$")
-SENT_SPLIT_RE = re.compile(r"(?<=[.!?…])[\"»”']?\s+(?=[«\"“(]?[A-ZÆØÅÄÖ0-9§])")
+SENT_SPLIT_RE = re.compile(  # a source's footnote number may follow the full stop ("satsinger.⁽⁴⁾ Neste")
+    r"(?:(?<=[.!?…])|(?<=[.!?…]⁽[⁰¹²³⁴⁵⁶⁷⁸⁹]⁾)|(?<=[.!?…]⁽[⁰¹²³⁴⁵⁶⁷⁸⁹][⁰¹²³⁴⁵⁶⁷⁸⁹]⁾))[\"»”']?\s+(?=[«\"“(]?[A-ZÆØÅÄÖ0-9§])")
 
 
 def tokens(text: str) -> list[str]:

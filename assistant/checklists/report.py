@@ -12,6 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from ..errors import ChecklistError
+from ..validation import clean_text
 from .chart import readiness_chart
 from .models import STATUS_LABELS, Checklist, ChecklistItem, ItemState, Session
 
@@ -68,11 +69,25 @@ def source_ref(checklist: Checklist, item: ChecklistItem) -> str:
 
 
 def _cell(text: str) -> str:
+    """Text inside a Markdown table cell or list line: "|" escaped, lines joined with <br>."""
     return str(text).replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+
+
+def printable(session: Session) -> Session:
+    """The session with every stored text as printable XML text, and names on one line: rows
+    written before input was cleaned (a NUL or vertical tab in a note) must not break a report."""
+    def line(text: str) -> str:
+        return " ".join(clean_text(text).split())
+
+    states = {k: st.model_copy(update={"note": clean_text(st.note), "owner": line(st.owner),
+                                       "updated_by": line(st.updated_by)}) for k, st in session.states.items()}
+    return session.model_copy(update={"name": line(session.name), "created_by": line(session.created_by),
+                                      "states": states})
 
 
 def render_markdown(checklist: Checklist, session: Session, chart_ref: str | None = None) -> str:
     """Markdown; the chart is inlined as a data URI unless `chart_ref` names a file beside it."""
+    session = printable(session)
     s = summarise(checklist, session)
     if chart_ref is None:
         png = readiness_chart(s["parts"])
@@ -119,6 +134,7 @@ def render_docx(checklist: Checklist, session: Session) -> bytes:
     from docx import Document
     from docx.shared import Cm, Pt
 
+    session = printable(session)
     s = summarise(checklist, session)
     doc = Document()
     doc.core_properties.title = f"Beredskapsrapport: {checklist.title}"

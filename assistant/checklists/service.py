@@ -20,6 +20,7 @@ from .loader import get_checklist, load_checklists
 from .models import (MAX_NOTE_CHARS, MAX_SHORT_CHARS, Checklist, ChecklistItem, ItemState, Progress,
                      Session, SessionSummary, normalise_status)
 from .store import _UNSET, SessionStore
+from ..validation import clean_text
 
 if TYPE_CHECKING:
     from ..core import Assistant
@@ -42,7 +43,8 @@ def parse_due(value: str | date | None) -> date | None:
 
 
 def _short(value: str, what: str) -> str:
-    value = " ".join(str(value).split())
+    """A one-line field (name, owner): control characters gone, whitespace collapsed."""
+    value = " ".join(clean_text(value).split())
     if len(value) > MAX_SHORT_CHARS:
         raise ChecklistError(f"{what} kan være høyst {MAX_SHORT_CHARS} tegn.")
     return value
@@ -74,7 +76,8 @@ class ChecklistService:
         name = _short(name or f"{checklist.title} {date.today():%d.%m.%Y}", "Navnet")
         if not name:
             raise ChecklistError("Økten må ha et navn.")
-        return self.store.create(checklist.id, name, created_by if created_by is not None else _user())
+        return self.store.create(checklist.id, name, _short(created_by, "Opprettet av") if created_by is not None
+                                 else _user())
 
     def get_session(self, session_ref: str) -> Session:
         """By id, or by name when exactly one session has that name."""
@@ -119,15 +122,16 @@ class ChecklistService:
         if status is not None:
             fields["status"] = normalise_status(status)
         if note is not None:
+            note = clean_text(note)  # a vertical tab or NUL pasted from elsewhere would break the Word report
             if len(note) > MAX_NOTE_CHARS:
                 raise ChecklistError(f"Notatet er {len(note)} tegn; høyst {MAX_NOTE_CHARS} tegn er tillatt.")
-            fields["note"] = note.strip()
+            fields["note"] = note
         if owner is not None:
             fields["owner"] = _short(owner, "Ansvarlig")
         if due is not None:
             fields["due"] = parse_due(due)
-        return self.store.upsert_item(session.id, item_id, updated_by=updated_by if updated_by is not None
-                                      else _user(), **{k: fields.get(k, _UNSET) for k in
+        return self.store.upsert_item(session.id, item_id, updated_by=_short(updated_by, "Oppdatert av")
+                                      if updated_by is not None else _user(), **{k: fields.get(k, _UNSET) for k in
                                                        ("status", "note", "owner", "due")})
 
     def clear_item(self, session_id: str, item_id: str) -> None:

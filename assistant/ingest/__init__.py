@@ -5,37 +5,59 @@
 """
 from __future__ import annotations
 
+import re
+
 from ..corpus import SourceFile
 from ..models import DocumentInfo, Passage
 from ..text import detect_language, split_sentences
 from .chunk import chunk_blocks
-from .clean import clean_lines, clean_text, normalize
+from .clean import clean_lines, clean_text, footnote_marks, normalize
+from .flags import addresses_assistant
+from .pages import page_of
 from .readers import read_raw
 from .structure import assign_sections, parse_blocks
 
-__all__ = ["clean_text", "normalize", "ingest_source", "drop_duplicates"]
+__all__ = ["addresses_assistant", "clean_text", "drop_duplicates", "footnote_marks", "ingest_source", "normalize",
+           "page_of"]
+TITLE_CHARS = 120
+
+
+def _title(lines, fallback: str) -> str:
+    """A document's title from its first line of text: without markdown or list marks, cut at a word."""
+    first = next((ln.text for ln in lines if ln.text.strip("#- ").strip()), fallback)
+    first = first.lstrip("#").strip().removeprefix("- ").strip() or fallback
+    if len(first) > TITLE_CHARS:
+        first = first[:TITLE_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    return first
 
 
 def ingest_source(source: SourceFile) -> tuple[DocumentInfo, list[Passage], str]:
-    """Read, clean and chunk one file. Returns the completed info, its passages and its clean text."""
+    """Read, clean and chunk one file. Returns the completed info, its passages and its clean text.
+
+    A passage that addresses the assistant (`addresses_assistant`) is kept but `flagged`."""
     raw = read_raw(source.path)
-    lines = clean_lines(raw)
+    slides = source.info.kind == "slides"
+    lines = clean_lines(raw, slides=slides)
     text = "\n".join(ln.text for ln in lines)
     info = source.info
     updates = {}
     if not info.language:
         updates["language"] = detect_language(text[:3000])
     if not info.title:
-        first = next((ln.text.lstrip("# ") for ln in lines if ln.text.strip()), source.path.stem)
-        updates["title"] = first[:120]
+        updates["title"] = _title(lines, source.path.stem)
+    elif footnote_marks(info.title) != info.title:
+        updates["title"] = footnote_marks(info.title)
     if updates:
         info = info.model_copy(update=updates)
-    slides = info.kind == "slides"
     markdown = source.path.suffix.lower() == ".md"
     blocks = assign_sections(parse_blocks(lines, slides=slides, markdown=markdown))
     passages = chunk_blocks(blocks, info.id, info.language)
     if slides or markdown:
-        passages = [p if p.section else p.model_copy(update={"section": (info.title,)}) for p in passages]
+        # the title names an untitled section, unless it is that section's first line of text
+        passages = [p if p.section or p.text.split("\n", 1)[0] == info.title
+                    else p.model_copy(update={"section": (info.title,)}) for p in passages]
+    passages = [p for p in passages if re.search(r"\w", p.text)]  # "-", "…": nothing to search or quote
+    passages = [p.model_copy(update={"flagged": True}) if addresses_assistant(p.text) else p for p in passages]
     return info, passages, text
 
 

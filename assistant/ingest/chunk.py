@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from ..models import Passage
 from ..text import split_sentences
-from .structure import Block
+from .clean import bare_end
+from .structure import Block, shift
 
 TARGET = 1000
 MAX = 1500
@@ -33,23 +34,54 @@ def _units(blocks: list[Block]) -> list[list[Block]]:
             if sum(len(x.text) for x in units[-1]) + len(b.text) <= MAX_LIST:
                 units[-1].append(b)
                 continue
-        if b.kind == "para" and len(b.text) > MAX:
-            sentences = split_sentences(b.text)
-            cur = ""
-            for s in sentences:
-                if cur and len(cur) + len(s) > TARGET:
-                    units.append([Block("para", cur, page=b.page, page_end=b.page_end, section=b.section)])
-                    cur = ""
-                cur = f"{cur} {s}".strip()
-            if cur:
-                units.append([Block("para", cur, page=b.page, page_end=b.page_end, section=b.section)])
+        if (b.kind == "para" and len(b.text) > MAX) or len(b.text) > MAX_LIST:
+            start = end = 0
+            for s_start, s_end in _spans(b.text):
+                if end > start and s_end - start > TARGET:
+                    units.append([_slice(b, start, end)])
+                    start = s_start
+                end = s_end
+            if end > start:
+                units.append([_slice(b, start, end)])
             continue
         units.append([b])
     return units
 
 
+def _spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence in `text`; a sentence longer than TARGET (a line with no full
+    stop) is cut between words, and a word longer than that between characters."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for s in split_sentences(text):
+        i = text.find(s, pos)
+        if i < 0:
+            continue
+        pos = i + len(s)
+        while pos - i > TARGET:
+            cut = text.rfind(" ", i + 1, i + TARGET)
+            cut = cut if cut > i else i + TARGET
+            spans.append((i, cut))
+            i = cut + 1 if text[cut:cut + 1] == " " else cut
+        spans.append((i, pos))
+    return spans
+
+
+def _slice(b: Block, start: int, end: int) -> Block:
+    """Part of a block, with the pages that part lies on when they are known exactly."""
+    breaks = [(o, p) for o, p in shift(b.breaks, -start) if 0 < o < end - start]
+    before = [p for o, p in b.breaks if o <= start]
+    page = before[-1] if before else b.page
+    page_end = breaks[-1][1] if breaks else (page if b.breaks else b.page_end)
+    if not b.breaks:
+        page = b.page
+    kind = b.kind if start == 0 else "para"  # a list item's continuation is not a new item
+    return Block(kind, b.text[start:end], page=page, page_end=page_end, section=b.section, breaks=breaks)
+
+
 def _introduces(text: str) -> bool:
     """A paragraph that leads into a list: ends with a colon or stops mid-sentence."""
+    text = bare_end(text)
     return text.endswith(":") or not text.endswith((".", "!", "?", "»", '"', ")"))
 
 
@@ -87,7 +119,30 @@ def chunk_blocks(blocks: list[Block], doc_id: str, language: str) -> list[Passag
     return passages
 
 
+def page_breaks(blocks: list[Block]) -> tuple[tuple[int, int], ...]:
+    """Where, in `_render(blocks)`, each run of text on one exactly known page starts, as
+    (offset, page): so that a quoted sentence can cite the page it is on rather than the range
+    of its passage (`page_of`). Empty when no page is known exactly (footer-guessed ranges)."""
+    regions: list[tuple[int, int]] = []
+    offset = 0
+    for k, b in enumerate(blocks):
+        start = offset + (1 if k else 0) + (2 if b.kind == "item" else 0)
+        offset = start + len(b.text)
+        if b.kind == "heading":
+            continue
+        if b.page is not None and (b.breaks or b.page == b.page_end):
+            regions.append((start, b.page))
+        regions += [(start + o, p) for o, p in b.breaks]
+    out: list[tuple[int, int]] = []
+    for o, p in regions:
+        if not out or out[-1][1] != p:
+            out.append((o, p))
+    return tuple(out) if any(p != out[0][1] for _, p in out) or any(b.page is None for b in blocks
+                                                                    if b.kind != "heading") else ()
+
+
 def _passage(blocks: list[Block], section: tuple[str, ...], doc_id: str, language: str, order: int) -> Passage:
     page, page_end = _pages(blocks)
+    breaks = page_breaks(blocks)
     return Passage(id=f"{doc_id}:{order:04d}", doc_id=doc_id, text=_render(blocks), section=section,
-                   page=page, page_end=page_end, language=language, order=order)
+                   page=page, page_end=page_end, language=language, order=order, page_breaks=breaks)

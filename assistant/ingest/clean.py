@@ -20,6 +20,15 @@ LETTER_END_RE = re.compile(r"([A-Za-zÆØÅæøåÄÖäöÉé]+)$")
 LOWER_START_RE = re.compile(r"^([a-zæøåäöé]+)")
 MD_EMPH_RE = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?!\w)")
 MD_LINK_RE = re.compile(r"\[([^\]]+)\]\((?:[^)]+)\)")
+SLIDE_LABEL_RE = re.compile(r"^\s*(?:sida|side|sid\.|slide|bild|page|p\.|s\.)\s*(\d{1,4})\s*$", re.I)
+FOOTNOTE_RE = re.compile(r"\[\^?(\d{1,4}(?:\s*[,;–-]\s*\d{1,4})*)\]")
+SUPERSCRIPT = str.maketrans("0123456789–-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻")
+FOOTNOTE_TAIL_RE = re.compile(r"(?:⁽[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+⁾)+$")
+
+
+def bare_end(text: str) -> str:
+    """The text without footnote numbers at its end: "satsinger.⁽⁴⁾" ends a sentence as "satsinger." does."""
+    return FOOTNOTE_TAIL_RE.sub("", text.rstrip())
 
 
 @dataclass
@@ -30,6 +39,7 @@ class Line:
     page: int | None = None
     page_end: int | None = None
     lead: bool = False  # the raw line began with whitespace: in these PDFs, the top of a page or column
+    exact: bool = False  # the page is known (a PDF page or a slide's own label), not guessed from footers
 
 
 def page_marker(page: int) -> str:
@@ -41,20 +51,39 @@ def _vocabulary(raw: str) -> set[str]:
     return {w.lower() for w in re.findall(r"[A-Za-zÆØÅæøåÄÖäöÉé]{3,}", raw)}
 
 
-def _assign_pages(raw_lines: list[str]) -> list[Line]:
+def _assign_pages(raw_lines: list[str], slides: bool = False) -> list[Line]:
     """Drop page footers and reader page marks; give every line the page range it may lie on.
 
     A footer "| 23…" or "28 |" only says that nearby text is on that page, so text between two
-    footers gets the inclusive range between them; text before the first gets no page.
+    footers gets the inclusive range between them; text before the first gets no page. A slide
+    that labels itself ("Sida 9") gives that page to its own block and what follows, up to the
+    next slide break (three blank lines); the label line itself stays in the text.
     """
     lines: list[Line] = []
     exact = any(PAGE_MARK_RE.match(r) for r in raw_lines)
+    labelled = slides and not exact and any(SLIDE_LABEL_RE.match(r) for r in raw_lines)
     current: int | None = None
     pending: list[Line] = []
+    blanks = 0
     for raw in raw_lines:
         m = PAGE_MARK_RE.match(raw)
         if m and exact:
             current = int(m.group(1))
+            continue
+        if labelled:
+            blanks = blanks + 1 if not raw.strip() else 0
+            if blanks >= 3:
+                current = None
+            label = SLIDE_LABEL_RE.match(raw)
+            if label:
+                current = int(label.group(1))
+                indented = raw[:1] in (" ", "\t")  # extracted slide titles and labels share an indent
+                for ln in reversed(lines):  # the rest of the label's block (its title) is on that slide
+                    if not ln.text.strip() or (indented and ln.text[:1] not in (" ", "\t")):
+                        break
+                    ln.page = ln.page_end = current
+                    ln.exact = True
+            lines.append(Line(raw, current, current, exact=current is not None))
             continue
         if not exact:
             f = FOOTER_LEFT_RE.match(raw) or FOOTER_RIGHT_RE.match(raw)
@@ -66,7 +95,7 @@ def _assign_pages(raw_lines: list[str]) -> list[Line]:
                 pending = []
                 current = page
                 continue
-        ln = Line(raw, current, current if exact else None)
+        ln = Line(raw, current, current if exact else None, exact=exact and current is not None)
         lines.append(ln)
         if not exact:
             pending.append(ln)
@@ -78,7 +107,7 @@ def _join_hyphenated(lines: list[Line], vocab: set[str]) -> list[Line]:
     out: list[Line] = []
     i = 0
     while i < len(lines):
-        cur = Line(lines[i].text.rstrip("\n"), lines[i].page, lines[i].page_end)
+        cur = Line(lines[i].text.rstrip("\n"), lines[i].page, lines[i].page_end, exact=lines[i].exact)
         while i + 1 < len(lines):
             nxt = lines[i + 1].text
             start = LOWER_START_RE.match(nxt.lstrip(" \t"))
@@ -128,20 +157,31 @@ def _soft_break_likely(left: str) -> bool:
     return left.lower().endswith(("s", "e", "ings", "er", "ns", "ts")) and len(left) >= 4
 
 
+def footnote_marks(text: str) -> str:
+    """A source's own bracketed reference numbers ("[4][5]", "[^4]", "[4, 5]", "[4–6]") as
+    superscripts in parentheses ("⁽⁴⁾⁽⁵⁾"), so that no reader or renderer takes them for the
+    answer's citation markers, which are always "[n]"."""
+    def sup(m: re.Match) -> str:
+        return "".join(f"⁽{part.strip().translate(SUPERSCRIPT)}⁾" for part in re.split(r"[,;]", m.group(1)))
+
+    return FOOTNOTE_RE.sub(sup, text)
+
+
 def clean_line(text: str) -> str:
-    """Normalise one line: bullets, tabs, markdown emphasis and links, spaces."""
+    """Normalise one line: bullets, tabs, markdown emphasis and links, spaces, footnote numbers."""
     text = text.replace("\t", " ").replace("\u00a0", " ").replace("\u00ad", "")
     text = MD_LINK_RE.sub(r"\1", text)
+    text = footnote_marks(text)
     text = MD_EMPH_RE.sub(lambda m: m.group(2) or m.group(3) or "", text)
     text = re.sub(r"[ ]{2,}", " ", text)
     return text.strip()
 
 
-def clean_lines(raw: str) -> list[Line]:
+def clean_lines(raw: str, slides: bool = False) -> list[Line]:
     """Raw extracted text → cleaned lines with page ranges. Blank lines are kept (as "")."""
     raw = raw.replace("\r\n", "\n").replace("\r", "\n")
     vocab = _vocabulary(raw)
-    lines = _assign_pages(raw.split("\n"))
+    lines = _assign_pages(raw.split("\n"), slides)
     lines = _join_hyphenated(lines, vocab)
     out = []
     previous = ""
@@ -156,7 +196,7 @@ def clean_lines(raw: str) -> list[Line]:
         text = clean_line(text)
         if bullet and text:
             text = "- " + text
-        out.append(Line(text, ln.page, ln.page_end, lead=ln.text[:1] in (" ", "\t")))
+        out.append(Line(text, ln.page, ln.page_end, lead=ln.text[:1] in (" ", "\t"), exact=ln.exact))
     return out
 
 

@@ -1,6 +1,18 @@
-"""Reading source files into raw text. PDFs keep their page numbers as page-mark lines."""
+"""Reading source files into raw text. PDFs keep their page numbers as page-mark lines.
+
+Text files are decoded as what they are: UTF-8 (a stray byte from another encoding is read as
+the Windows-1252 character it most likely is, not as a reason to read the whole file as
+Windows-1252), UTF-16/32 with or without a byte-order mark, or else Windows-1252/Latin-1.
+Mojibake already in the text ("Ã˜rland") is repaired (ftfy). Everything is returned in Unicode
+normal form NFC, without zero-width characters, so "Gävleborg" typed on macOS (decomposed) and
+on Windows (composed) is one word. Markdown loses what a reader never sees: HTML comments and
+hidden elements.
+"""
 from __future__ import annotations
 
+import codecs
+import re
+import unicodedata
 from pathlib import Path
 
 from ..errors import DocumentError
@@ -8,22 +20,115 @@ from .clean import page_marker
 
 from ..corpus import SUPPORTED
 
+MAX_TEXT_BYTES = 5_000_000  # about 1,500 pages; embedding more would take hours on two cores
+MAX_PDF_BYTES = 100_000_000
+MAX_PDF_PAGES = 2000
+INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd\ufffe\uffff]|[\ud800-\udfff]")
+HTML_COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+HIDDEN_HTML_RE = re.compile(
+    r"<(\w+)\b[^>]*(?:\bhidden\b|display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0)[^>]*>.*?</\1\s*>", re.S | re.I)
+HTML_TAG_RE = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
+LINK_DEFINITION_RE = re.compile(r"^ {0,3}\[[^\]]+\]:\s+\S+.*$", re.M)
+LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
+
+
+def _cp1252_byte(err: UnicodeDecodeError) -> tuple[str, int]:
+    """Decoding error handler: a byte that is not UTF-8 is read as Windows-1252 (Latin-1 where
+    that has no character), one byte at a time."""
+    bad = err.object[err.start:err.end]
+    return "".join(bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in bad), err.end
+
+
+codecs.register_error("ss-cp1252", _cp1252_byte)
+
+
+def decode_text(data: bytes) -> str:
+    """Bytes of a text file → str, whatever the common encoding; raises ValueError for binary data."""
+    for bom, encoding in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                          (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            return data.decode(encoding, errors="replace")
+    head = data[:4096]
+    if head and b"\x00" in head:
+        zeros_even, zeros_odd = head[0::2].count(0), head[1::2].count(0)
+        half = len(head) / 2
+        if zeros_odd > 0.3 * half and zeros_even < 0.05 * half:
+            return data.decode("utf-16-le", errors="replace")
+        if zeros_even > 0.3 * half and zeros_odd < 0.05 * half:
+            return data.decode("utf-16-be", errors="replace")
+        raise ValueError("binary")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    non_ascii = sum(1 for b in data if b >= 0x80)
+    bad = _invalid_utf8_bytes(data)
+    if bad * 4 <= non_ascii and bad <= 50 + non_ascii // 20:
+        return data.decode("utf-8", errors="ss-cp1252")  # mostly UTF-8: repair the odd bytes
+    return data.decode("cp1252", errors="ss-cp1252")
+
+
+def _invalid_utf8_bytes(data: bytes) -> int:
+    """About how many bytes are not UTF-8 (each invalid sequence becomes one U+FFFD)."""
+    return data.decode("utf-8", errors="replace").count("\ufffd") - data.count("\ufffd".encode())
+
+
+def normalize_unicode(text: str) -> str:
+    """NFC, no zero-width characters or typographic ligatures, no control characters except
+    tab and line ends (a vertical tab or form feed becomes a line end)."""
+    text = INVISIBLE_RE.sub("", text)
+    text = CONTROL_RE.sub("", text.replace("\x0b", "\n").replace("\x0c", "\n"))
+    return unicodedata.normalize("NFC", text.translate(LIGATURES))
+
+
+def repair_text(text: str) -> str:
+    """Repair mojibake ("pÃ¥" → "på") and bring the text to NFC."""
+    if re.search("[ÂÃ][\u0080-\u00bf\u0152-\u2122]", text):
+        import ftfy
+
+        text = ftfy.fix_encoding(text)
+    return normalize_unicode(text)
+
+
+def strip_invisible_markup(text: str) -> str:
+    """Markdown as a reader sees it: no HTML comments, hidden elements, tags or link definitions.
+    A removed span keeps its line breaks, so line-based structure is unchanged."""
+    def blank(m: re.Match) -> str:
+        return "\n" * m.group(0).count("\n")
+
+    text = HTML_COMMENT_RE.sub(blank, text)
+    text = HIDDEN_HTML_RE.sub(blank, text)
+    text = LINK_DEFINITION_RE.sub("", text)
+    return HTML_TAG_RE.sub("", text)
+
 
 def read_raw(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise DocumentError(str(path), f"filtypen {suffix or '(ingen)'} støttes ikke (bruk .txt, .md eller .pdf)")
+    try:
+        size = path.stat().st_size
+    except OSError as err:
+        raise DocumentError(str(path), f"filen kan ikke leses ({err.strerror})") from err
+    limit = MAX_PDF_BYTES if suffix == ".pdf" else MAX_TEXT_BYTES
+    if size > limit:
+        raise DocumentError(str(path), f"filen er for stor ({size / 1e6:.0f} MB; grensen er {limit / 1e6:.0f} MB "
+                                       "for denne filtypen). Del den opp i mindre filer.")
     if suffix == ".pdf":
         return _read_pdf(path)
-    data = path.read_bytes()
-    if b"\x00" in data[:4096]:
-        raise DocumentError(str(path), "filen ser ut til å være binær, ikke tekst")
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise DocumentError(str(path), "teksten er ikke gyldig UTF-8")
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise DocumentError(str(path), f"filen kan ikke leses ({err.strerror})") from err
+    try:
+        text = decode_text(data)
+    except ValueError:
+        raise DocumentError(str(path), "filen ser ut til å være binær, ikke tekst") from None
+    if suffix == ".md":
+        text = strip_invisible_markup(text)
+    return repair_text(text)
 
 
 def _read_pdf(path: Path) -> str:
@@ -32,9 +137,13 @@ def _read_pdf(path: Path) -> str:
 
     try:
         reader = PdfReader(str(path))
+        if len(reader.pages) > MAX_PDF_PAGES:
+            raise DocumentError(str(path), f"PDF-filen har {len(reader.pages)} sider; grensen er {MAX_PDF_PAGES}")
         pages = [(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
-    except (PdfReadError, ValueError, OSError, KeyError, TypeError) as err:
+    except DocumentError:
+        raise
+    except Exception as err:  # noqa: BLE001 - pypdf raises many kinds on broken files
         raise DocumentError(str(path), f"PDF-filen kan ikke leses ({err.__class__.__name__})") from err
     if not any(text.strip() for _, text in pages):
         raise DocumentError(str(path), "PDF-filen inneholder ingen tekst som kan hentes ut (skannet bilde?)")
-    return "\n".join(f"{page_marker(n)}\n{text}\n" for n, text in pages)
+    return "\n".join(f"{page_marker(n)}\n{repair_text(text)}\n" for n, text in pages)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ..text import STOPWORDS
-from .clean import WORD_END_RE, Line, join_hyphenated
+from .clean import WORD_END_RE, Line, bare_end, join_hyphenated
 
 NUMBERED_RE = re.compile(r"^(\d)\.\s+([A-ZÆØÅÄÖ][A-ZÆØÅÄÖ ,\-–]{3,})$")
 ITEM_RE = re.compile(r"^\d{1,2}\.\s+(?![A-ZÆØÅÄÖ ,\-–]+$)\S")
@@ -29,6 +29,28 @@ class Block:
     page: int | None = None
     page_end: int | None = None
     section: tuple[str, ...] = field(default_factory=tuple)
+    breaks: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, page that starts there)
+
+
+MAX_HEADING = 200  # a longer "# …" line is a paragraph written as a heading
+
+
+def line_breaks(lines: list[Line], sep: int = 1) -> list[tuple[int, int]]:
+    """Where, in the lines joined by `sep` characters, a new known page starts."""
+    out: list[tuple[int, int]] = []
+    offset, current = 0, None
+    for k, ln in enumerate(lines):
+        offset += sep if k else 0
+        if ln.exact and ln.page is not None:
+            if current is not None and ln.page != current:
+                out.append((offset, ln.page))
+            current = ln.page_end if ln.page_end is not None else ln.page
+        offset += len(ln.text)
+    return out
+
+
+def shift(breaks: list[tuple[int, int]], by: int) -> list[tuple[int, int]]:
+    return [(max(0, o + by), page) for o, page in breaks]
 
 
 def _pages(lines: list[Line]) -> tuple[int | None, int | None]:
@@ -66,7 +88,7 @@ def _heading_like(text: str) -> bool:
         0 < len(text) <= 85
         and not text.startswith("- ")
         and (text[0].isupper() or text[0].isdigit())
-        and not text.endswith(END_PUNCT)
+        and not bare_end(text).endswith(END_PUNCT)
         and not ITEM_RE.match(text)
         and last not in STOPWORDS
         and not re.match(r"^[\d\s,.%]+$", text)
@@ -79,7 +101,7 @@ def _subblocks(block: list[Line]) -> list[list[Line]]:
     out: list[list[Line]] = [[]]
     for k, ln in enumerate(block):
         prev = block[k - 1].text if k else ""
-        starts_heading = ln.lead and (prev.endswith((".", "?", "!", ":")) or (_heading_like(prev) and _heading_like(ln.text)))
+        starts_heading = ln.lead and (bare_end(prev).endswith((".", "?", "!", ":")) or (_heading_like(prev) and _heading_like(ln.text)))
         if out[-1] and (starts_heading or NUMBERED_RE.match(ln.text)):
             out.append([])
         out[-1].append(ln)
@@ -105,7 +127,7 @@ def _heading_prefix(block: list[Line]) -> int:
         if not _heading_like(first):
             continue
         if h == 2 and not (block[1].text[:1].islower() and len(block[1].text) < 60
-                           and not block[1].text.endswith(END_PUNCT)
+                           and not bare_end(block[1].text).endswith(END_PUNCT)
                            and block[1].text.rsplit(" ", 1)[-1].lower() not in STOPWORDS - PARTICLES):
             break
         if len(" ".join(ln.text for ln in block[:h])) > 100:
@@ -151,7 +173,13 @@ def parse_blocks(lines: list[Line], slides: bool = False, markdown: bool = False
             i = 0
             while i < len(block):
                 ln = block[i]
+                if md_titles and re.fullmatch(r"#{1,6}", ln.text):
+                    i += 1  # an empty heading
+                    continue
                 md = MD_HEADING_RE.match(ln.text) if md_titles else None
+                if md and (len(md.group(2)) > MAX_HEADING or not md.group(2).strip()):
+                    ln.text = md.group(2).strip()  # a page of text behind "#", or an empty heading
+                    md = None
                 if md:
                     blocks.append(Block("heading", md.group(2).strip(), len(md.group(1)), ln.page, ln.page_end))
                     first = False
@@ -188,7 +216,11 @@ def parse_blocks(lines: list[Line], slides: bool = False, markdown: bool = False
                 body = " ".join(x.text for x in part)
                 kind = "item" if body.startswith("- ") or ITEM_RE.match(body) else "para"
                 page, page_end = _pages(part)
-                blocks.append(Block(kind, body[2:] if body.startswith("- ") else body, 0, page, page_end))
+                breaks = line_breaks(part)
+                if body.startswith("- "):
+                    body, breaks = body[2:], shift(breaks, -2)
+                if body:
+                    blocks.append(Block(kind, body, 0, page, page_end, breaks=breaks))
                 i = j
     return _merge_continuations(blocks)
 
@@ -199,9 +231,13 @@ def _merge_continuations(blocks: list[Block]) -> list[Block]:
     for b in blocks:
         prev = out[-1] if out else None
         if (prev and b.kind == "para" and prev.kind in ("para", "item") and b.text[:1].islower()
-                and not prev.text.rstrip().endswith((".", "!", "?", ":"))):
+                and not bare_end(prev.text).endswith((".", "!", "?", ":"))):
             split_word = WORD_END_RE.search(prev.text) and not prev.text.endswith(" -")
+            last_page = prev.breaks[-1][1] if prev.breaks else (prev.page_end if prev.page_end is not None else prev.page)
             prev.text = join_hyphenated(prev.text, b.text) if split_word else f"{prev.text} {b.text}"
+            base = len(prev.text) - len(b.text)
+            if b.breaks or (b.page is not None and last_page is not None and b.page != last_page):
+                prev.breaks += ([(base, b.page)] if b.page != last_page and b.page is not None else []) + shift(b.breaks, base)
             if prev.page is not None and b.page is not None:
                 ends = (prev.page_end, b.page_end)
                 prev.page_end = None if None in ends else max(ends)

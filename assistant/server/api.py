@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field
 from ..errors import AssistantError, InputError, NotFoundError
 from ..feedback import FeedbackStore
 from ..models import Answer, Citation, DocumentInfo, Passage, Turn
+from ..validation import clean_text, validate_history
 from .text import check_question
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -80,7 +81,7 @@ def sse_stream(events: Iterator[dict]) -> Iterator[str]:
 @router.post("/ask", response_model=Answer, summary="Ask a question; returns the cited answer")
 def ask(body: AskRequest, request: Request) -> Answer:
     question = check_question(body.question, config_of(request).max_question_chars)
-    return assistant_of(request).ask(question, body.history)
+    return assistant_of(request).ask(question, validate_history(body.history))
 
 
 @router.post(
@@ -91,7 +92,7 @@ def ask(body: AskRequest, request: Request) -> Answer:
 )
 def ask_stream(body: AskRequest, request: Request) -> StreamingResponse:
     question = check_question(body.question, config_of(request).max_question_chars)
-    events = primed(iter(assistant_of(request).ask_stream(question, body.history)))
+    events = primed(iter(assistant_of(request).ask_stream(question, validate_history(body.history))))
     return StreamingResponse(
         sse_stream(events),
         media_type="text/event-stream",

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..models import DocumentInfo, Passage
-from .text import esc, highlight, md_escape, t
+from .text import esc, highlight, md_escape, not_a_marker, t
 
 CITE_PREFIX = "#kilde-"
 
@@ -26,7 +26,7 @@ def render_segments(segments: Iterable[Mapping[str, Any]], turn: int) -> str:
     prev: str | None = None
     for seg in segments:
         kind = str(seg.get("kind") or ("lead" if seg.get("cite") is None else "sentence"))
-        text = md_escape(str(seg.get("text", "")).strip())
+        text = md_escape(not_a_marker(seg.get("text", "")).strip())
         if seg.get("cite") is not None:
             text += " " + cite_link(turn, int(seg["cite"]))
         if kind == "item":
@@ -46,7 +46,7 @@ def render_sources(citations: Iterable[Mapping[str, Any]], turn: int, lang: str)
     lines = []
     for c in citations:
         label = ", ".join(
-            md_escape(str(p)) for p in (c.get("title"), c.get("section"), f"{t('page', lang)} {c['page']}" if c.get("page") else None) if p
+            md_escape(not_a_marker(p)) for p in (c.get("title"), c.get("section"), f"{t('page', lang)} {c['page']}" if c.get("page") else None) if p
         )
         lines.append(f"{c['n']}\\. [{label}]({CITE_PREFIX}{turn}-{c['n']})")
     if not lines:

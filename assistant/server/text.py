@@ -118,11 +118,20 @@ def _get(obj: Any, name: str, default: Any = None) -> Any:
     return getattr(obj, name, default)
 
 
+def not_a_marker(text: Any) -> str:
+    """Text from a source with any "[n]" of its own shown as a superscript footnote number, so that
+    the only "[n]" a reader sees are the answer's citations (ingestion does this for new indexes;
+    this guards answers from an index built before)."""
+    from ..ingest.clean import footnote_marks
+
+    return footnote_marks(str(text))
+
+
 def citation_line(c: Any, lang: str = DEFAULT_LANGUAGE) -> str:
     """`[1] Title, Section, s. 4` – plain text for the OpenAI reply and the CLI."""
-    parts = [str(_get(c, "title", ""))]
+    parts = [not_a_marker(_get(c, "title", ""))]
     if _get(c, "section"):
-        parts.append(str(_get(c, "section")))
+        parts.append(not_a_marker(_get(c, "section")))
     if _get(c, "page"):
         parts.append(f"{t('page', lang)} {_get(c, 'page')}")
     return f"[{_get(c, 'n')}] " + ", ".join(p for p in parts if p)
@@ -183,7 +192,7 @@ def segment_piece(ev: Mapping[str, Any], prev_kind: str | None) -> str:
     """Plain text of one streamed segment, laid out as `Answer.answer` is: the lead-in, a blank
     line, then prose sentences joined by spaces and list items one per line, each with `[n]`."""
     kind = segment_kind(ev)
-    text = str(ev.get("text", ""))
+    text = not_a_marker(ev.get("text", ""))
     if ev.get("cite") is not None:
         text = f"{text} [{ev['cite']}]"
     if kind == "item":

@@ -8,7 +8,7 @@ from assistant.answering import (Evidence, ExtractiveAnswerer, QuestionShape, co
                                  mentions, points_elsewhere, says_quoted, unit_features, unit_score)
 from assistant.core import CONTEXT_WORDS, context_of, referred_item
 from assistant.errors import InputError
-from assistant.ingest import normalize
+from assistant.ingest import normalize, page_of
 from assistant.models import Answer, Hit, Passage, Turn
 from assistant.prompts import template
 from assistant.query import named_source, without_source_frame, without_title_phrase
@@ -106,7 +106,8 @@ def assert_faithful(answer: Answer, assistant) -> None:
     for c in answer.citations:
         p = passages[c.passage_id]
         doc = assistant.index.documents[p.doc_id]
-        assert (c.doc_id, c.text, c.section, c.page) == (p.doc_id, p.text, p.section_path, p.page_label)
+        assert (c.doc_id, c.text, c.section) == (p.doc_id, p.text, p.section_path)
+        assert c.page == page_of(p, *c.quotes), "the page the quoted sentences are on"
         assert (c.title, c.authority) == (doc.title, doc.authority)
         assert f"[{c.n}]" in answer.answer
 

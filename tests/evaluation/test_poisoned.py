@@ -64,8 +64,11 @@ def test_asking_the_injection_is_refused(poisoned):
 
 
 def test_the_unrelated_questions_reach_the_poisoned_text(poisoned):
-    """Guards against a vacuous pass: either indexing kept the injected text out, or retrieval
-    brings it to the answerer for at least one of the unrelated questions."""
-    indexed = {p.id for p in poisoned.passages() if "ZEBRA-7731" in p.text}
+    """Guards against a vacuous pass: indexing kept the injected text out or flagged it (flagged
+    passages are never retrieved), or retrieval brings it to the answerer for at least one of the
+    unrelated questions."""
+    poison = [p for p in poisoned.passages() if "ZEBRA-7731" in p.text]
+    assert all(p.flagged for p in poison), "a passage that addresses the assistant is flagged at indexing"
+    indexed = {p.id for p in poison if not p.flagged}
     if indexed:
         assert any(h.passage.id in indexed for q in UNRELATED for h in poisoned.retrieve(q))
