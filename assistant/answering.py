@@ -53,12 +53,17 @@ CAUSE_RE = re.compile(
     r"\b(fordi|ettersom|derfor|grunnen|begrunnelsen|eftersom|därför|skälet|anledningen|because|since|therefore|"
     r"the reason)\b", re.I)
 CAUSE_BONUS = 0.02  # a "why" question is answered by a sentence that gives a reason
+HOW_RE = re.compile(r"\b(hvordan|hur|how)\b", re.I)
+MEANS_RE = re.compile(  # words that say by what means or in what way: the three languages' markers of manner
+    r"\b(ved å|gjennom|slik kan|slik at|krever|kreves|genom att|genom|så kan|kräver|krävs|by \w+ing|through|"
+    r"requires?|in this way)\b", re.I)
 DEFINE_RE = re.compile(
     r"^\W*(?:hva er|hva betyr|hva menes med|vad är|vad betyder|vad menas med|what is|what are|what does)\s+"
     r"(?:en |et |ei |ett |an? |the )?(.+?)\s*(?:mean)?\s*\?*$", re.I)
 COPULA_RE = re.compile(
     r"\b(?:er|är|is|are|innebærer|innebär|means|handler om|handlar om|betyr|betyder|defineres|definieras|defined)\b",
     re.I)
+DEFINES_RE = re.compile(r"\b(?:definerer|definierar|defines)\s+(.{3,80}?)\s+(?:som|as)\b", re.I)  # "X defines Y as"
 DEFINITION_BONUS = 0.02  # "what is X" is answered by a sentence that says what X is
 COMPARE_RE = re.compile(
     r"\b(?:forskjell\w*|skilnad\w*|skillnad\w*|differences?)\s+(?:på|mellom|mellan|between)\s+(.+?)\s+(?:og|och|and)\s+(.+?)\W*$"
@@ -86,10 +91,16 @@ def says_quoted(text: str, quoted: list[str]) -> bool:
 
 def says_what_it_is(text: str, subject: set[str]) -> bool:
     """Whether a sentence says what the subject (its character 4-grams) is ("Smart spesialisering
-    er …" for "What is smart specialisation?"): half the subject's 4-grams stand before the
-    sentence's copula, so the three languages meet."""
+    er …" for "What is smart specialisation?", or "Foray definerer entreprenørielle oppdagelser som
+    …"): half the subject's 4-grams stand before the sentence's copula, or after its verb of
+    defining, so the three languages meet."""
+    if not subject:
+        return False
+    defines = DEFINES_RE.search(text)
+    if defines and len(subject & set(char_ngrams(defines.group(1)))) >= len(subject) / 2:
+        return True
     copula = COPULA_RE.search(text)
-    return bool(copula and subject) and len(subject & set(char_ngrams(text[: copula.start()]))) >= len(subject) / 2
+    return bool(copula) and len(subject & set(char_ngrams(text[: copula.start()]))) >= len(subject) / 2
 
 
 def compared(question: str) -> list[set[str]]:
@@ -160,16 +171,21 @@ class QuestionShape:
     languages, not of any question's wording)."""
 
     why: bool = False
+    how: bool = False
     define: frozenset[str] = frozenset()  # the defined subject's character 4-grams
     wants_list: bool = False
     wants_questions: bool = False
     wants_quantity: bool = False
 
     @classmethod
-    def of(cls, question: str) -> "QuestionShape":
+    def of(cls, question: str, terms: tuple[str, ...] = ()) -> "QuestionShape":
+        """`terms`: the defined subject's forms in other languages (from the termbase), so that
+        "What does EDP mean?" prefers a sentence that says what «entreprenørielle
+        oppdagelser» are."""
         defined = DEFINE_RE.search(question)
-        return cls(why=bool(WHY_RE.search(question)),
-                   define=frozenset(char_ngrams(defined.group(1))) if defined else frozenset(),
+        subject = " ".join((defined.group(1), *terms)) if defined else ""
+        return cls(why=bool(WHY_RE.search(question)), how=bool(HOW_RE.search(question)),
+                   define=frozenset(char_ngrams(subject)),
                    wants_list=bool(LIST_QUESTION_RE.search(question)),
                    wants_questions=bool(ASKS_FOR_QUESTIONS_RE.search(question)),
                    wants_quantity=asks_for_quantity(question))
@@ -192,6 +208,7 @@ def unit_features(u: Unit, units: list[Unit], hits: list[Hit], shape: QuestionSh
         "rank": float(u.hit_rank),
         "asks": float(asks),
         "why_cause": float(shape.why and bool(CAUSE_RE.search(text))),
+        "how_means": float(shape.how and bool(MEANS_RE.search(text))),
         "define_says": float(bool(shape.define) and u.kind == "sentence" and says_what_it_is(text, set(shape.define))),
         "question_asks": float(shape.wants_questions and asks),
         "quoted_missing": float(bool(quoted) and not says_quoted(text, quoted)),
@@ -203,7 +220,7 @@ def unit_score(f: dict[str, float]) -> float:
     the shape of answer the question asks for. (A logistic ranker fitted on `train` over these
     same signals chose the right passage less often on `dev`: evals/EXPERIMENTS.md.)"""
     return f["dense"] + LEXICAL_WEIGHT * f["lexical"] - RANK_PENALTY * f["rank"] - QUESTION_PENALTY * f["asks"] * (
-        1 - f["question_asks"]) - QUOTE_PENALTY * f["quoted_missing"] + CAUSE_BONUS * f["why_cause"] + (
+        1 - f["question_asks"]) - QUOTE_PENALTY * f["quoted_missing"] + CAUSE_BONUS * (f["why_cause"] + f["how_means"]) + (
         DEFINITION_BONUS * f["define_says"])
 
 
@@ -233,10 +250,12 @@ class ExtractiveAnswerer:
         self.idf = {t: math.log(1 + n / c) for t, c in df.items()}
 
     # -- evidence ---------------------------------------------------------------------------
-    def gather(self, query: str, hits: list[Hit]) -> Evidence:
+    def gather(self, query: str, hits: list[Hit], shape: "QuestionShape | None" = None) -> Evidence:
         """Scores the units (sentences and list items) of the top `depth` passages against the
-        question. A sentence an earlier answer quoted is scored like any other: if it answers
-        this question too, it is quoted again."""
+        query (the question as searched: spelled, with its terms in the material's languages);
+        `shape` is what kind of answer the question asks for (by default read from `query`). A
+        sentence an earlier answer quoted is scored like any other: if it answers this question
+        too, it is quoted again."""
         units = [u for rank, h in enumerate(hits[: self.depth]) for u in units_of(h.passage, rank)]
         if not units:
             return Evidence()
@@ -259,7 +278,7 @@ class ExtractiveAnswerer:
             u_terms = {t for t in u_terms if t not in parts or parts[t] & spoken[u.hit_rank]}
             u.dense = float(d)
             u.lexical = share * sum(w for t, w in known.items() if t in u_terms) / sum(known.values()) if known else 0.0
-        shape = QuestionShape.of(query)
+        shape = shape or QuestionShape.of(query)
         rows = [unit_features(u, units, hits, shape, quoted) for u in units]
         for u, row in zip(units, rows):
             u.features = row

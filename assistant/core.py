@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 
-from .answering import Evidence, ExtractiveAnswerer
+from .answering import Evidence, ExtractiveAnswerer, QuestionShape
 from .config import Config
 from .decision import AnswerabilityModel, decide, no_evidence
 from .embedders import Embedder, get_embedder
@@ -31,6 +31,8 @@ from .models import Answer, Decision, DocumentInfo, Hit, Passage, QueryPlan, Tra
 from .prompts import fixed_texts, template
 from .query import named_source, without_source_frame, without_title_phrase
 from .retrieval import HybridRetriever
+from .spelling import Speller
+from .terms import Termbase
 from .scope import Vocabulary, asks_about_present, asks_for_quantity, foreign_specifics, states_quantity
 from .text import ORDINALS, detect_language, split_sentences
 from .validation import validate_history, validate_question
@@ -40,6 +42,7 @@ CONTEXT_WORDS = 60  # of an earlier turn, enough to name its topic; a long turn 
 ORDINAL_RE = re.compile(
     rf"\b(?:den|det|the)\s+({'|'.join(ORDINALS)})\b(?=\s*(?:av\b|of\b|one\b|punkt|element|item|[?.!,]|$))", re.I)
 TRACE_DEPTH = 10
+FOLLOW_UP_TOP = 3  # a follow-up when the earlier turn brings a best passage the question alone ranks below this
 SMALLTALK_SURE = 0.9  # below this, a message taken for small talk is first tried as a question  # hits kept in the trace (the evaluation's MRR@10), of which top_k are used
 
 
@@ -158,11 +161,15 @@ class Assistant:
         return IntentClassifier.load(self.embedder)
 
     @cached_property
+    def speller(self) -> Speller:
+        return Speller(self.vocabulary.words, knows=self.vocabulary.knows)
+
+    @cached_property
     def titles(self) -> list[str]:
         return sorted({d.title for d in self.index.documents.values()})
 
     def _reset(self) -> None:
-        for name in ("index", "vocabulary", "retriever", "answerer", "titles"):
+        for name in ("index", "vocabulary", "retriever", "answerer", "titles", "speller"):
             self.__dict__.pop(name, None)
 
     # -- indexing -----------------------------------------------------------------------
@@ -209,7 +216,8 @@ class Assistant:
             answer.timings = {"total_ms": _ms(t0)}
             return answer
         answer = self._answer(question, turns, lang, t0)
-        if intent.smalltalk and answer.refused:  # "Hvordan brukes det?" in a conversation is a question
+        if intent.smalltalk and (answer.refused or (answer.relevance or 0.0) < intent.probability):
+            # the likelier reading wins: "Hvordan brukes det?" in a conversation is a question
             answer = self._routed(intent, question, lang)
             answer.timings = {"total_ms": _ms(t0)}
         return answer
@@ -219,9 +227,9 @@ class Assistant:
         plan, hits = self._plan_and_retrieve(question, turns, lang)
         t1 = time.perf_counter()
         used = hits[: self.config.top_k]
-        evidence = self.answerer.gather(plan.focus, used)
+        evidence = self.answerer.gather(plan.focus, used, QuestionShape.of(plan.question, tuple(plan.terms)))
         decision = self._decide(plan, used, evidence)
-        chosen = self.answerer.select(plan.focus, evidence) if decision.answer else []
+        chosen = self.answerer.select(plan.question, evidence) if decision.answer else []
         if decision.answer and not chosen:
             decision = no_evidence()
         if decision.answer:
@@ -239,26 +247,31 @@ class Assistant:
         """The stand-alone query, and its hits. With an earlier turn, the question is searched
         alone and together with that turn, and the two searches' scores are added
         (`HybridRetriever.retrieve`): the evidence decides whether it is a follow-up, not its
-        wording. It counts as one (and is shown as searched with the earlier turn) when that
-        changes the best passage. A question that points into the list the earlier answer gave
+        wording. It counts as one (and is shown as searched with the earlier turn, and its
+        sentences are chosen with the earlier question in view) when the best passage of the
+        joined search is not among the question's own top `FOLLOW_UP_TOP`. A question that points into the list the earlier answer gave
         ("den tredje av dem") is searched with that item."""
         depth = max(TRACE_DEPTH, self.config.top_k)
-        hits = self.retriever.retrieve(question, depth)
-        query, follow_up, focus = question, False, question
+        # «sporsmal» is searched as «spørsmål», and «related variety» also as «beslektet mangfold»
+        spelled = self.speller.correct(question, lang)
+        terms = Termbase.load().equivalents(spelled, lang)
+        searched = f"{spelled} ({', '.join(terms)})" if terms else spelled  # what retrieval and scoring see
+        hits = self.retriever.retrieve(searched, depth)
+        query, follow_up, focus = spelled, False, searched
         item = referred_item(question, last_turn(turns, "assistant"))
         context = context_of(turns)
         if item:
-            query = focus = f"{item} {question}"
-            hits, follow_up = self.retriever.retrieve(query, depth), True
+            query, focus = f"{item} {spelled}", f"{item} {searched}"
+            hits, follow_up = self.retriever.retrieve(focus, depth), True
         elif context and hits:
-            combined = self.retriever.retrieve(question, depth, context=context)
-            if combined and combined[0].passage.id != hits[0].passage.id:
+            combined = self.retriever.retrieve(searched, depth, context=context)
+            if combined and combined[0].passage.id not in {h.passage.id for h in hits[:FOLLOW_UP_TOP]}:
                 user = last_turn(turns, "user")
-                query, follow_up = f"{context} {question}", True
-                focus = f"{capped(user.content)} {question}" if user else question
+                query, follow_up = f"{context} {spelled}", True
+                focus = f"{capped(user.content)} {searched}" if user else searched
             hits = combined
         named = named_source(question, self.titles)
-        plan = QueryPlan(question=question, language=lang, search_query=query, follow_up=follow_up,
+        plan = QueryPlan(question=question, language=lang, search_query=query, follow_up=follow_up, terms=terms,
                          named_source=named.phrase if named else "",
                          focus=without_title_phrase(without_source_frame(focus), self.titles))
         return plan, hits

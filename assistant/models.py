@@ -110,6 +110,7 @@ class QueryPlan(BaseModel):
     intent: Intent = "question"
     search_query: str = Field(description="the stand-alone query retrieval searches with")
     follow_up: bool = Field(default=False, description="searched together with an earlier turn")
+    terms: list[str] = Field(default_factory=list, description="the question's terms in the material's other languages (termbase)")
     named_source: str = Field(default="", description="a document the question names (normalised phrase)")
     focus: str = Field(default="", description="the question without source frames and document names, for sentence choice")
 

@@ -131,6 +131,7 @@ QUANTITY_RE = re.compile(
     r"(?<![\w-])\d+(?:[.,]\d+)?(?![\w-])|%|\b(?:to|två|two|tre|three|fire|fyra|four|fem|five|seks|sex|six|sju|syv|seven|åtte|åtta|eight|ni|nio|nine|"
     r"ti|tio|ten|elleve|elva|tolv|twelve|tjue|tjugo|twenty|tretti|trettio|førti|fyrtio|femti|femtio|hundre|hundra|"
     r"hundred|tusen|thousand|million\w*|miljon\w*|milliard\w*|miljard\w*|billion\w*|prosent|procent|percent|halv\w*|"
+    r"tiår\w*|decenni\w*|decades?|årevis|"
     r"half|dobbel\w*|dubbel\w*|double|"
     r"årlig\w*|annual\w*|yearly|hvert|hver|varje|every|each|daglig\w*|ukentlig\w*|månedlig\w*|kvartal\w*|quarter\w*|"
     r"alle|samtliga|all)\b", re.I)
