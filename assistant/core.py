@@ -105,7 +105,7 @@ def referred_item(question: str, turn: Turn | None) -> str | None:
         return None
     items = listed(turn)
     index = ORDINALS[match.group(1).lower()]
-    return items[index] if -len(items) <= index < len(items) else None
+    return capped(items[index]) if -len(items) <= index < len(items) else None
 
 
 def context_of(history: Sequence[Turn]) -> str:

@@ -65,10 +65,11 @@ def validate_history(history: Sequence[Turn | dict] | None) -> list[Turn]:
     except Exception as err:
         raise InputError("Samtalehistorikken har feil format: hver tur trenger role (user/assistant) og content.") from err
     for n, turn in enumerate(turns, start=1):
-        if CONTROL_RE.search(turn.content):
+        sent = [turn.content, turn.query, *(q for c in turn.citations for q in c.quotes), *(s.text for s in turn.segments)]
+        if any(CONTROL_RE.search(text) for text in sent):
             raise InputError(f"Tur {n} i samtalehistorikken inneholder tegn som ikke er tekst.")
-    return [Turn(role=t.role, content=_tidy(t.content[:MAX_TURN_CHARS[t.role]]).strip())
-            for t in turns[-MAX_HISTORY_TURNS:]]
+    return [t.model_copy(update={"content": _tidy(t.content[:MAX_TURN_CHARS[t.role]]).strip()})
+            for t in turns[-MAX_HISTORY_TURNS:]]  # citations, segments and query kept as sent
 
 
 def clean_text(value: object, max_chars: int | None = None, what: str = "Teksten") -> str:

@@ -69,3 +69,18 @@ def test_ask_rejects_malformed_history(assistant, history):
     with pytest.raises(InputError, match="Samtalehistorikken har feil format"):
         assistant.ask("Hva er smart spesialisering?", history)
     assert index_state(assistant.config) == before
+
+
+def test_a_structured_history_turn_keeps_what_it_carries_and_is_checked_like_text():
+    from assistant.errors import InputError
+    from assistant.models import Citation, Segment, Turn
+    from assistant.validation import validate_history
+
+    cite = Citation(n=1, doc_id="d", title="t", authority="a", section="s", text="Tekst.", quotes=["Tekst."])
+    turn = Turn(role="assistant", content="Tekst. [1]", citations=[cite], segments=[Segment(text="Tekst.", cite=1)],
+                query="planstrategi")
+    kept = validate_history([{"role": "user", "content": "Hva?"}, turn.model_dump()])[1]
+    assert kept.citations == [cite] and kept.query == "planstrategi" and kept.segments[0].text == "Tekst."
+    bad = turn.model_copy(update={"query": "plan\x1bstrategi"})
+    with pytest.raises(InputError, match="Tur 1"):
+        validate_history([bad])
