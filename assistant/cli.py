@@ -50,7 +50,8 @@ def format_answer(answer) -> str:
         for c in answer.citations:
             page = f", s. {c.page}" if c.page else ""
             lines.append(f"[{c.n}] {c.title} – {c.section}{page} ({c.authority})")
-    if answer.query:
+    plan = answer.trace.plan if answer.trace else None
+    if answer.query and (plan is None or answer.query != plan.question):  # only when it searched otherwise
         lines.append(f"\n(søk: {answer.query})")
     return "\n".join(lines)
 
@@ -133,7 +134,9 @@ def chat_cmd() -> None:
                 break
             continue
         typer.echo(format_answer(answer))
-        history += [Turn(role="user", content=question), Turn(role="assistant", content=answer.answer)]
+        history += [Turn(role="user", content=question),
+                    Turn(role="assistant", content=answer.answer, citations=answer.citations,
+                         segments=answer.segments, query=answer.query)]  # structured state, not re-parsed text
 
 
 # Sub-command groups registered by their own modules (one line each):
