@@ -30,6 +30,8 @@ def units_of(p: Passage, hit_rank: int = 0) -> list[Unit]:
     if p.section and lines and lines[0] == p.section[-1]:
         lines = lines[1:]  # the section heading is context, not a claim to quote
     for line in lines:
+        if not any(ch.isalnum() for ch in line):
+            continue  # "¿ ?", a bullet glyph alone: nothing a reader could be quoted
         if line.startswith("- "):
             if not prev_item:
                 group += 1
@@ -39,6 +41,7 @@ def units_of(p: Passage, hit_rank: int = 0) -> list[Unit]:
             prev_item = True
         else:
             for s in split_sentences(line):
-                units.append(Unit(s, "sentence", hit_rank, len(units)))
+                if any(ch.isalnum() for ch in s):
+                    units.append(Unit(s, "sentence", hit_rank, len(units)))
             prev_item = False
     return units

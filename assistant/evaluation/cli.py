@@ -50,6 +50,8 @@ def eval_cmd(
     sets: Path = typer.Option(DEFAULT_SETS, "--sets", help="Folder of evaluation sets (*.jsonl)."),
     out: Path = typer.Option(DEFAULT_OUT, "--out", help="Where the report goes."),
     kinds: Optional[str] = typer.Option(None, "--kinds", help="Only these kinds, comma-separated."),
+    splits: Optional[str] = typer.Option(None, "--splits", help="Only these splits (train, dev, test), comma-separated; "
+                                                               "the dev loop is --splits train,dev."),
     quick: bool = typer.Option(False, "--quick", help="About 5 items per kind; writes quick.* instead of latest.*."),
     fit: bool = typer.Option(False, "--fit", help="Fit the intent and answerability models on the train split and "
                                                    "calibrate them on dev (assistant/data/*.json) before measuring."),
@@ -78,6 +80,9 @@ def eval_cmd(
         items = load_items(sets, [k.strip() for k in kinds.split(",")] if kinds else None)
     except DatasetError as err:
         raise typer.BadParameter(str(err), param_hint="--sets") from err
+    if splits:
+        wanted = {x.strip() for x in splits.split(",") if x.strip()}
+        items = [i for i in items if i.split in wanted]
     if fit and (quick or kinds):
         raise typer.BadParameter("fit on the full sets only (without --quick or --kinds)", param_hint="--fit")
     if quick:
@@ -92,13 +97,14 @@ def eval_cmd(
     for name in names:
         typer.echo(f"{name}: {SETUPS[name].label} …", err=True)
         runs.append(evaluation.run(name, items, latency_sample=latency_sample if name == names[0] else 0))
-        overall = breakdown(runs[-1].outcomes)["overall"]
-        typer.echo(f"  hit@5 {overall['hit@5'] or 0:.3f}  citation recall {overall['citation_recall'] or 0:.3f}  "
+        split = "test" if any(o.split == "test" for o in runs[-1].outcomes) else None
+        overall = breakdown(runs[-1].outcomes, split)["overall"]
+        typer.echo(f"  {split or 'all'}: hit@5 {overall['hit@5'] or 0:.3f}  citation recall {overall['citation_recall'] or 0:.3f}  "
                    f"refusal recall {overall['refusal_recall'] or 0:.3f}  ({runs[-1].seconds:.0f} s)", err=True)
-    full_run = not quick and not kinds and names[0] == "hybrid"
+    full_run = not quick and not kinds and not splits and names[0] == "hybrid"
     checks = gate_check(breakdown(runs[0].outcomes, "test"), load_thresholds()) if full_run else []
     data = report.build(runs, checks, time.perf_counter() - start, len(items))
-    paths = report.write(data, out, "quick" if quick or kinds else "latest")
+    paths = report.write(data, out, "quick" if quick or kinds or splits else "latest")
     for c in checks:
         typer.echo(f"{'PASS' if c.ok else 'FAIL'} {c}")
     typer.echo(f"Report: {paths['md']} ({time.perf_counter() - start:.0f} s)")

@@ -22,7 +22,7 @@ from .runner import ConfigRun
 COLUMNS = [  # (metric, header, format)
     ("hit@1", "hit@1", "r"), ("hit@5", "hit@5", "r"), ("mrr", "MRR@10", "r"),
     ("citation_precision", "cit. precision", "r"), ("citation_support", "cit. supports sentence", "r"),
-    ("citation_recall", "cit. recall", "r"), ("faithfulness", "faithfulness", "r"),
+    ("citation_recall", "evidence cited", "r"), ("faithfulness", "faithfulness", "r"),
     ("fact_recall", "key-fact recall", "r"), ("refusal_precision", "refusal precision", "r"),
     ("refusal_recall", "refusal recall", "r"), ("false_refusal_rate", "false refusals", "r"),
     ("latency_p50_ms", "latency p50 ms*", "ms"), ("latency_p95_ms", "latency p95 ms*", "ms"),

@@ -596,3 +596,10 @@ def test_a_compound_the_material_does_not_use_counts_by_its_parts_where_the_firs
     lexical = {u.text: u.lexical for u in units}
     assert lexical["Selskaper må ha eierskap."] > 0
     assert lexical["Selskaper i regionen vokser."] == 0
+
+
+def test_a_line_without_a_word_is_not_a_unit():
+    """«¿ ?» on a slide (an extraction artefact) was quoted, and no passage text contains it
+    once normalised: nothing without a letter or digit can be a claim."""
+    passage = Passage(id="p", doc_id="d", text="Velkommen\n¿ ?\n- •\n- Spørsmål til oss\nGod dag.")
+    assert [u.text for u in units_of(passage)] == ["Velkommen", "Spørsmål til oss", "God dag."]

@@ -13,16 +13,23 @@ RUN = 5  # words: a run this long from a question is a phrasing, not a word of t
 def _words(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())
 
-AGREED_FLOORS = {"hit@5": 0.95, "refusal_recall": 0.95, "faithfulness": 1.0, "citation_precision": 0.90}
-AGREED_CEILINGS = {"false_refusal_rate": 0.05}
-AGREED_PER_KIND = {"hit@5": 0.90}
+AGREED_FLOORS = {"hit@5": 0.95, "refusal_recall": 0.95, "faithfulness": 1.0, "citation_precision": 0.90,
+                 "citation_recall": 0.95}
+AGREED_CEILINGS = {"false_refusal_rate": 0.03}
+AGREED_PER_KIND = {"hit@5": 0.90, "citation_recall": 0.90}
 
 
-def _package_files():
-    """Code and data of the package, less the checklists' data, which quotes the guide verbatim
-    (with its sources) and so shares phrases with questions that quote it too."""
+FIELD_DATA = ("checklists/data/", "data/termbase.yaml")
+
+
+def _package_files(field_data: bool = False):
+    """Code and data of the package. With `field_data=False`, less the field's own data with its
+    sources: the checklists quote the guide verbatim, and the termbase holds the field's terms
+    («entrepreneurial discovery», «Plattform for smart spesialisering»), which a keyword query or an
+    evidence phrase may be too. The five-word check below covers them as well."""
     return [p for p in (PROJECT_ROOT / "assistant").rglob("*")
-            if p.is_file() and p.suffix in (".py", ".yaml", ".yml", ".txt") and "checklists/data" not in p.as_posix()]
+            if p.is_file() and p.suffix in (".py", ".yaml", ".yml", ".txt")
+            and (field_data or not any(part in p.as_posix() for part in FIELD_DATA))]
 
 
 def test_no_question_id_or_evidence_string_in_the_package_code(eval_items):
@@ -44,7 +51,8 @@ def test_no_question_id_or_evidence_string_in_the_package_code(eval_items):
 def test_no_run_of_five_words_of_a_question_in_the_package(eval_items):
     """Rules, word lists and labelled examples in assistant/ (code and data) must not carry the
     wording of an evaluation question: five consecutive words of one is already a phrasing."""
-    text = " " + " ".join(" ".join(_words(p.read_text(encoding="utf-8"))) for p in _package_files()) + " "
+    files = [p for p in _package_files(field_data=True) if "checklists/data/" not in p.as_posix()]
+    text = " " + " ".join(" ".join(_words(p.read_text(encoding="utf-8"))) for p in files) + " "
     leaks = []
     for item in eval_items:
         words = _words(item.question)

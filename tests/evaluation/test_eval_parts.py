@@ -83,7 +83,8 @@ def test_gate_checks_floors_ceilings_and_answerable_kinds():
     good[0].refused = True
     good[1].refused = True
     failed = [str(c) for c in check(breakdown(good + refusals), load_thresholds()) if not c.ok]
-    assert failed == ["overall false_refusal_rate = 0.100 (needs <= 0.05)"]
+    assert failed == ["overall citation_recall = 0.900 (needs >= 0.95)",
+                      "overall false_refusal_rate = 0.100 (needs <= 0.03)"]
 
 
 def test_report_writes_markdown_json_and_chart(tmp_path):
