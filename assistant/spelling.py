@@ -3,7 +3,8 @@
 Officers type «sporsmal», «maling og laering», «naturresursene», «vad ar». A word that is neither in
 the corpus nor a common word of the question's language (wordfreq) is looked up, with its Nordic
 letters folded (æ→a or ae, ø→o or oe, å→a or aa, ä→a, ö→o), among the corpus's words folded the
-same way, by SymSpell (symspellpy) within a small edit distance; the corpus spelling replaces it.
+same way; a longer word also by SymSpell (symspellpy) within one or two edits. The corpus spelling
+replaces it.
 Words the corpus or the language knows are left alone, so English and Swedish questions keep their
 words, and a correction never invents a word the material does not use.
 """
@@ -20,6 +21,8 @@ FOLD = str.maketrans({"æ": "a", "ø": "o", "å": "a", "ä": "a", "ö": "o", "é
 DIGRAPHS = (("ae", "a"), ("oe", "o"), ("aa", "a"))  # how æ, ø and å are written on a keyboard without them
 WORD_RE = re.compile(r"[A-Za-zÆØÅÄÖÉÜæøåäöéü]+")
 MIN_LENGTH = 4  # shorter words are too often other words
+EDIT_LENGTHS = (7, 10)  # a word this long may be one edit, or two, from the material's word; a shorter one
+# only differs by its Nordic letters («batery» is not «båter»)
 COMMON_ZIPF = 3.0  # a word at least this common in the question's language is left as typed
 
 
@@ -69,7 +72,9 @@ class Speller:
         key = fold(lower)
         if key in self.spelling:
             return self.spelling[key]
-        found = self.symspell.lookup(key, Verbosity.TOP, max_edit_distance=1 if len(key) < 8 else 2)
+        if len(key) < EDIT_LENGTHS[0]:
+            return word
+        found = self.symspell.lookup(key, Verbosity.TOP, max_edit_distance=1 if len(key) < EDIT_LENGTHS[1] else 2)
         return self.spelling[found[0].term] if found else word
 
     def correct(self, text: str, lang: str) -> str:

@@ -24,6 +24,7 @@ def speller() -> Speller:
     ("klynger", "klynger"),  # the material's own word
     ("what", "what"),  # a common word of the language is left alone
     ("EDP", "EDP"),  # too short to correct
+    ("klyngr", "klyngr"),  # a short word is only brought to the material's Nordic letters, not edited
 ])
 def test_a_word_is_brought_to_the_material_s_spelling(speller, typed, spelled):
     assert speller.word(typed, "nb") == spelled
