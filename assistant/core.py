@@ -39,6 +39,7 @@ from .validation import validate_history, validate_question
 
 MARKER_RE = re.compile(r"\s*\[\d+\]")
 CONTEXT_WORDS = 60  # of an earlier turn, enough to name its topic; a long turn would drown the question
+QUERY_WORDS = 100  # of a question, what is searched: e5 reads 512 tokens at most, and each list embeds it
 ORDINAL_RE = re.compile(
     rf"\b(?:den|det|the)\s+({'|'.join(ORDINALS)})\b(?=\s*(?:av\b|of\b|one\b|punkt|element|item|[?.!,]|$))", re.I)
 TRACE_DEPTH = 10
@@ -253,7 +254,7 @@ class Assistant:
         ("den tredje av dem") is searched with that item."""
         depth = max(TRACE_DEPTH, self.config.top_k)
         # «sporsmal» is searched as «spørsmål», and «related variety» also as «beslektet mangfold»
-        spelled = self.speller.correct(question, lang)
+        spelled = capped(self.speller.correct(question, lang), QUERY_WORDS)
         terms = Termbase.load().equivalents(spelled, lang)
         searched = f"{spelled} ({', '.join(terms)})" if terms else spelled  # what retrieval and scoring see
         hits = self.retriever.retrieve(searched, depth)
@@ -272,6 +273,7 @@ class Assistant:
             hits = combined
         named = named_source(question, self.titles)
         plan = QueryPlan(question=question, language=lang, search_query=query, follow_up=follow_up, terms=terms,
+                         spelled=spelled,
                          named_source=named.phrase if named else "",
                          focus=without_title_phrase(without_source_frame(focus), self.titles))
         return plan, hits
@@ -287,7 +289,7 @@ class Assistant:
         top = max(u.score for u in units)
         close = [u for u in units if u.score >= top - 0.03]
         gap_at = min(4, len(hits) - 1)
-        question = plan.question
+        question = plan.spelled or plan.question  # «Gavleborg» is the material's «Gävleborg»
         model = self.answerability
         return {
             "dense": evidence.dense,

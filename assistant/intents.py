@@ -26,6 +26,8 @@ MODEL_FILE = Path(__file__).parent / "data" / "intents.json"
 EXAMPLES_FILE = Path(__file__).parent / "data" / "intents.yaml"
 SMALLTALK = ("greeting", "thanks", "capabilities")  # small talk's subtypes, each with its own reply
 SMALLTALK_MAX_WORDS = 12  # longer messages carry a question even when they open with a greeting
+MAX_SENTENCES = 6  # of a long message, the sentences classified one by one (each costs an e5 call)
+SENTENCE_INJECTION = 0.8  # one sentence alone must be this sure: a short sentence («Hvor begynner jeg?») is easy to misread
 
 
 @dataclass(frozen=True)
@@ -76,12 +78,14 @@ class IntentClassifier:
 
     def classify(self, message: str) -> Intent:
         sentences = split_sentences(message)
-        texts = [message] + (sentences if len(sentences) > 1 else [])
+        texts = [message] + (sentences[:MAX_SENTENCES] if len(sentences) > 1 else [])
         vectors = np.vstack([self.embedder.embed_query(t) for t in texts])
         probs = self.probabilities(texts, vectors)
         col = {c: i for i, c in enumerate(self.classes)}
-        injection = float(probs[:, col["injection"]].max())
-        if injection >= self.thresholds.get("injection", 1.01):
+        limit = self.thresholds.get("injection", 1.01)
+        whole, parts = float(probs[0, col["injection"]]), probs[1:, col["injection"]]
+        injection = max([whole] + [float(p) for p in parts if p >= max(limit, SENTENCE_INJECTION)])
+        if injection >= limit:
             return Intent("injection", injection)
         whole = probs[0]
         best = self.classes[int(whole.argmax())]

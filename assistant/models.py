@@ -109,6 +109,7 @@ class QueryPlan(BaseModel):
     language: Language = "nb"
     intent: Intent = "question"
     search_query: str = Field(description="the stand-alone query retrieval searches with")
+    spelled: str = Field(default="", description="the question in the material's spelling (spelling.py)")
     follow_up: bool = Field(default=False, description="searched together with an earlier turn")
     terms: list[str] = Field(default_factory=list, description="the question's terms in the material's other languages (termbase)")
     named_source: str = Field(default="", description="a document the question names (normalised phrase)")

@@ -48,9 +48,10 @@ def named_source(query: str, titles: list[str]) -> NamedSource | None:
     words = list(WORD_RE.finditer(query))
     normed = [normalize(t) for t in titles]
     shared = [set(t.split()) for t in normed]
+    longest = max((len(t.split()) for t in normed), default=0)  # no phrase is longer than a title
     best: tuple[int, int] | None = None
     for i in range(len(words)):
-        for j in range(len(words), i + 1, -1):
+        for j in range(min(len(words), i + longest), i + 1, -1):
             phrase = " ".join(w.group().lower() for w in words[i:j])
             owners = [k for k, t in enumerate(normed) if f" {phrase} " in f" {t} "]
             if len(owners) != 1 or len(content_terms(phrase)) < 2:

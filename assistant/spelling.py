@@ -78,5 +78,10 @@ class Speller:
         return self.spelling[found[0].term] if found else word
 
     def correct(self, text: str, lang: str) -> str:
-        """The text with each unknown word in the corpus's spelling; the rest untouched."""
-        return WORD_RE.sub(lambda m: self.word(m.group(), lang), text)
+        """The text with each unknown word in the corpus's spelling, keeping a capital letter
+        («Gavleborg» → «Gävleborg», a name); the rest untouched."""
+        def spelled(m: re.Match) -> str:
+            word = m.group()
+            new = self.word(word, lang)
+            return new[:1].upper() + new[1:] if new != word and word[:1].isupper() else new
+        return WORD_RE.sub(spelled, text)

@@ -15,17 +15,16 @@ from pydantic import BaseModel, Field
 from ..errors import AssistantError, InputError, NotFoundError
 from ..feedback import FeedbackStore
 from ..models import Answer, Citation, DocumentInfo, Passage, Turn
-from ..validation import clean_text, validate_history
+from ..validation import MAX_HISTORY_ITEMS, clean_text, validate_history
 from .text import check_question
 
 router = APIRouter(prefix="/api", tags=["api"])
 
-MAX_HISTORY_TURNS = 40
-
 
 class AskRequest(BaseModel):
     question: str = Field(description="The user's question (Norwegian, Swedish or English).")
-    history: list[Turn] = Field(default_factory=list, max_length=MAX_HISTORY_TURNS, description="Earlier turns, oldest first.")
+    history: list[Turn] = Field(default_factory=list, max_length=MAX_HISTORY_ITEMS,
+                                description="Earlier turns, oldest first; the last few are used (a long chat does not fail).")
 
 
 class FeedbackRequest(BaseModel):

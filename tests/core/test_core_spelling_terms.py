@@ -30,6 +30,11 @@ def test_a_word_is_brought_to_the_material_s_spelling(speller, typed, spelled):
     assert speller.word(typed, "nb") == spelled
 
 
+def test_a_name_keeps_its_capital():
+    assert Speller(["gävleborg", "trøndelag"]).correct("Hva gjorde Gavleborg og Trondelag?", "nb") == \
+        "Hva gjorde Gävleborg og Trøndelag?"
+
+
 def test_a_common_english_word_is_not_made_norwegian(speller):
     assert speller.correct("How do clusters learn?", "en") == "How do clusters learn?"
 

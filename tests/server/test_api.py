@@ -191,3 +191,12 @@ def test_widget_assets(client):
     assert "innerHTML" not in js.text  # all text goes in with textContent
     page = client.get("/widget?lang=sv")
     assert page.status_code == 200 and "widget.js" in page.text and 'data-lang="sv"' in page.text
+
+
+def test_a_long_chat_is_not_refused_its_last_turns_are_used(client):
+    """42 turns (21 exchanges) is an ordinary long chat: accepted, and only the last turns are used."""
+    history = [{"role": r, "content": f"Tur {n}: planstrategi"} for n in range(21) for r in ("user", "assistant")]
+    r = client.post("/api/ask", json={"question": "Hva er en regional planstrategi?", "history": history})
+    assert r.status_code == 200, r.text
+    too_many = history * 5  # 210 turns: not a conversation
+    assert client.post("/api/ask", json={"question": "Hva?", "history": too_many}).status_code == 422
