@@ -69,12 +69,15 @@ class Hit(BaseModel):
 
 
 class Citation(BaseModel):
+    """One cited passage: where it stands (document, section, page label such as "12", "3–4" or
+    "Sida 9") and the sentences of the answer quoted from it."""
+
     n: int
     doc_id: str
     title: str
     authority: str
     section: str
-    page: str | None = None
+    page: str | None = Field(default=None, coerce_numbers_to_str=True)  # a client may send back 12 for "12"
     text: str
     passage_id: str = ""
     quotes: list[str] = Field(default_factory=list, description="answer sentences taken from this passage")

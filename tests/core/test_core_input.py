@@ -81,6 +81,9 @@ def test_a_structured_history_turn_keeps_what_it_carries_and_is_checked_like_tex
                 query="planstrategi")
     kept = validate_history([{"role": "user", "content": "Hva?"}, turn.model_dump()])[1]
     assert kept.citations == [cite] and kept.query == "planstrategi" and kept.segments[0].text == "Tekst."
+    as_sent = turn.model_dump()
+    as_sent["citations"][0]["page"] = 12  # a client that sends a page label back as a number
+    assert validate_history([as_sent])[0].citations[0].page == "12"
     bad = turn.model_copy(update={"query": "plan\x1bstrategi"})
     with pytest.raises(InputError, match="Tur 1"):
         validate_history([bad])
