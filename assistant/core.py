@@ -210,7 +210,8 @@ class Assistant:
         t0 = time.perf_counter()
         question = unicodedata.normalize("NFC", validate_question(question, self.config.max_question_chars))
         turns = validate_history(history)
-        lang = detect_language(question)
+        earlier = last_turn(turns, "user")
+        lang = detect_language(question, conversation=detect_language(earlier.content) if earlier else None)
         intent = classify(question, self.intents)
         if intent.kind in ("checklist", "injection") or (intent.smalltalk and intent.probability >= SMALLTALK_SURE):
             answer = self._routed(intent, question, lang)
@@ -319,9 +320,9 @@ class Assistant:
     def _routed(self, intent: Intent, question: str, lang: str) -> Answer:
         """Messages that are not questions about the material: nothing is searched."""
         if intent.kind == "checklist":
-            from .checklists.intent import pointer_answer
+            from .checklists.intent import checklists_answer, pointer_answer
 
-            answer = pointer_answer(intent.checklist_id, language=lang)
+            answer = pointer_answer(intent.checklist_id, language=lang) if intent.checklist_id else checklists_answer(lang)
             answer.intent = "checklist"
             return answer
         if intent.kind == "injection":

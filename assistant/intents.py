@@ -97,11 +97,12 @@ class IntentClassifier:
 
 
 def classify(message: str, classifier: IntentClassifier | None) -> Intent:
-    """Checklist requests first (their matcher is exact), then the fitted classifier."""
-    from .checklists.intent import match_checklist_request
+    """Checklist requests first (their matcher is exact), then the fitted classifier. A message
+    about checklists that names no phase is a checklist intent without an id."""
+    from .checklists.intent import match_checklist_request, mentions_checklists
 
     checklist_id = match_checklist_request(message)
-    if checklist_id:
+    if checklist_id or mentions_checklists(message):
         return Intent("checklist", checklist_id=checklist_id)
     return classifier.classify(message) if classifier else Intent("question")
 

@@ -139,6 +139,7 @@ def _detector():
     return LanguageDetectorBuilder.from_languages(Language.BOKMAL, Language.SWEDISH, Language.ENGLISH).build()
 
 
+SHORT_MESSAGE_WORDS = 5  # a message this short without a telling function word is in the conversation's language
 _QUESTION_WORDS = {  # question words and greetings: a short message may have nothing else
     "nb": {"hva", "hvordan", "hvilke", "hvilken", "hvilket", "hvem", "hvorfor", "bør", "også", "mellom",
            "hei", "heisann", "hallo", "takk", "morn"},
@@ -164,15 +165,19 @@ def _function_word_vote(text: str) -> str | None:
     return ranked[0][0] if ranked[0][1] > ranked[1][1] else None
 
 
-def detect_language(text: str, default: str = "nb") -> str:
+def detect_language(text: str, default: str = "nb", conversation: str | None = None) -> str:
     """nb, sv or en: the languages we answer in (nynorsk and Danish come out as nb).
 
-    Function words decide when they clearly point one way; otherwise lingua does."""
+    Function words decide when they clearly point one way; otherwise, for a short message in a
+    conversation («den tredje av dem»), the conversation's language (`conversation`); otherwise
+    lingua."""
     if not text or not re.search(r"[A-Za-zÆØÅæøåÄÖäö]", text):
-        return default
+        return conversation or default
     vote = _function_word_vote(text)
     if vote:
         return vote
+    if conversation and len(text.split()) <= SHORT_MESSAGE_WORDS:
+        return conversation
     # names ("Västra Götaland", "Norra Mellansverige") say nothing about the writer's language
     words = text.split()
     plain = " ".join(w for i, w in enumerate(words) if i == 0 or not w[:1].isupper()) or text

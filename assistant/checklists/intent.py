@@ -62,6 +62,12 @@ def match_checklist_request(text: str) -> str | None:
     return min(found)[1] if found else None
 
 
+def mentions_checklists(text: str) -> bool:
+    """Whether a message speaks of checklists at all ("Hvilke sjekklister finnes?"), with no phase
+    named: the reply lists them."""
+    return bool(text and _CHECKLIST.search(text))
+
+
 def _split_compounds(text: str) -> str:
     """Split compounds like "analysesjekklisten" / "analysfasen" so the stem stands alone."""
     text = _CHECKLIST.sub(lambda m: " " + m.group(0), text)
@@ -91,3 +97,26 @@ def pointer_answer(checklist_id: str, language: str = "nb", query: str = "") -> 
         action={"type": "checklist", "checklist_id": c.id, "title": c.title, "items": len(c.items),
                 "cli": f"assistant checklist run {c.id}"},
     )
+
+
+_LIST = {
+    "nb": "Veilederen har {n} sjekklister, én for hver fase: {titles}. Skriv for eksempel «Gå gjennom sjekklisten "
+          "for {first}», åpne fanen Sjekklister, eller kjør `assistant checklist list` i terminalen.",
+    "sv": "Vägledningen har {n} checklistor, en för varje fas: {titles}. Skriv till exempel «Gå igenom checklistan "
+          "för {first}», öppna fliken Checklistor, eller kör `assistant checklist list` i terminalen.",
+    "en": "The guide has {n} checklists, one for each phase: {titles}. Write for example “Walk me through the "
+          "checklist for {first}”, open the Checklists tab, or run `assistant checklist list` in a terminal.",
+}
+
+
+def checklists_answer(language: str = "nb") -> "Answer":
+    """The chat reply to a question about the checklists that names none: what there is, and how
+    to start one (`action` {"type": "checklists", "ids"} lets the UI offer them)."""
+    from ..models import Answer
+    from .loader import load_checklists
+
+    checklists = list(load_checklists().values())
+    lang = language if language in _LIST else "nb"
+    titles = ", ".join(f"«{c.title}»" for c in checklists)
+    return Answer(answer=_LIST[lang].format(n=len(checklists), titles=titles, first=checklists[0].title.lower()),
+                  language=lang, action={"type": "checklists", "ids": [c.id for c in checklists]})

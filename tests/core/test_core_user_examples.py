@@ -83,3 +83,21 @@ def test_a_how_question_gets_a_sentence_that_says_how(assistant):
     answer = assistant.ask("Hvordan forankrer vi arbeidet politisk?")
     assert not answer.refused
     assert any(w in answer.answer for w in ("involvere", "gjennom", "krever", "informasjon")), answer.answer
+
+
+@pytest.mark.parametrize("message, lang", [("Hvilke sjekklister finnes?", "nb"), ("Vilka checklistor finns?", "sv"),
+                                           ("Can I see the checklists?", "en")])
+def test_a_question_about_the_checklists_lists_them(assistant, message, lang):
+    answer = assistant.ask(message)
+    assert not answer.refused and answer.intent == "checklist" and answer.language == lang
+    assert answer.action["type"] == "checklists" and len(answer.action["ids"]) == 8
+    assert "«2 Analyse»" in answer.answer
+
+
+def test_a_short_follow_up_is_answered_in_the_conversation_s_language(assistant):
+    first = "Vilka analyser gjorde Dalarna?"
+    earlier = assistant.ask(first)
+    history = [Turn(role="user", content=first),
+               Turn(role="assistant", content=earlier.answer, citations=earlier.citations, segments=earlier.segments)]
+    answer = assistant.ask("den tredje av dem", history)
+    assert answer.language == "sv"
