@@ -21,7 +21,7 @@ DEFAULT_OUT = PROJECT_ROOT / "evals" / "reports"
 
 def fit_models(evaluation, items) -> list[str]:
     """Fit the intent and answerability models on `train`, calibrate on `dev` (evaluation/fit.py)."""
-    from .fit import fit_answerability, fit_intents, prototypes, with_scope_knn
+    from .fit import fit_answerability, fit_intents, prototypes, scope_examples, with_scope_knn
     from .runner import SETUPS
 
     setup = SETUPS["hybrid"]
@@ -30,6 +30,7 @@ def fit_models(evaluation, items) -> list[str]:
     free = evaluation.assistant(setup)
     free.__dict__["answerability"] = None  # asked with the decision off, to see every item's features
     free.__dict__["intents"] = None
+    items = [*items, *scope_examples()]  # hand-written out-of-scope questions join train as labelled examples
     rows = []
     for item in items:
         if item.split in ("train", "dev") and (item.answerable or item.kind == "out_of_scope"):

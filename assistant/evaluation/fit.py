@@ -37,6 +37,20 @@ def _store(path: Path, embedder: str, table: dict) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
+SCOPE_EXAMPLES = Path(__file__).resolve().parent.parent / "data" / "scope_examples.yaml"
+
+
+def scope_examples(path: Path = SCOPE_EXAMPLES) -> list[Item]:
+    """The hand-written out-of-scope questions, as `train` items (labelled examples, not evaluation items)."""
+    import yaml
+
+    from ..text import detect_language
+
+    questions = yaml.safe_load(path.read_text(encoding="utf-8"))["out_of_scope"]
+    return [Item(id=f"example-oos-{n}", kind="out_of_scope", lang=detect_language(q), question=q, evidence=(),
+                 facts=(), refuse=True, doc="", split="train") for n, q in enumerate(questions)]
+
+
 def intent_label(item: Item) -> str:
     return "injection" if item.kind == "injection" else "smalltalk" if item.smalltalk else "question"
 
