@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..models import DocumentInfo, Passage
-from .text import esc, highlight, md_escape, not_a_marker, t
+from .text import esc, highlight, md_escape, not_a_marker, short_query, t
 
 CITE_PREFIX = "#kilde-"
 
@@ -54,11 +54,14 @@ def render_sources(citations: Iterable[Mapping[str, Any]], turn: int, lang: str)
     return f"**{t('sources', lang)}**\n\n" + "  \n".join(lines)
 
 
-def render_answer(answer: Mapping[str, Any], turn: int, lang: str, show_query: bool) -> str:
-    """The final assistant message: optional search-query line, answer body, sources list."""
+def render_answer(answer: Mapping[str, Any], turn: int, lang: str, show_query: bool = True,
+                  question: str | None = None) -> str:
+    """The final assistant message: the search-query line (only when the answer was searched with
+    something other than the question, and short), answer body, sources list."""
     parts = []
-    if show_query and answer.get("query"):
-        parts.append(f"*{t('search_query', lang)}: «{md_escape(answer['query'])}»*")
+    line = short_query(str(answer.get("query") or ""), question) if show_query else ""
+    if line:
+        parts.append(f"*{t('search_query', lang)}: «{md_escape(line)}»*")
     segments = answer.get("segments") or []
     parts.append(render_segments(segments, turn) if segments else md_escape(answer.get("answer", "")))
     sources = render_sources(answer.get("citations") or [], turn, lang)

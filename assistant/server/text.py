@@ -156,32 +156,65 @@ def esc(text: Any) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
-def highlight(passage: str, quotes: Iterable[str]) -> str:
-    """Escape a passage and wrap each cited sentence in <mark>."""
+def quote_spans(passage: str, quotes: Iterable[str]) -> list[tuple[int, int]]:
+    """Where each quoted sentence stands in the passage: a whole-word match (so «Analys» is not
+    found inside «Analysunderlag»), whitespace-tolerant, each quote after the one before when it
+    occurs there (answers quote in passage order), never overlapping another."""
     spans: list[tuple[int, int]] = []
+    pos = 0
     for q in quotes:
-        q = (q or "").strip()
-        if not q:
+        words = (q or "").split()
+        if not words:
             continue
-        i = passage.find(q)
-        if i < 0:  # tolerate whitespace differences between the answer and the passage
-            pattern = r"\s+".join(re.escape(w) for w in q.split())
-            m = re.search(pattern, passage)
-            if not m:
-                continue
-            spans.append((m.start(), m.end()))
-        else:
-            spans.append((i, i + len(q)))
-    spans.sort()
+        pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"(?!\w)")
+        found = None
+        for start in (pos, 0):
+            for m in pattern.finditer(passage, start):
+                if all(m.end() <= a or m.start() >= b for a, b in spans):
+                    found = m
+                    break
+            if found:
+                break
+        if found:
+            spans.append((found.start(), found.end()))
+            pos = found.end()
+    return sorted(spans)
+
+
+def highlight(passage: str, quotes: Iterable[str]) -> str:
+    """Escape a passage and wrap each cited sentence in <mark> (see `quote_spans`)."""
     out, pos = [], 0
-    for start, end in spans:
-        if start < pos:
-            continue
+    for start, end in quote_spans(passage, quotes):
         out.append(esc(passage[pos:start]))
         out.append(f"<mark>{esc(passage[start:end])}</mark>")
         pos = end
     out.append(esc(passage[pos:]))
     return "".join(out)
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut at a word boundary to at most `limit` characters, with "…" when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(" ,.;:") + "…"
+
+
+QUERY_LINE_CHARS = 100
+
+
+def short_query(query: str, question: str | None, limit: int = QUERY_LINE_CHARS) -> str:
+    """The "searched for" line: empty when the answer was searched with the question itself;
+    otherwise the earlier turn's words (cut short) before the question, at most `limit` chars."""
+    query, asked = " ".join((query or "").split()), " ".join((question or "").split())
+    if not query or (question is not None and query.casefold() == asked.casefold()):
+        return ""
+    if asked and query.casefold().endswith(asked.casefold()) and len(query) > len(asked):
+        extra = query[: len(query) - len(asked)].strip()
+        room = max(limit - len(asked) - 1, 24)
+        return shorten(f"{shorten(extra, room)} {asked}", limit + 24)
+    return shorten(query, limit)
 
 
 def segment_kind(ev: Mapping[str, Any]) -> str:

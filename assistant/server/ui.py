@@ -112,7 +112,7 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
                     yield "", _messages(convo), convo
                 elif kind == "done":
                     item["answer"] = ev["answer"]
-                    item["display"] = render.render_answer(ev["answer"], turn, lang, show_query=bool(history))
+                    item["display"] = render.render_answer(ev["answer"], turn, lang, question=question)
         except AssistantError as err:
             item["display"] = render.render_error(str(err))
         except Exception:  # noqa: BLE001 - the user sees a friendly message, never a traceback

@@ -48,7 +48,7 @@ def test_chat_answer_has_clickable_citations_and_query_line():
     answer = {"answer": "x", "query": "forrige spørsmål <i>", "segments": [
         {"text": "Lead:", "cite": None, "kind": "lead"}, {"text": "Setning.", "cite": 1, "kind": "sentence"}],
         "citations": [{"n": 1, "title": "T", "authority": "A", "section": "S", "page": None, "text": "Setning."}]}
-    md = render_answer(answer, 3, "nb", show_query=True)
+    md = render_answer(answer, 3, "nb", question="Kan du gi eksempler?")
     assert "(#kilde-3-1)" in md and "Søkte etter" in md and "<i>" not in md
     assert "**Kilder**" in md
     assert "Søkte etter" not in render_answer(answer, 3, "nb", show_query=False)
@@ -58,3 +58,23 @@ def test_chat_answer_has_clickable_citations_and_query_line():
 def test_citation_line():
     assert citation_line({"n": 1, "title": "Veileder", "section": "Innledning", "page": "5"}, "nb") == "[1] Veileder, Innledning, s. 5"
     assert citation_line({"n": 2, "title": "Guide", "section": "", "page": None}, "en") == "[2] Guide"
+
+
+def test_highlight_marks_whole_words_at_their_own_position():
+    text = "Analysunderlag finnes. Analys. Mer tekst om analys."
+    assert highlight(text, ["Analys."]) == "Analysunderlag finnes. <mark>Analys.</mark> Mer tekst om analys."
+    # two quotes of the same words: each at its own place, in passage order
+    assert highlight("Ja. Nei. Ja.", ["Ja.", "Ja."]) == "<mark>Ja.</mark> Nei. <mark>Ja.</mark>"
+
+
+def test_search_line_only_when_the_query_differs_and_short():
+    from assistant.server.text import short_query
+
+    q = "Kan du gi eksempler på det?"
+    answer = {"answer": "x", "query": q, "segments": [], "citations": []}
+    assert "Søkte etter" not in render_answer(answer, 0, "nb", question=q)
+    long_query = "Hva er smart spesialisering? " + "Et langt svar fra forrige tur. " * 30 + q
+    md = render_answer({**answer, "query": long_query}, 1, "nb", question=q)
+    line = short_query(long_query, q)
+    assert "Søkte etter" in md and line.endswith(q) and len(line) <= 124 and "…" in line
+    assert short_query(" kan  du gi eksempler på DET? ", q) == ""

@@ -57,6 +57,25 @@
     ".floating{position:fixed;right:20px;bottom:70px;width:380px;height:540px;box-shadow:0 4px 16px rgba(0,0,0,.25)}"
   ].join("\n");
 
+  // The "searched for" line: only when the search differed from the question, and short.
+  function squash(t) { return String(t || "").replace(/\s+/g, " ").trim(); }
+  function cut(t, n) {
+    t = squash(t);
+    if (t.length <= n) return t;
+    var c = t.slice(0, n - 1), i = c.lastIndexOf(" ");
+    return (i > 0 ? c.slice(0, i) : c).replace(/[ ,.;:]+$/, "") + "…";
+  }
+  function shortQuery(query, question) {
+    var q = squash(query), asked = squash(question);
+    if (!q || q.toLowerCase() === asked.toLowerCase()) return "";
+    var lq = q.toLowerCase(), la = asked.toLowerCase();
+    if (la && lq.length > la.length && lq.slice(lq.length - la.length) === la) {
+      var extra = q.slice(0, q.length - asked.length);
+      return cut(cut(extra, Math.max(100 - asked.length - 1, 24)) + " " + asked, 124);
+    }
+    return cut(q, 100);
+  }
+
   function el(tag, cls, text) {
     var e = document.createElement(tag);
     if (cls) e.className = cls;
@@ -182,9 +201,8 @@
           var a = ev.answer || {};
           citations = a.citations || citations;
           if (first) body.appendChild(document.createTextNode(a.answer || ""));
-          if (sent.length && a.query && a.query !== question) {
-            bot.insertBefore(el("div", "query", S.searched + ": «" + a.query + "»"), body);
-          }
+          var line = shortQuery(a.query, question);
+          if (line) bot.insertBefore(el("div", "query", S.searched + ": «" + line + "»"), body);
           if (citations.length) {
             var list = el("ol", "srclist");
             list.setAttribute("aria-label", S.sources);
@@ -198,7 +216,9 @@
           }
           rateButtons(question, a, bot);
           history.push({ role: "user", content: question });
-          history.push({ role: "assistant", content: a.answer || "" });
+          // Structured conversation state: the server reads what this answer cited and searched.
+          history.push({ role: "assistant", content: a.answer || "", citations: a.citations || [],
+                         segments: a.segments || [], query: a.query || "" });
         } else if (ev.type === "error") {
           bot.appendChild(el("div", "err", ev.error || S.error));
         }
