@@ -21,7 +21,8 @@ from ..core import Assistant
 from ..errors import AssistantError
 from ..feedback import FeedbackStore
 from . import api, openai_compat, widget
-from .security import DEFAULT_MAX_BODY_BYTES, ApiKeyMiddleware, BodySizeLimitMiddleware, RateLimitMiddleware
+from .security import (DEFAULT_MAX_BODY_BYTES, ApiKeyMiddleware, BodySizeLimitMiddleware, OriginLogMiddleware,
+                       RateLimitMiddleware)
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +131,7 @@ def create_app(
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(RateLimitMiddleware, per_minute=config.rate_limit)
     app.add_middleware(ApiKeyMiddleware, keys=config.api_keys)
+    app.add_middleware(OriginLogMiddleware, allowed=config.cors_origins)
     if config.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -71,6 +71,24 @@ STRINGS: dict[str, dict[str, str]] = {
         "sv": "Indexet är inte byggt än. Kör `assistant index` och ladda om sidan.",
         "en": "The index has not been built yet. Run `assistant index` and reload the page.",
     },
+    "empty": {"nb": "Tomt", "sv": "Tomt", "en": "Empty"},
+    "error_title": {"nb": "Feil", "sv": "Fel", "en": "Error"},
+    "close": {"nb": "Lukk", "sv": "Stäng", "en": "Close"},
+    "warning": {"nb": "Merk", "sv": "Obs", "en": "Note"},
+    "copy": {"nb": "Kopier svaret", "sv": "Kopiera svaret", "en": "Copy the answer"},
+    "copy_sources": {"nb": "Kopier med kilder", "sv": "Kopiera med källor", "en": "Copy with sources"},
+    "copied": {"nb": "Kopiert.", "sv": "Kopierat.", "en": "Copied."},
+    "like": {"nb": "Nyttig svar", "sv": "Användbart svar", "en": "Helpful answer"},
+    "dislike": {"nb": "Ikke nyttig svar", "sv": "Inte användbart svar", "en": "Not helpful"},
+    "conversation": {"nb": "Samtalen", "sv": "Samtalet", "en": "The conversation"},
+    "user_said": {"nb": "Ditt spørsmål", "sv": "Din fråga", "en": "Your question"},
+    "bot_said": {"nb": "Svar", "sv": "Svar", "en": "Answer"},
+    "error_empty": {"nb": "Spørsmålet er tomt. Skriv et spørsmål om smart spesialisering.",
+                    "sv": "Frågan är tom. Skriv en fråga om smart specialisering.",
+                    "en": "The question is empty. Type a question about smart specialisation."},
+    "error_long": {"nb": "Spørsmålet er for langt ({n} tegn); grensen er {max} tegn.",
+                   "sv": "Frågan är för lång ({n} tecken); gränsen är {max} tecken.",
+                   "en": "The question is too long ({n} characters); the limit is {max}."},
     "error_generic": {"nb": "Noe gikk galt. Prøv igjen.", "sv": "Något gick fel. Försök igen.", "en": "Something went wrong. Please try again."},
 }
 
@@ -103,6 +121,19 @@ EXAMPLES: dict[str, list[str]] = {
 def t(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
     entry = STRINGS[key]
     return entry.get(lang) or entry[DEFAULT_LANGUAGE]
+
+
+def localise_error(message: str, lang: str) -> str:
+    """A core error message (bokmål) in the UI language, for the messages a user of the web UI
+    can cause; any other message is shown as the core wrote it."""
+    if lang == DEFAULT_LANGUAGE:
+        return message
+    if message.startswith("Spørsmålet er tomt"):
+        return t("error_empty", lang)
+    m = re.match(r"Spørsmålet er for langt \((\d+) tegn\); grensen er (\d+) tegn", message)
+    if m:
+        return t("error_long", lang).format(n=m.group(1), max=m.group(2))
+    return message
 
 
 def check_question(question: Any, max_chars: int) -> str:
@@ -215,6 +246,14 @@ def short_query(query: str, question: str | None, limit: int = QUERY_LINE_CHARS)
         room = max(limit - len(asked) - 1, 24)
         return shorten(f"{shorten(extra, room)} {asked}", limit + 24)
     return shorten(query, limit)
+
+
+def plain_answer(answer: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> str:
+    """An answer as clean text to paste into a case document: sentences with [n], then a plain
+    source list (title, section, page). No Markdown escapes, no internal links."""
+    text = str(answer.get("answer") or "").strip()  # its [n] are the citations; sources' own marks are ⁽n⁾ already
+    sources = sources_block(answer.get("citations") or [], lang)
+    return f"{text}\n\n{sources}" if sources else text
 
 
 def segment_kind(ev: Mapping[str, Any]) -> str:

@@ -17,22 +17,29 @@ from ..config import Config  # noqa: E402
 from ..errors import AssistantError  # noqa: E402
 from ..feedback import FeedbackStore  # noqa: E402
 from . import render  # noqa: E402
-from .text import DEFAULT_LANGUAGE, EXAMPLES, LANGUAGES, check_question, t  # noqa: E402
+from .text import DEFAULT_LANGUAGE, EXAMPLES, LANGUAGES, check_question, esc, localise_error, t  # noqa: E402
 
 CSS = """
 #source-panel .source-panel { padding: 4px 8px; }
 #source-panel .source-title { margin: 0 0 4px 0; font-size: 1.05em; }
 #source-panel .source-meta { color: var(--body-text-color-subdued); font-size: .9em; margin-bottom: 8px; }
 #source-panel .source-text { margin: 0; padding-left: 10px; border-left: 3px solid var(--border-color-accent); white-space: pre-wrap; }
-#source-panel mark, .doc-view mark { background: #fde68a; color: inherit; }
+#source-panel mark, .doc-view mark { background: #fde68a; color: #111827; border-radius: 2px; }
+#copy-store { display: none !important; }
+#chat a[href*="#kopier-"] { font-size: .85em; }
 #chat a[href*="#kilde-"] { text-decoration: none; font-weight: 600; }
 .doc-view details { margin: 4px 0; }
 .doc-view summary { cursor: pointer; font-weight: 600; }
 .doc-meta th { text-align: left; padding-right: 12px; }
 footer { display: none !important; }
+#title h2 { overflow-wrap: normal; word-break: normal; hyphens: auto; -webkit-hyphens: auto; }
+@media (max-width: 640px) {
+  #title h2 { font-size: 1.25rem; }
+  #chat { height: auto !important; min-height: 360px; max-height: 70vh; }
+}
 .cl-bar { height: 12px; background: var(--neutral-200); border-radius: 6px; overflow: hidden; }
 .cl-fill { height: 100%; background: var(--color-accent); transition: width .3s; }
-.cl-label, .cl-pos, .cl-source, .cl-group { color: var(--body-text-color-subdued); font-size: .9em; margin-top: 4px; }
+.cl-label, .cl-pos, .cl-source, .cl-group { color: var(--body-text-color); font-size: .9em; margin-top: 4px; }
 .cl-group { font-weight: 600; }
 .cl-text { font-size: 1.15em; margin: 8px 0; }
 .cl-help { font-style: italic; }
@@ -50,16 +57,187 @@ if (!window.__assistantCiteBound) {
     ev.preventDefault();
     ev.stopPropagation();
     window.__assistantCite('click', {ref: a.getAttribute('href').split('#kilde-')[1]});
+    // On a narrow screen the panel is below the chat: bring it into view once it is filled.
+    if (window.innerWidth < 768) {
+      setTimeout(function () {
+        var panel = document.querySelector('#source-panel');
+        if (panel) panel.scrollIntoView({block: 'start'});
+      }, 400);
+    }
   }, true);
 }
 """
+
+
+# Runs in the page head: the document's `lang` and Gradio's own button and region labels follow
+# the UI language (Gradio labels them after the browser's locale, some only in English), and
+# the copy buttons copy clean text (the answer with [n] and a plain source list) from the
+# hidden #copy-store instead of the message's escaped Markdown.
+PAGE_JS = """
+(function () {
+  var LABELS = %(labels)s;
+  var LANG = %(lang)s;
+  var NAMES = %(names)s;
+  window.__assistantLang = LANG;
+  document.documentElement.lang = LANG;
+  function labelKey(text) {
+    for (var key in LABELS) { if (LABELS[key].variants.indexOf(text) >= 0) return key; }
+    return null;
+  }
+  function currentLang() {
+    var pick = document.querySelector('#lang-pick input');
+    var code = pick ? NAMES[pick.value] : null;
+    if (code) window.__assistantLang = code;
+    return window.__assistantLang || LANG;
+  }
+  function relabel() {
+    var lang = currentLang();
+    if (document.documentElement.lang !== lang) document.documentElement.lang = lang;
+    document.querySelectorAll('#chat button[aria-label], #chat [role="log"][aria-label]').forEach(function (el) {
+      var key = el.getAttribute('data-assistant-label') || labelKey(el.getAttribute('aria-label'));
+      if (!key) return;
+      var want = LABELS[key][lang];
+      el.setAttribute('data-assistant-label', key);
+      if (el.getAttribute('aria-label') !== want) el.setAttribute('aria-label', want);
+      if (el.hasAttribute('title') && el.getAttribute('title') !== want) el.setAttribute('title', want);
+    });
+    document.querySelectorAll('#chat [data-testid="user"][aria-label], #chat [data-testid="bot"][aria-label]').forEach(function (el) {
+      var label = el.getAttribute('aria-label'), i = label.indexOf(': ');
+      var prefix = LABELS[el.getAttribute('data-testid') === 'user' ? 'user_said' : 'bot_said'][lang];
+      if (i > 0 && i < 60 && label.slice(0, i) !== prefix) el.setAttribute('aria-label', prefix + label.slice(i));
+    });
+  }
+  // Gradio markup that axe-core reports (WCAG 4.1.2, 2.1.1): example chips in a role=list with
+  // buttons for children, an empty file box labelled without a role, and scrollable panels
+  // that a keyboard cannot reach.
+  function repairAria() {
+    var lang = currentLang();
+    document.querySelectorAll('.examples[role="list"]').forEach(function (el) { el.setAttribute('role', 'group'); });
+    document.querySelectorAll('div.empty[aria-label]:not([role])').forEach(function (el) {
+      el.setAttribute('role', 'img');
+      el.setAttribute('aria-label', LABELS.empty[lang]);
+    });
+    // A hidden label gives the question box no accessible name; name it in the UI language.
+    var question = document.querySelector('#question textarea');
+    if (question && question.getAttribute('aria-label') !== LABELS.question[lang]) {
+      question.setAttribute('aria-label', LABELS.question[lang]);
+    }
+    // Gradio titles its notices after the browser's locale ("Warning"); ours follow the UI.
+    document.querySelectorAll('.toast-title.warning, .toast-title.error').forEach(function (el) {
+      var key = el.classList.contains('error') ? 'error_title' : 'warning';
+      var node = el.firstChild;
+      if (node && node.nodeType === 3 && node.data.trim() !== LABELS[key][lang]) node.data = LABELS[key][lang] + ' ';
+    });
+    // The notice's header is a role=button holding the close button (nested-interactive): the
+    // close button alone stays interactive.
+    document.querySelectorAll('.toast-header[role="button"]').forEach(function (el) {
+      el.removeAttribute('role');
+      el.removeAttribute('tabindex');
+    });
+    document.querySelectorAll('[data-testid="toast-close"]').forEach(function (el) {
+      if (el.getAttribute('aria-label') !== LABELS.close[lang]) el.setAttribute('aria-label', LABELS.close[lang]);
+    });
+    ['#item-explanation', '#source-panel', '#checklist-item'].forEach(function (sel) {
+      var el = document.querySelector(sel);
+      if (el && !el.hasAttribute('tabindex')) el.setAttribute('tabindex', '0');
+    });
+  }
+  var pending = false;
+  new MutationObserver(function () {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(function () { pending = false; relabel(); repairAria(); });
+  }).observe(document.documentElement, {subtree: true, childList: true, characterData: true, attributes: true,
+                                          attributeFilter: ['aria-label']});
+  window.__assistantSetLang = function (code) { window.__assistantLang = code; relabel(); };
+
+  function writeClipboard(text) {
+    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+    var area = document.createElement('textarea');
+    area.value = text; area.setAttribute('readonly', ''); area.style.position = 'fixed'; area.style.opacity = '0';
+    document.body.appendChild(area); area.select();
+    try { document.execCommand('copy'); } finally { document.body.removeChild(area); }
+    return Promise.resolve();
+  }
+  function storedText(index) {
+    var item = document.querySelector('#copy-store [data-index="' + index + '"]');
+    return item ? item.textContent : null;
+  }
+  window.__assistantCopyText = storedText;
+  document.addEventListener('click', function (ev) {
+    var target = ev.target && ev.target.closest ? ev.target : null;
+    if (!target) return;
+    var link = target.closest('#chat a[href*="#kopier-"]');
+    var button = link ? null : target.closest('#chat button[data-assistant-label="copy"]');
+    var index = null;
+    if (link) {
+      index = 2 * parseInt(link.getAttribute('href').split('#kopier-')[1], 10) + 1;
+    } else if (button) {
+      var wrap = button.closest('.message-buttons'), row = wrap;
+      while (row && !(row.classList && row.classList.contains('message-row'))) row = row.previousElementSibling;
+      var rows = Array.prototype.slice.call(document.querySelectorAll('#chat .message-row'));
+      index = row ? rows.indexOf(row) : -1;
+    } else {
+      return;
+    }
+    var text = storedText(index);
+    if (text === null) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    writeClipboard(text).then(function () {
+      var status = document.querySelector('#feedback-status');
+      if (status) status.setAttribute('data-copied', String(index));
+    });
+  }, true);
+  if (document.readyState !== 'loading') relabel(); else document.addEventListener('DOMContentLoaded', relabel);
+})();
+"""
+
+# Gradio's labels for the chat's own buttons and regions, in any locale, and ours.
+GRADIO_LABELS = {
+    "copy": ["Copy message", "Kopier melding", "Kopiera meddelande", "Copy"],
+    "like": ["Like", "Liker", "Gilla", "Lik"],
+    "dislike": ["Dislike", "Liker ikke", "Ogilla", "Mislik"],
+    "clear": ["Clear", "Tøm samtalen", "Rensa chatten", "Tøm", "Rensa"],
+    "conversation": ["chatbot conversation"],
+    "empty": ["Empty value"],
+}
+
+
+def page_script(lang: str = DEFAULT_LANGUAGE) -> str:
+    import json
+
+    labels: dict[str, dict] = {}
+    for key in (*GRADIO_LABELS, "user_said", "bot_said", "question", "warning", "error_title", "close"):
+        ours = {code: t(key, code) for code in LANGUAGES}
+        labels[key] = {**ours, "variants": GRADIO_LABELS.get(key, []) + list(ours.values())}
+    return "<script>" + PAGE_JS % {"labels": json.dumps(labels, ensure_ascii=False), "lang": json.dumps(lang),
+                                  "names": json.dumps({v: k for k, v in LANGUAGES.items()}, ensure_ascii=False)} + "</script>"
+
+
+def copy_store(convo: list[dict], lang: str) -> str:
+    """The clean text behind each message's copy button, in message order (hidden)."""
+    from .text import esc, plain_answer
+
+    items = []
+    for i, item in enumerate(convo):
+        items.append(f'<pre data-index="{2 * i}">{esc(item["question"])}</pre>')
+        answer = item.get("answer")
+        if answer is not None:
+            items.append(f'<pre data-index="{2 * i + 1}">{esc(plain_answer(answer, lang))}</pre>')
+    return "".join(items)
 
 
 def _theme() -> gr.themes.Base:
     """System fonts only: the default theme would fetch Google Fonts from the internet."""
     system = ["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Arial", "sans-serif"]
     mono = ["ui-monospace", "SFMono-Regular", "Consolas", "monospace"]
-    return gr.themes.Default(primary_hue="blue", font=system, font_mono=mono)
+    theme = gr.themes.Default(primary_hue="blue", font=system, font_mono=mono)
+    # Primary buttons: white on blue-700/800 (≥ 4.5:1), not Gradio's blue-500 (3.7:1).
+    return theme.set(button_primary_background_fill="*primary_700", button_primary_background_fill_hover="*primary_800",
+                     button_primary_background_fill_dark="*primary_700",
+                     button_primary_background_fill_hover_dark="*primary_800",
+                     button_primary_text_color="white", button_primary_text_color_dark="white")
 
 
 def _history(convo: list[dict]) -> list[dict]:
@@ -68,7 +246,9 @@ def _history(convo: list[dict]) -> list[dict]:
         if item.get("answer") is None:
             continue
         turns.append({"role": "user", "content": item["question"]})
-        turns.append({"role": "assistant", "content": item["answer"].get("answer", "")})
+        answer = item["answer"]  # structured state: what the answer cited and searched for
+        turns.append({"role": "assistant", "content": answer.get("answer", ""), "citations": answer.get("citations") or [],
+                      "segments": answer.get("segments") or [], "query": answer.get("query") or ""})
     return turns
 
 
@@ -94,14 +274,14 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
         try:
             question = check_question(message, config.max_question_chars)
         except AssistantError as err:
-            gr.Warning(str(err))
-            yield message, _messages(convo), convo
+            gr.Warning(esc(localise_error(str(err), lang)), title=t("warning", lang))
+            yield message, _messages(convo), convo, copy_store(convo, lang)
             return
         history = _history(convo)
         turn = len(convo)
         item = {"question": question, "answer": None, "display": "…"}
         convo = convo + [item]
-        yield "", _messages(convo), convo
+        yield "", _messages(convo), convo, copy_store(convo, lang)
         segments: list[dict] = []
         try:
             for ev in holder.get().ask_stream(question, history):
@@ -109,15 +289,16 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
                 if kind == "segment":
                     segments.append(ev)
                     item["display"] = render.render_segments(segments, turn)
-                    yield "", _messages(convo), convo
+                    yield "", _messages(convo), convo, gr.update()
                 elif kind == "done":
                     item["answer"] = ev["answer"]
                     item["display"] = render.render_answer(ev["answer"], turn, lang, question=question)
+                    item["display"] += f"\n\n[{t('copy_sources', lang)}](#kopier-{turn})"
         except AssistantError as err:
-            item["display"] = render.render_error(str(err))
+            item["display"] = render.render_error(localise_error(str(err), lang))
         except Exception:  # noqa: BLE001 - the user sees a friendly message, never a traceback
             item["display"] = render.render_error(t("error_generic", lang))
-        yield "", _messages(convo), convo
+        yield "", _messages(convo), convo, copy_store(convo, lang)
 
     def pick_example(evt: gr.SelectData, convo: list[dict], lang: str):
         value = evt.value
@@ -163,8 +344,8 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
             return gr.update(), render.md_escape(str(err))
         return "", t("thanks_comment", lang)
 
-    def clear():
-        return [], [], {}, render.source_panel(None, DEFAULT_LANGUAGE), gr.update(visible=False), ""
+    def clear(code: str):
+        return [], [], {}, render.source_panel(None, code), gr.update(visible=False), "", ""
 
     with gr.Blocks(title=t("title"), analytics_enabled=False) as demo:
         lang = gr.State(DEFAULT_LANGUAGE)
@@ -186,7 +367,7 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
                             buttons=["copy"],
                         )
                         with gr.Row():
-                            box = gr.Textbox(show_label=False, placeholder=t("placeholder"), elem_id="question",
+                            box = gr.Textbox(label=t("question"), show_label=False, placeholder=t("placeholder"), elem_id="question",
                                              scale=5, max_lines=6, autofocus=True)
                             send = gr.Button(t("send"), variant="primary", elem_id="send", scale=1, min_width=90)
                         clear_btn = gr.Button(t("clear"), elem_id="clear", size="sm")
@@ -194,6 +375,7 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
                             comment = gr.Textbox(label=t("comment"), elem_id="comment", scale=5)
                             comment_send = gr.Button(t("comment_send"), elem_id="comment-send", scale=1, min_width=120)
                         status = gr.Markdown("", elem_id="feedback-status")
+                        store = gr.HTML("", elem_id="copy-store")
                     with gr.Column(scale=2):
                         panel_title = gr.Markdown(f"### {t('source_panel')}")
                         panel = gr.HTML(render.source_panel(None, DEFAULT_LANGUAGE), elem_id="source-panel",
@@ -213,17 +395,18 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
                 return gr.Tabs(selected="checklists-tab"), gr.update(value=action.get("checklist_id"))
             return gr.update(), gr.update()
 
-        chat_io = dict(inputs=[box, convo, lang], outputs=[box, chatbot, convo], api_visibility="private")
+        chat_io = dict(inputs=[box, convo, lang], outputs=[box, chatbot, convo, store], api_visibility="private")
         action_io = dict(fn=follow_action, inputs=[convo], outputs=[tabs, checklist_pick or panel_title],
                          api_visibility="private")
         box.submit(respond, **chat_io).then(**action_io)
         send.click(respond, **chat_io).then(**action_io)
-        chatbot.example_select(pick_example, inputs=[convo, lang], outputs=[box, chatbot, convo],
+        chatbot.example_select(pick_example, inputs=[convo, lang], outputs=[box, chatbot, convo, store],
                                api_visibility="private").then(**action_io)
         panel.click(open_source, inputs=[convo, lang], outputs=[panel], api_visibility="private", queue=False)
         chatbot.like(rate, inputs=[convo, rated], outputs=[rated, comment_row, status], api_visibility="private")
         comment_send.click(send_comment, inputs=[comment, rated, lang], outputs=[comment, status], api_visibility="private")
-        clear_io = dict(outputs=[chatbot, convo, rated, panel, comment_row, status], api_visibility="private")
+        clear_io = dict(inputs=[lang], outputs=[chatbot, convo, rated, panel, comment_row, status, store],
+                        api_visibility="private")
         clear_btn.click(clear, **clear_io)
         chatbot.clear(clear, **clear_io)
 
@@ -237,7 +420,7 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
                 gr.update(label=t("tab_checklists", code)),
                 gr.update(label=t("tab_sources", code)),
                 gr.update(label=t("language", code)),
-                gr.update(placeholder=t("placeholder", code)),
+                gr.update(placeholder=t("placeholder", code), label=t("question", code)),
                 gr.update(value=t("send", code)),
                 gr.update(value=t("clear", code)),
                 gr.update(label=t("comment", code)),
@@ -249,7 +432,9 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
 
         lang_outputs = [lang, title, intro, chat_tab, checklists_tab, sources_tab, lang_pick, box, send, clear_btn,
                         comment, comment_send, panel_title, panel, chatbot]
-        lang_pick.change(set_language, inputs=[lang_pick, convo], outputs=lang_outputs, api_visibility="private")
+        lang_pick.change(set_language, inputs=[lang_pick, convo], outputs=lang_outputs, api_visibility="private").then(
+            None, inputs=[lang_pick], js="(code) => { window.__assistantSetLang && window.__assistantSetLang(code); }",
+            api_visibility="private")
 
         def from_url(request: gr.Request):
             code = (request.query_params.get("lang") or DEFAULT_LANGUAGE) if request else DEFAULT_LANGUAGE
@@ -275,5 +460,5 @@ def mount_ui(app: FastAPI, holder: Any, config: Config, feedback: FeedbackStore)
     demo.queue(default_concurrency_limit=4)
     return gr.mount_gradio_app(
         app, demo, path="/", footer_links=[], ssr_mode=False, show_error=False, theme=_theme(), css=CSS,
-        enable_monitoring=False, mcp_server=False, pwa=False,
+        enable_monitoring=False, mcp_server=False, pwa=False, head=page_script(),
     )

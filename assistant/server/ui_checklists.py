@@ -168,7 +168,7 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State) -> gr.Dropdown:
             gr.update(value=t("start_session", code)), gr.update(label=t("sessions", code)),
             gr.update(value=t("resume", code)), gr.update(label=t("status", code), choices=_status_choices(code)),
             gr.update(label=t("note", code)), gr.update(value=t("prev", code)), gr.update(value=t("save_next", code)),
-            gr.update(value=t("explain", code)), gr.update(value=t("report", code)),
+            gr.update(value=t("explain", code)), gr.update(value=t("report", code)), gr.update(label=t("report", code)),
         )
         if state.get("sid"):
             v = view(state, code)
@@ -185,5 +185,5 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State) -> gr.Dropdown:
     explain.click(on_explain, inputs=[walk, lang], outputs=[explanation], **private)
     report.click(on_report, inputs=[walk], outputs=[files], **private)
     lang.change(relabel, inputs=[lang, walk], outputs=[intro, pick, name, start, sessions, resume, status, note, prev,
-                                                       save, explain, report, progress, item], **private)
+                                                       save, explain, report, files, progress, item], **private)
     return pick

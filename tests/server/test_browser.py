@@ -7,16 +7,13 @@ test-output/server/ for a reviewer.
 """
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
-from server_helpers import QUESTION
+from server_helpers import CHROMIUM, QUESTION
 
 from assistant.feedback import FeedbackStore
 
-CHROMIUM = Path("/usr/bin/chromium")
 INJECTION = "<script>alert(1)</script> <img src=x onerror=alert(2)>"
 
 pytestmark = [
@@ -25,19 +22,6 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (/usr/bin/chromium); "
                        "install the packages chromium and chromium-driver"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-            "--no-first-run"])
-        yield b
-        b.close()
 
 
 @pytest.fixture
@@ -77,8 +61,8 @@ def test_chat_citation_feedback_and_checklist(page, live_server, live_home, outp
     page.screenshot(path=str(output_dir / "02-source-panel.png"))
 
     # Thumbs up with a comment, stored with question, answer and citations.
-    # Gradio's own button labels follow the browser locale (nb-NO here).
-    page.locator('#chat button[aria-label="Liker"], #chat button[aria-label="Like"]').last.click()
+    # Gradio's own button labels are relabelled in the UI language ("Nyttig svar").
+    page.locator('#chat button[data-assistant-label="like"]').last.click()
     page.wait_for_selector("#comment textarea", state="visible")
     page.fill("#comment textarea", "Godt svar med kilde")
     page.click("#comment-send")

@@ -78,3 +78,23 @@ def test_search_line_only_when_the_query_differs_and_short():
     line = short_query(long_query, q)
     assert "Søkte etter" in md and line.endswith(q) and len(line) <= 124 and "…" in line
     assert short_query(" kan  du gi eksempler på DET? ", q) == ""
+
+
+def test_plain_answer_is_clean_text_with_a_source_list():
+    from assistant.server.text import plain_answer
+
+    answer = {"answer": "Dette står i kildene:\n\nEn setning (med parentes). [1]",
+              "citations": [{"n": 1, "title": "Veileder", "section": "2. Analyse", "page": "9"}]}
+    text = plain_answer(answer, "nb")
+    assert text == "Dette står i kildene:\n\nEn setning (med parentes). [1]\n\nKilder:\n[1] Veileder, 2. Analyse, s. 9"
+    assert "\\" not in text and "#kilde" not in text
+    assert plain_answer(answer, "en").endswith("Sources:\n[1] Veileder, 2. Analyse, p. 9")
+
+
+def test_core_messages_follow_the_ui_language():
+    from assistant.server.text import localise_error
+
+    assert localise_error("Spørsmålet er tomt. Skriv et spørsmål om smart spesialisering.", "en").startswith("The question is empty")
+    assert localise_error("Spørsmålet er for langt (2500 tegn); grensen er 2000 tegn.", "sv") == \
+        "Frågan är för lång (2500 tecken); gränsen är 2000 tecken."
+    assert localise_error("Spørsmålet er tomt.", "nb") == "Spørsmålet er tomt."

@@ -17,15 +17,18 @@
   var STRINGS = {
     nb: { title: "Spør om smart spesialisering", placeholder: "Skriv et spørsmål …", send: "Send",
           open: "Spør assistenten", close: "Lukk", sources: "Kilder", page: "s.", searched: "Søkte etter",
-          error: "Noe gikk galt. Prøv igjen.", thanks: "Takk!", up: "Nyttig svar", down: "Ikke nyttig svar",
+          error: "Noe gikk galt. Prøv igjen.",
+          origin: "Denne siden ({origin}) har ikke tilgang til assistenten. Be den som drifter assistenten om å legge adressen til i ASSISTANT_CORS_ORIGINS.", thanks: "Takk!", up: "Nyttig svar", down: "Ikke nyttig svar",
           authority: "Status", clear: "Ny samtale" },
     sv: { title: "Fråga om smart specialisering", placeholder: "Skriv en fråga …", send: "Skicka",
           open: "Fråga assistenten", close: "Stäng", sources: "Källor", page: "s.", searched: "Sökte efter",
-          error: "Något gick fel. Försök igen.", thanks: "Tack!", up: "Användbart svar", down: "Inte användbart svar",
+          error: "Något gick fel. Försök igen.",
+          origin: "Den här sidan ({origin}) har inte åtkomst till assistenten. Be den som driftar assistenten att lägga till adressen i ASSISTANT_CORS_ORIGINS.", thanks: "Tack!", up: "Användbart svar", down: "Inte användbart svar",
           authority: "Status", clear: "Nytt samtal" },
     en: { title: "Ask about smart specialisation", placeholder: "Type a question …", send: "Send",
           open: "Ask the assistant", close: "Close", sources: "Sources", page: "p.", searched: "Searched for",
-          error: "Something went wrong. Please try again.", thanks: "Thanks!", up: "Helpful answer", down: "Not helpful",
+          error: "Something went wrong. Please try again.",
+          origin: "This page ({origin}) is not allowed to use the assistant. Ask whoever runs it to add this address to ASSISTANT_CORS_ORIGINS.", thanks: "Thanks!", up: "Helpful answer", down: "Not helpful",
           authority: "Authority", clear: "New conversation" }
   };
   var S = STRINGS[LANG] || STRINGS.nb;
@@ -46,15 +49,15 @@
     ".panel{border-top:1px solid #d1d5db;background:#fafafa;padding:8px 12px;max-height:40%;overflow-y:auto;font-size:13px}",
     ".panel h4{margin:0 0 4px 0;font-size:14px}",
     ".panel .meta{color:#4b5563;font-size:12px;margin-bottom:6px}",
-    ".panel mark{background:#fde68a}",
+    ".panel mark{background:#fde68a;color:#111827}",
     ".rate{margin-top:4px}",
     ".rate button{background:none;border:1px solid #d1d5db;border-radius:4px;cursor:pointer;margin-right:4px}",
     ".err{color:#b91c1c}",
     "form{display:flex;gap:6px;padding:8px;border-top:1px solid #e5e7eb}",
     "input{flex:1;padding:6px 8px;border:1px solid #d1d5db;border-radius:6px;font:inherit}",
     "form button{padding:6px 12px;border:0;border-radius:6px;background:#1e3a5f;color:#fff;cursor:pointer}",
-    ".launcher{position:fixed;right:20px;bottom:20px;padding:10px 16px;border:0;border-radius:20px;background:#1e3a5f;color:#fff;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.25)}",
-    ".floating{position:fixed;right:20px;bottom:70px;width:380px;height:540px;box-shadow:0 4px 16px rgba(0,0,0,.25)}"
+    ".launcher{position:fixed;right:12px;bottom:16px;padding:10px 16px;border:0;border-radius:20px;background:#1e3a5f;color:#fff;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.25)}",
+    ".floating{position:fixed;right:12px;bottom:64px;width:min(380px,calc(100vw - 24px));height:min(540px,calc(100vh - 80px));box-shadow:0 4px 16px rgba(0,0,0,.25)}"
   ].join("\n");
 
   // The "searched for" line: only when the search differed from the question, and short.
@@ -251,7 +254,14 @@
           }
           return pump();
         })
-        .catch(function () { onEvent({ type: "error" }); });
+        .catch(function () {
+          // A page on another origin that the server does not allow gets no readable response
+          // (CORS), only a TypeError; if the server answers an opaque request, that is the cause.
+          if (base.origin === location.origin) { onEvent({ type: "error" }); return; }
+          fetch(API + "/healthz", { mode: "no-cors" })
+            .then(function () { onEvent({ type: "error", error: S.origin.replace("{origin}", location.origin) }); },
+                  function () { onEvent({ type: "error" }); });
+        });
     }
 
     form.addEventListener("submit", function (e) {
