@@ -161,15 +161,21 @@ class ChecklistService:
         return self.get_checklist(self.get_session(session_id).checklist_id)
 
     # -- explanations and reports ---------------------------------------------------------
-    def explain(self, item: ChecklistItem, assistant: "Assistant | None" = None) -> "Answer":
-        """Why the item matters, answered by the assistant from the corpus, with citations."""
+    def explain(self, item: ChecklistItem, assistant: "Assistant | None" = None, lang: str = "nb") -> "Answer":
+        """Why the item matters and what to weigh, quoted from the guide text around the item
+        (its section, not the item itself), with citations; see `checklists.explain`."""
+        from .explain import explain_item
+
         if assistant is None:
             if self._assistant is None:
                 from ..core import Assistant
 
                 self._assistant = Assistant(self.config)
             assistant = self._assistant
-        return assistant.ask(item.explain_query)
+        return explain_item(item, assistant, self.checklist_of_item(item), lang)
+
+    def checklist_of_item(self, item: ChecklistItem) -> Checklist | None:
+        return next((c for c in self.list_checklists() if any(i.id == item.id for i in c.items)), None)
 
     def report(self, session_id: str, format: str = "md") -> str | bytes:
         """The readiness report: Markdown text (chart inlined) or a .docx document as bytes."""

@@ -43,6 +43,11 @@ footer { display: none !important; }
 .cl-group { font-weight: 600; }
 .cl-text { font-size: 1.15em; margin: 8px 0; }
 .cl-help { font-style: italic; }
+#item-explanation .cite-btn { border: 1px solid var(--border-color-accent); border-radius: 4px; padding: 0 4px;
+  background: none; color: var(--link-text-color); font-weight: 600; cursor: pointer; }
+#item-explanation details { margin: 4px 0; }
+#item-explanation summary { cursor: pointer; }
+#item-explanation mark { background: #fde68a; color: #111827; }
 """
 
 # A click on any `[n]` link in the chat becomes a `click` event on the source panel, with the
@@ -189,6 +194,16 @@ PAGE_JS = """
       if (status) status.setAttribute('data-copied', String(index));
     });
   }, true);
+  // «Forklar»: a [n] opens the cited passage below the explanation.
+  document.addEventListener('click', function (ev) {
+    var btn = ev.target && ev.target.closest ? ev.target.closest('#item-explanation .cite-btn') : null;
+    if (!btn) return;
+    var details = document.getElementById('forklar-kilde-' + btn.getAttribute('data-cite'));
+    if (!details) return;
+    details.open = true;
+    details.scrollIntoView({block: 'nearest'});
+    details.querySelector('summary').focus();
+  });
   if (document.readyState !== 'loading') relabel(); else document.addEventListener('DOMContentLoaded', relabel);
 })();
 """

@@ -44,12 +44,31 @@ def item_html(checklist: Any, index: int, lang: str) -> str:
 
 
 def render_explanation(answer: Any, lang: str) -> str:
-    """The "Forklar" answer: quoted sentences with [n] and a plain sources list."""
+    """The "Forklar" answer as HTML: quoted sentences, each with a clickable [n] that opens the
+    cited passage (title, section, page, the sentence marked) below, as in the chat."""
     a = answer.model_dump() if hasattr(answer, "model_dump") else answer
-    body = render.md_escape(a.get("answer", ""))
-    sources = "  \n".join(render.md_escape(f"[{c['n']}] {c['title']}, {c['section']}" + (f", {t('page', lang)} {c['page']}" if c.get("page") else ""))
-                          for c in a.get("citations", []))
-    return body + (f"\n\n**{t('sources', lang)}**  \n{sources}" if sources else "")
+    segments = a.get("segments") or []
+    lead = " ".join(s["text"] for s in segments if s.get("cite") is None) or ("" if segments else a.get("answer", ""))
+    body = " ".join(
+        f'{esc(s["text"])} <button type="button" class="cite-btn" data-cite="{int(s["cite"])}" '
+        f'aria-controls="forklar-kilde-{int(s["cite"])}">[{int(s["cite"])}]</button>'
+        for s in segments if s.get("cite") is not None)
+    out = [f'<div class="cl-explanation" lang="{esc(a.get("language") or "nb")}">']
+    if lead:
+        out.append(f"<p>{esc(lead)}</p>")
+    if body:
+        out.append(f"<p>{body}</p>")
+    citations = a.get("citations") or []
+    if citations:
+        out.append(f'<div class="cl-sources"><h4>{esc(t("sources", lang))}</h4>')
+        for c in citations:
+            label = ", ".join(x for x in (c.get("title"), c.get("section"),
+                                          f"{t('page', lang)} {c['page']}" if c.get("page") else None) if x)
+            out.append(f'<details id="forklar-kilde-{int(c["n"])}"><summary>[{int(c["n"])}] {esc(label)}</summary>'
+                       f'{render.source_panel(c, lang)}</details>')
+        out.append("</div>")
+    out.append("</div>")
+    return "".join(out)
 
 
 def checklist_tab(holder: Any, config: Config, lang: gr.State) -> gr.Dropdown:
@@ -75,7 +94,7 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State) -> gr.Dropdown:
             prev = gr.Button(t("prev"), elem_id="item-prev")
             save = gr.Button(t("save_next"), variant="primary", elem_id="item-save")
             explain = gr.Button(t("explain"), elem_id="item-explain")
-        explanation = gr.Markdown("", elem_id="item-explanation")
+        explanation = gr.HTML("", elem_id="item-explanation")
         with gr.Row():
             report = gr.Button(t("report"), elem_id="report-make")
             files = gr.File(label=t("report"), file_count="multiple", interactive=False, elem_id="report-files")
@@ -144,9 +163,9 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State) -> gr.Dropdown:
         try:
             session = svc.get_session(state["sid"])
             checklist = svc.get_checklist(session.checklist_id)
-            answer = svc.explain(checklist.items[state["index"]], holder.get())
+            answer = svc.explain(checklist.items[state["index"]], holder.get(), lang=code)
         except AssistantError as err:
-            return render.render_error(str(err))
+            return f'<p class="cl-error">{esc(str(err))}</p>'
         return render_explanation(answer, code)
 
     def on_report(state: dict):
