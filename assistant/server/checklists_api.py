@@ -109,14 +109,18 @@ def update_item(session_id: str, item_id: str, body: ItemUpdate, request: Reques
                                            owner=body.owner, due=due, updated_by=body.updated_by)
 
 
-@router.get("/sessions/{session_id}/report", summary="Readiness report (md or docx)",
-            responses={200: {"content": {"text/markdown": {}, DOCX: {}}}})
-def report(session_id: str, request: Request, format: Literal["md", "docx"] = "md") -> Response:
+@router.get("/sessions/{session_id}/report", summary="Readiness report (md, docx or pdf)",
+            responses={200: {"content": {"text/markdown": {}, DOCX: {}, "application/pdf": {}}}})
+def report(session_id: str, request: Request, format: Literal["md", "docx", "pdf"] = "md") -> Response:
+    from ..checklists.report import file_stem
+
     svc = service_of(request)
     session = svc.get_session(session_id)
     data = svc.report(session.id, format)
-    filename = f"sjekkliste-{session.checklist_id}-{session.id}.{format}"
+    filename = f"{file_stem(session)}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if format == "docx":
         return Response(data, media_type=DOCX, headers=headers)
+    if format == "pdf":
+        return Response(data, media_type="application/pdf", headers=headers)
     return Response(data, media_type="text/markdown; charset=utf-8", headers=headers)

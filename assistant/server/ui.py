@@ -204,6 +204,20 @@ PAGE_JS = """
     details.scrollIntoView({block: 'nearest'});
     details.querySelector('summary').focus();
   });
+  // A checklist field typed into but not yet left (and so not yet saved): ask before leaving.
+  var FIELDS = '#item-note textarea, #item-owner textarea, #item-owner input, #item-due textarea, #item-due input';
+  window.__assistantDirty = false;
+  document.addEventListener('input', function (ev) {
+    if (ev.target && ev.target.matches && ev.target.matches(FIELDS)) window.__assistantDirty = true;
+  }, true);
+  document.addEventListener('focusout', function (ev) {
+    if (ev.target && ev.target.matches && ev.target.matches(FIELDS)) window.__assistantDirty = false;
+  }, true);
+  window.addEventListener('beforeunload', function (ev) {
+    if (!window.__assistantDirty) return;
+    ev.preventDefault();
+    ev.returnValue = '';
+  });
   if (document.readyState !== 'loading') relabel(); else document.addEventListener('DOMContentLoaded', relabel);
 })();
 """

@@ -39,6 +39,8 @@ def page(browser, live_server):
 
 
 def test_chat_citation_feedback_and_checklist(page, live_server, live_home, output_dir):
+    from assistant.config import Config
+
     page.goto(live_server.url + "/")
     page.wait_for_selector("#question textarea")
 
@@ -109,8 +111,53 @@ def test_chat_citation_feedback_and_checklist(page, live_server, live_home, outp
     opened = explanation.locator("details[open]")
     opened.wait_for()
     assert opened.locator("mark").count() >= 1 and opened.locator("summary").inner_text().startswith("[1] ")
+    # Edits are kept without "Lagre": a status is saved when picked, a note when leaving the
+    # field or the item by "← Forrige"; any item can be reached from the overview list.
+    from assistant.checklists.service import ChecklistService
+
+    svc = ChecklistService(Config(home=live_home))
+    sid = max(svc.list_sessions(), key=lambda s: s.updated_at).id
+    items = svc.get_checklist(svc.get_session(sid).checklist_id).items
+    page.locator("#item-status").get_by_label("Nei", exact=True).check()
+    page.wait_for_selector('#checklist-progress [aria-valuenow="3"]')
+    assert "lagret" in page.inner_text("#item-saved")
+    assert svc.get_session(sid).state(items[2].id).status == "nei"
+    page.fill("#item-note textarea", "Må avklares med NHO")
+    page.fill("#item-owner input, #item-owner textarea", "Kari")
+    page.fill("#item-due input, #item-due textarea", "2026-03-31")
+    page.click("#item-prev")
+    page.wait_for_function("document.querySelector('#checklist-item').innerText.includes('Punkt 2 av')")
+    import time
+
+    deadline = time.monotonic() + 15  # the field's own save (on leaving it) may land just after the view moved
+    while (state := svc.get_session(sid).state(items[2].id)).owner != "Kari" or not state.due:
+        assert time.monotonic() < deadline, state
+        time.sleep(0.2)
+    assert state.note == "Må avklares med NHO" and state.owner == "Kari" and str(state.due) == "2026-03-31"
+    page.locator("#item-jump input").click()
+    options = page.get_by_role("option")
+    assert options.count() == len(items) and "Ubesvart" in options.nth(3).inner_text()
+    assert "Nei" in options.nth(2).inner_text()
+    options.nth(2).click()
+    page.wait_for_function("document.querySelector('#checklist-item').innerText.includes('Punkt 3 av')")
+    try:
+        page.wait_for_function("document.querySelector('#item-note textarea').value === 'Må avklares med NHO'", timeout=5000)
+    except Exception:
+        print("DEBUG", svc.get_session(sid).states, page.input_value("#item-note textarea"), page.inner_text("#item-saved"))
+        raise
+    assert page.input_value("#item-owner input, #item-owner textarea") == "Kari"
+    page.locator("#item-overview-box button").first.click()
+    overview = page.locator("#item-overview")
+    overview.locator("li").first.wait_for()
+    assert overview.locator("li").count() == len(items)
+    assert overview.locator(".cl-ov-open").count() == len(items) - 3
+    assert overview.locator('[aria-current="step"]').inner_text().endswith(items[2].label)
+
+    # The report: Word, PDF and Markdown named after the session.
     page.click("#report-make")
-    page.wait_for_function("document.querySelector('#report-files').innerText.includes('.docx')")
+    page.wait_for_function("document.querySelector('#report-files').innerText.includes('.pdf')")
+    files = page.inner_text("#report-files")
+    assert "nettlesertest-" in files and ".docx" in files and ".md" in files
     page.screenshot(path=str(output_dir / "04-checklist.png"), full_page=True)
 
     page.get_by_role("tab", name="Kilder").click()
@@ -119,6 +166,16 @@ def test_chat_citation_feedback_and_checklist(page, live_server, live_home, outp
 
     assert page.dialogs == []
     assert page.external == [], f"the UI tried to reach the internet: {page.external}"
+
+    # A note typed but not yet saved (the field not left): leaving the page asks first; once the
+    # field is left (and so saved) it does not.
+    leaving = "() => { const e = new Event('beforeunload', {cancelable: true}); window.dispatchEvent(e); return e.defaultPrevented; }"
+    page.get_by_role("tab", name="Sjekklister").click()
+    page.locator("#item-note textarea").click()
+    page.keyboard.type(" og LO")
+    assert page.evaluate(leaving) is True
+    page.locator("#item-owner input, #item-owner textarea").click()
+    assert page.evaluate(leaving) is False
 
 
 def test_widget(page, live_server, output_dir):
