@@ -131,10 +131,16 @@ def create_app(
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(RateLimitMiddleware, per_minute=config.rate_limit)
     app.add_middleware(ApiKeyMiddleware, keys=config.api_keys)
+    if config.auth_header:  # outside the key check: a signed-in user needs no key (auth.py)
+        from .auth import SignInMiddleware
+
+        app.add_middleware(SignInMiddleware, header=config.auth_header, trusted=config.trusted_proxies,
+                           admins=config.admins, keys=config.api_keys)
     app.add_middleware(OriginLogMiddleware, allowed=config.cors_origins)
     if config.cors_origins:
         app.add_middleware(
             CORSMiddleware,
+            allow_credentials=bool(config.auth_header) and "*" not in config.cors_origins,
             allow_origins=list(config.cors_origins),
             allow_methods=["GET", "POST", "PUT", "PATCH", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type"],

@@ -60,6 +60,7 @@ class ApiKeyMiddleware:
             scope["type"] == "http"
             and self.keys
             and scope.get("method") != "OPTIONS"  # CORS preflight carries no credentials
+            and not (scope.get("state") or {}).get("user")  # signed in through the SSO proxy (auth.py)
             and is_protected(scope["path"])
             and not self._valid(bearer_token(scope))
         ):

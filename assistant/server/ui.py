@@ -480,7 +480,9 @@ def _checklist_tab(holder: Any, config: Config, lang: gr.State) -> gr.Dropdown |
     except ImportError:
         gr.Markdown("Sjekklister er ikke tilgjengelige i denne versjonen.")
         return None
-    return checklist_tab(holder, config, lang)
+    from .auth import resolver
+
+    return checklist_tab(holder, config, lang, user=resolver(config))
 
 
 def mount_ui(app: FastAPI, holder: Any, config: Config, feedback: FeedbackStore) -> FastAPI:

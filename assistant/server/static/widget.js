@@ -11,6 +11,10 @@
   var base = new URL(script.src, location.href);
   var API = base.origin + base.pathname.replace(/\/widget\.js$/, "");
   var KEY = script.getAttribute("data-api-key") || "";
+  // Behind the organisation's SSO proxy the widget uses the signed-in user's session (cookies)
+  // instead of a key in the page: data-credentials="include" (the server then needs the page's
+  // origin in ASSISTANT_CORS_ORIGINS).
+  var CREDENTIALS = script.getAttribute("data-credentials") === "include" ? "include" : "same-origin";
   var LANG = script.getAttribute("data-lang") || "nb";
   var TARGET = script.getAttribute("data-target");
 
@@ -166,7 +170,7 @@
       [[1, "+ " + S.up, S.up], [-1, "− " + S.down, S.down]].forEach(function (r) {
         var b = el("button", null, r[1]); b.type = "button"; b.title = r[2]; b.setAttribute("aria-label", r[2]);
         b.addEventListener("click", function () {
-          fetch(API + "/api/feedback", { method: "POST", headers: headers(),
+          fetch(API + "/api/feedback", { method: "POST", headers: headers(), credentials: CREDENTIALS,
             body: JSON.stringify({ question: question, answer: answer, rating: r[0] }) })
             .then(function (res) { wrap.textContent = res.ok ? S.thanks : S.error; })
             .catch(function () { wrap.textContent = S.error; });
@@ -228,7 +232,7 @@
         log.scrollTop = log.scrollHeight;
       }
 
-      fetch(API + "/api/ask/stream", { method: "POST", headers: headers(),
+      fetch(API + "/api/ask/stream", { method: "POST", headers: headers(), credentials: CREDENTIALS,
         body: JSON.stringify({ question: question, history: sent }) })
         .then(function (res) {
           if (!res.ok) {
