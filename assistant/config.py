@@ -115,10 +115,6 @@ class Config:
         return self.home / "sessions.sqlite3"
 
     @property
-    def conversations_db(self) -> Path:
-        return self.home / "conversations.sqlite3"
-
-    @property
     def feedback_db(self) -> Path:
         return self.home / "feedback.sqlite3"
 

@@ -97,6 +97,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "error_long": {"nb": "Spørsmålet er for langt ({n} tegn); grensen er {max} tegn.",
                    "sv": "Frågan är för lång ({n} tecken); gränsen är {max} tecken.",
                    "en": "The question is too long ({n} characters); the limit is {max}."},
+    "edit": {"nb": "Rediger spørsmålet", "sv": "Redigera frågan", "en": "Edit the question"},
+    "edit_send": {"nb": "Send på nytt", "sv": "Skicka igen", "en": "Send again"},
+    "edit_cancel": {"nb": "Avbryt", "sv": "Avbryt", "en": "Cancel"},
+    "conversations": {"nb": "Tidligere samtaler", "sv": "Tidigare samtal", "en": "Earlier conversations"},
+    "conv_open": {"nb": "Åpne", "sv": "Öppna", "en": "Open"},
+    "conv_new": {"nb": "Ny samtale", "sv": "Nytt samtal", "en": "New conversation"},
+    "conv_name": {"nb": "Navn på samtalen", "sv": "Namn på samtalet", "en": "Conversation name"},
+    "conv_rename": {"nb": "Gi nytt navn", "sv": "Byt namn", "en": "Rename"},
+    "conv_delete": {"nb": "Slett samtalen", "sv": "Radera samtalet", "en": "Delete conversation"},
+    "conv_box": {"nb": "Samtaler", "sv": "Samtal", "en": "Conversations"},
     "error_generic": {"nb": "Noe gikk galt. Prøv igjen.", "sv": "Något gick fel. Försök igen.", "en": "Something went wrong. Please try again."},
 }
 
@@ -189,6 +199,14 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
 def md_escape(text: str) -> str:
     """Make arbitrary text inert inside Markdown+HTML: `<script>` is shown, not run or dropped."""
     return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
+
+
+def md_unescape(text: str) -> str:
+    """The text a user typed, back from `md_escape` (an edited question arrives escaped)."""
+    return _MD_SPECIAL_ESCAPED.sub(r"\1", html.unescape(text))
+
+
+_MD_SPECIAL_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~$])")
 
 
 def esc(text: Any) -> str:

@@ -17,7 +17,8 @@ from ..config import Config  # noqa: E402
 from ..errors import AssistantError  # noqa: E402
 from ..feedback import FeedbackStore  # noqa: E402
 from . import render  # noqa: E402
-from .text import DEFAULT_LANGUAGE, EXAMPLES, LANGUAGES, check_question, esc, localise_error, t  # noqa: E402
+from .text import DEFAULT_LANGUAGE, EXAMPLES, LANGUAGES, check_question, esc, localise_error, md_unescape, t  # noqa: E402
+from .ui_conversations import ConversationUI, display_of  # noqa: E402
 
 CSS = """
 #source-panel .source-panel { padding: 4px 8px; }
@@ -123,6 +124,9 @@ PAGE_JS = """
       el.setAttribute('aria-label', LABELS.empty[lang]);
     });
     // A hidden label gives the question box no accessible name; name it in the UI language.
+    document.querySelectorAll('#chat textarea:not([aria-label])').forEach(function (el) {
+      el.setAttribute('aria-label', LABELS.question[lang]);  // editing a question
+    });
     var question = document.querySelector('#question textarea');
     if (question && question.getAttribute('aria-label') !== LABELS.question[lang]) {
       question.setAttribute('aria-label', LABELS.question[lang]);
@@ -230,6 +234,9 @@ GRADIO_LABELS = {
     "clear": ["Clear", "Tøm samtalen", "Rensa chatten", "Tøm", "Rensa"],
     "conversation": ["chatbot conversation"],
     "empty": ["Empty value"],
+    "edit": ["Edit", "Rediger", "Redigera"],
+    "edit_send": ["Submit", "Send inn", "Skicka in", "Send", "Skicka"],
+    "edit_cancel": ["Cancel", "Avbryt"],
 }
 
 
@@ -299,18 +306,21 @@ def _turn_of(index: Any) -> int:
 def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
     """`holder.get()` returns the Assistant; called lazily so the page loads before the index."""
 
-    def respond(message: str, convo: list[dict], lang: str):
+    convs = ConversationUI(config)
+
+    def respond(message: str, convo: list[dict], lang: str, conv_id: str | None, request: gr.Request):
+        keep = (gr.update(), gr.update())
         try:
             question = check_question(message, config.max_question_chars)
         except AssistantError as err:
             gr.Warning(esc(localise_error(str(err), lang)), title=t("warning", lang))
-            yield message, _messages(convo), convo, copy_store(convo, lang)
+            yield message, _messages(convo), convo, copy_store(convo, lang), *keep
             return
         history = _history(convo)
         turn = len(convo)
         item = {"question": question, "answer": None, "display": "…"}
         convo = convo + [item]
-        yield "", _messages(convo), convo, copy_store(convo, lang)
+        yield "", _messages(convo), convo, copy_store(convo, lang), *keep
         segments: list[dict] = []
         try:
             for ev in holder.get().ask_stream(question, history):
@@ -318,21 +328,61 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
                 if kind == "segment":
                     segments.append(ev)
                     item["display"] = render.render_segments(segments, turn)
-                    yield "", _messages(convo), convo, gr.update()
+                    yield "", _messages(convo), convo, gr.update(), *keep
                 elif kind == "done":
                     item["answer"] = ev["answer"]
-                    item["display"] = render.render_answer(ev["answer"], turn, lang, question=question)
-                    item["display"] += f"\n\n[{t('copy_sources', lang)}](#kopier-{turn})"
+                    item["display"] = display_of(ev["answer"], turn, lang, question)
         except AssistantError as err:
             item["display"] = render.render_error(localise_error(str(err), lang))
         except Exception:  # noqa: BLE001 - the user sees a friendly message, never a traceback
             item["display"] = render.render_error(t("error_generic", lang))
-        yield "", _messages(convo), convo, copy_store(convo, lang)
+        saved = (conv_id, gr.update())
+        try:
+            new_id = convs.persist(convo, conv_id, request)
+            saved = (new_id, gr.update(choices=convs.choices(request), value=new_id))
+        except AssistantError as err:
+            gr.Warning(esc(localise_error(str(err), lang)), title=t("warning", lang))
+        yield "", _messages(convo), convo, copy_store(convo, lang), *saved
 
-    def pick_example(evt: gr.SelectData, convo: list[dict], lang: str):
+    def pick_example(evt: gr.SelectData, convo: list[dict], lang: str, conv_id: str | None, request: gr.Request):
         value = evt.value
         text = value.get("text", "") if isinstance(value, dict) else str(value)
-        yield from respond(text, convo, lang)
+        yield from respond(text, convo, lang, conv_id, request)
+
+    def edit_question(evt: gr.EditData, convo: list[dict], lang: str, conv_id: str | None, request: gr.Request):
+        """An edited question is asked again; the turns after it are dropped."""
+        turn = _turn_of(evt.index)
+        value = evt.value if isinstance(evt.value, str) else str((evt.value or {}).get("text", ""))
+        yield from respond(md_unescape(value), convo[:turn], lang, conv_id, request)
+
+    def open_conversation(conv_id: str | None, lang: str, request: gr.Request):
+        if not conv_id:
+            return (gr.update(),) * 7
+        try:
+            title, convo = convs.load(conv_id, lang, request)
+        except AssistantError as err:
+            gr.Warning(esc(localise_error(str(err), lang)), title=t("warning", lang))
+            return (gr.update(),) * 7
+        return (_messages(convo), convo, copy_store(convo, lang), conv_id, title, {},
+                render.source_panel(None, lang))
+
+    def rename_conversation(conv_id: str | None, title: str, lang: str, request: gr.Request):
+        if not conv_id:
+            return gr.update()
+        try:
+            convs.rename(conv_id, title, request)
+        except AssistantError as err:
+            gr.Warning(esc(localise_error(str(err), lang)), title=t("warning", lang))
+            return gr.update()
+        return gr.update(choices=convs.choices(request), value=conv_id)
+
+    def delete_conversation(conv_id: str | None, lang: str, request: gr.Request):
+        if conv_id:
+            try:
+                convs.delete(conv_id, request)
+            except AssistantError as err:
+                gr.Warning(esc(localise_error(str(err), lang)), title=t("warning", lang))
+        return (*clear(lang), None, gr.update(choices=convs.choices(request), value=None), "")
 
     def open_source(evt: gr.EventData, convo: list[dict], lang: str) -> str:
         data = evt._data if isinstance(evt._data, dict) else {}
@@ -376,10 +426,14 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
     def clear(code: str):
         return [], [], {}, render.source_panel(None, code), gr.update(visible=False), "", ""
 
+    def new_conversation(code: str):
+        return (*clear(code), None, gr.update(value=None), "")
+
     with gr.Blocks(title=t("title"), analytics_enabled=False) as demo:
         lang = gr.State(DEFAULT_LANGUAGE)
         convo = gr.State([])
         rated = gr.State({})
+        conv_state = gr.State(None)
         with gr.Row(equal_height=True):
             title = gr.Markdown(f"## {t('title')}", elem_id="title")
             lang_pick = gr.Dropdown([(v, k) for k, v in LANGUAGES.items()], value=DEFAULT_LANGUAGE, label=t("language"),
@@ -389,11 +443,21 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
             with gr.Tab(t("tab_chat"), id="chat-tab") as chat_tab:
                 with gr.Row():
                     with gr.Column(scale=3):
+                        with gr.Accordion(t("conv_box"), open=False, elem_id="conv-box") as conv_box:
+                            with gr.Row():
+                                conv_pick = gr.Dropdown([], label=t("conversations"), elem_id="conv-pick", scale=4)
+                                conv_open = gr.Button(t("conv_open"), elem_id="conv-open", scale=1, min_width=90)
+                            with gr.Row():
+                                conv_name = gr.Textbox(label=t("conv_name"), elem_id="conv-name", scale=4, max_lines=1)
+                                conv_rename = gr.Button(t("conv_rename"), elem_id="conv-rename", scale=1, min_width=90)
+                            with gr.Row():
+                                conv_new = gr.Button(t("conv_new"), elem_id="conv-new", size="sm")
+                                conv_delete = gr.Button(t("conv_delete"), elem_id="conv-delete", size="sm")
                         chatbot = gr.Chatbot(
                             elem_id="chat", height=520, show_label=False, latex_delimiters=[],
                             sanitize_html=True, examples=[{"text": q} for q in EXAMPLES[DEFAULT_LANGUAGE]],
                             placeholder=f"**{t('examples')}**", feedback_options=("Like", "Dislike"),
-                            buttons=["copy"],
+                            buttons=["copy"], editable="user",
                         )
                         with gr.Row():
                             box = gr.Textbox(label=t("question"), show_label=False, placeholder=t("placeholder"), elem_id="question",
@@ -424,20 +488,29 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
                 return gr.Tabs(selected="checklists-tab"), gr.update(value=action.get("checklist_id"))
             return gr.update(), gr.update()
 
-        chat_io = dict(inputs=[box, convo, lang], outputs=[box, chatbot, convo, store], api_visibility="private")
+        chat_io = dict(inputs=[box, convo, lang, conv_state], outputs=[box, chatbot, convo, store, conv_state, conv_pick],
+                       api_visibility="private")
         action_io = dict(fn=follow_action, inputs=[convo], outputs=[tabs, checklist_pick or panel_title],
                          api_visibility="private")
         box.submit(respond, **chat_io).then(**action_io)
         send.click(respond, **chat_io).then(**action_io)
-        chatbot.example_select(pick_example, inputs=[convo, lang], outputs=[box, chatbot, convo, store],
+        chatbot.example_select(pick_example, inputs=[convo, lang, conv_state],
+                               outputs=[box, chatbot, convo, store, conv_state, conv_pick],
                                api_visibility="private").then(**action_io)
+        chatbot.edit(edit_question, inputs=[convo, lang, conv_state],
+                     outputs=[box, chatbot, convo, store, conv_state, conv_pick], api_visibility="private")
+        conv_open.click(open_conversation, inputs=[conv_pick, lang],
+                        outputs=[chatbot, convo, store, conv_state, conv_name, rated, panel], api_visibility="private")
+        conv_rename.click(rename_conversation, inputs=[conv_state, conv_name, lang], outputs=[conv_pick],
+                          api_visibility="private")
+        conv_outputs = [chatbot, convo, rated, panel, comment_row, status, store, conv_state, conv_pick, conv_name]
+        conv_new.click(new_conversation, inputs=[lang], outputs=conv_outputs, api_visibility="private")
+        conv_delete.click(delete_conversation, inputs=[conv_state, lang], outputs=conv_outputs, api_visibility="private")
         panel.click(open_source, inputs=[convo, lang], outputs=[panel], api_visibility="private", queue=False)
         chatbot.like(rate, inputs=[convo, rated], outputs=[rated, comment_row, status], api_visibility="private")
         comment_send.click(send_comment, inputs=[comment, rated, lang], outputs=[comment, status], api_visibility="private")
-        clear_io = dict(inputs=[lang], outputs=[chatbot, convo, rated, panel, comment_row, status, store],
-                        api_visibility="private")
-        clear_btn.click(clear, **clear_io)
-        chatbot.clear(clear, **clear_io)
+        clear_btn.click(new_conversation, inputs=[lang], outputs=conv_outputs, api_visibility="private")
+        chatbot.clear(new_conversation, inputs=[lang], outputs=conv_outputs, api_visibility="private")
 
         def set_language(code: str, convo_now: list[dict]):
             code = code if code in LANGUAGES else DEFAULT_LANGUAGE
@@ -457,19 +530,28 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
                 f"### {t('source_panel', code)}",
                 render.source_panel(None, code),
                 gr.update(examples=[{"text": q} for q in EXAMPLES[code]], placeholder=f"**{t('examples', code)}**"),
+                gr.update(label=t("conv_box", code)), gr.update(label=t("conversations", code)),
+                gr.update(value=t("conv_open", code)), gr.update(label=t("conv_name", code)),
+                gr.update(value=t("conv_rename", code)), gr.update(value=t("conv_new", code)),
+                gr.update(value=t("conv_delete", code)),
             )
 
         lang_outputs = [lang, title, intro, chat_tab, checklists_tab, sources_tab, lang_pick, box, send, clear_btn,
-                        comment, comment_send, panel_title, panel, chatbot]
+                        comment, comment_send, panel_title, panel, chatbot, conv_box, conv_pick, conv_open, conv_name,
+                        conv_rename, conv_new, conv_delete]
         lang_pick.change(set_language, inputs=[lang_pick, convo], outputs=lang_outputs, api_visibility="private").then(
             None, inputs=[lang_pick], js="(code) => { window.__assistantSetLang && window.__assistantSetLang(code); }",
             api_visibility="private")
 
         def from_url(request: gr.Request):
             code = (request.query_params.get("lang") or DEFAULT_LANGUAGE) if request else DEFAULT_LANGUAGE
-            return gr.update(value=code if code in LANGUAGES else DEFAULT_LANGUAGE)
+            try:
+                choices = gr.update(choices=convs.choices(request), value=None)
+            except AssistantError:
+                choices = gr.update()
+            return gr.update(value=code if code in LANGUAGES else DEFAULT_LANGUAGE), choices
 
-        demo.load(from_url, outputs=[lang_pick], api_visibility="private")
+        demo.load(from_url, outputs=[lang_pick, conv_pick], api_visibility="private")
     return demo
 
 

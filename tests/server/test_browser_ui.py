@@ -196,3 +196,49 @@ def test_widget_on_another_origin_names_the_setting(context_for, live_server, ou
         assert len(logged) == 1
     finally:
         server.shutdown()
+
+
+def test_conversations_are_kept_listed_resumed_renamed_edited_and_deleted(context_for, live_server, output_dir):
+    page = context_for("light").new_page()
+    page.set_default_timeout(60_000)
+    page.goto(live_server.url + "/")
+    page.wait_for_selector("#question textarea")
+    ask(page, QUESTION)
+    page.locator('#chat a[href*="#kopier-0"]').wait_for()
+
+    # A reload keeps the conversation: it is listed and opens with its clickable sources.
+    page.reload()
+    page.wait_for_selector("#question textarea")
+    page.locator("#conv-box button").first.click()
+    page.locator("#conv-pick input").click()
+    option = page.get_by_role("option").filter(has_text=QUESTION[:40]).first
+    option.click()
+    page.click("#conv-open")
+    page.locator('#chat a[href*="#kilde-0-1"]').first.wait_for()
+    page.locator('#chat a[href*="#kilde-0-1"]').first.click()
+    page.wait_for_selector("#source-panel mark")
+    assert page.input_value("#conv-name input, #conv-name textarea") .startswith("Hvordan kan fylkeskommunen")
+
+    # Renamed, the list shows the new name.
+    page.fill("#conv-name input, #conv-name textarea", "Private investeringer")
+    page.click("#conv-rename")
+    page.wait_for_function("document.querySelector('#conv-pick input').value.startsWith('Private investeringer')")
+
+    # A question edited and sent again replaces that turn and what followed.
+    page.locator('#chat [data-testid="user"]').first.hover()
+    page.locator('#chat button[data-assistant-label="edit"]').first.click()
+    editor = page.locator("#chat textarea").first
+    editor.fill("Hva er smart spesialisering?")
+    page.locator('#chat button[aria-label="Send"], #chat button[data-assistant-label="edit_send"]').first.click()
+    page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"user\"]').length === 1 && "
+                           "document.querySelector('#chat [data-testid=\"user\"]').innerText.includes('smart spesialisering')")
+    page.locator('#chat a[href*="#kopier-0"]').wait_for()
+    page.screenshot(path=str(output_dir / "ui-conversations.png"))
+
+    # Deleted, it is gone from the list.
+    page.click("#conv-delete")
+    page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0")
+    page.locator("#conv-pick input").click()
+    import re
+
+    assert not page.get_by_role("option").filter(has_text=re.compile(r"^Private investeringer \(")).count()

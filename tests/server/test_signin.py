@@ -164,5 +164,13 @@ def test_the_web_ui_through_the_proxy_keeps_each_users_sessions(browser, proxy, 
     names = ola.get_by_role("option").all_inner_texts()
     assert any("Olas gjennomgang" in n for n in names) and not any("Karis" in n for n in names)
     ola.screenshot(path=str(output_dir / "signin-ola-sessions.png"))
+    # Conversations too: Kari's question is in her list, not in Ola's.
+    for page in (kari, ola):
+        page.reload()
+        page.wait_for_selector("#question textarea")
+        page.locator("#conv-box button").first.click()
+        page.locator("#conv-pick input").click()
+    assert kari.get_by_role("option").filter(has_text=QUESTION[:30]).count() == 1
+    assert ola.get_by_role("option").filter(has_text=QUESTION[:30]).count() == 0
     for page in pages.values():
         page.context.close()
