@@ -31,6 +31,9 @@ CSS = """
 #chat a[href*="#kilde-"] { text-decoration: none; font-weight: 600; }
 .doc-view details { margin: 4px 0; }
 .doc-view summary { cursor: pointer; font-weight: 600; }
+.doc-view .focus { background: #fef3c7; color: #111827; outline: 2px solid #b45309; padding: 4px; }
+#source-results mark { background: #fde68a; color: #111827; }
+#source-results li { margin-bottom: 8px; }
 .doc-meta th { text-align: left; padding-right: 12px; }
 footer { display: none !important; }
 #title h2 { overflow-wrap: normal; word-break: normal; hyphens: auto; -webkit-hyphens: auto; }
@@ -58,6 +61,13 @@ window.__assistantCite = trigger;
 if (!window.__assistantCiteBound) {
   window.__assistantCiteBound = true;
   document.addEventListener('click', function (ev) {
+    var open = ev.target && ev.target.closest ? ev.target.closest('a.open-doc') : null;
+    if (open) {
+      ev.preventDefault();
+      ev.stopPropagation();
+      window.__assistantCite('click', {doc: open.getAttribute('data-doc'), passage: open.getAttribute('data-passage')});
+      return;
+    }
     var a = ev.target && ev.target.closest ? ev.target.closest('a[href*="#kilde-"]') : null;
     if (!a) return;
     ev.preventDefault();
@@ -384,16 +394,22 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
                 gr.Warning(esc(localise_error(str(err), lang)), title=t("warning", lang))
         return (*clear(lang), None, gr.update(choices=convs.choices(request), value=None), "")
 
-    def open_source(evt: gr.EventData, convo: list[dict], lang: str) -> str:
+    def open_source(evt: gr.EventData, convo: list[dict], lang: str):
+        """A click on [n] shows the citation in the panel; on «open in the document» (or a search
+        result) the Sources tab opens that document at the passage."""
         data = evt._data if isinstance(evt._data, dict) else {}
+        if data.get("doc"):
+            where = {"doc": str(data["doc"]), "passage": str(data.get("passage", ""))}
+            return (gr.update(), gr.Tabs(selected="sources-tab"), where, gr.update(value=where["doc"]),
+                    show_document(where["doc"], lang, where))
         ref = str(data.get("ref", ""))
         try:
             turn, n = (int(x) for x in ref.split("-", 1))
             answer = convo[turn]["answer"] or {}
         except (ValueError, IndexError, KeyError, TypeError):
-            return render.source_panel(None, lang)
+            return render.source_panel(None, lang), gr.update(), gr.update(), gr.update(), gr.update()
         cite = next((c for c in answer.get("citations", []) if c.get("n") == n), None)
-        return render.source_panel(cite, lang)
+        return render.source_panel(cite, lang), gr.update(), gr.update(), gr.update(), gr.update()
 
     def rate(evt: gr.LikeData, convo: list[dict], rated: dict):
         turn = _turn_of(evt.index)
@@ -478,7 +494,7 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
             with gr.Tab(t("tab_sources"), id="sources-tab") as sources_tab:
                 from .ui_sources import sources_tab as build_sources
 
-                build_sources(holder, lang, demo)
+                doc_pick, doc_focus, doc_view, show_document = build_sources(holder, lang, demo)
 
         def follow_action(convo_now: list[dict]):
             """A request to walk a checklist opens the Checklists tab with that checklist chosen."""
@@ -506,7 +522,10 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
         conv_outputs = [chatbot, convo, rated, panel, comment_row, status, store, conv_state, conv_pick, conv_name]
         conv_new.click(new_conversation, inputs=[lang], outputs=conv_outputs, api_visibility="private")
         conv_delete.click(delete_conversation, inputs=[conv_state, lang], outputs=conv_outputs, api_visibility="private")
-        panel.click(open_source, inputs=[convo, lang], outputs=[panel], api_visibility="private", queue=False)
+        from .ui_sources import SCROLL_TO_FOCUS
+
+        panel.click(open_source, inputs=[convo, lang], outputs=[panel, tabs, doc_focus, doc_pick, doc_view],
+                    api_visibility="private", queue=False).then(None, js=SCROLL_TO_FOCUS, api_visibility="private")
         chatbot.like(rate, inputs=[convo, rated], outputs=[rated, comment_row, status], api_visibility="private")
         comment_send.click(send_comment, inputs=[comment, rated, lang], outputs=[comment, status], api_visibility="private")
         clear_btn.click(new_conversation, inputs=[lang], outputs=conv_outputs, api_visibility="private")

@@ -164,6 +164,25 @@ def test_chat_citation_feedback_and_checklist(page, live_server, live_home, outp
     page.wait_for_selector("#documents-table table")
     page.screenshot(path=str(output_dir / "05-sources.png"))
 
+    # The Sources tab searches the passages; a result opens at its place in its document.
+    page.fill("#source-search input, #source-search textarea", "private investeringer")
+    page.press("#source-search input, #source-search textarea", "Enter")
+    page.locator("#source-results li mark").first.wait_for()
+    page.locator("#source-results a.open-doc").first.click()
+    page.locator("#document-view details[open] .focus").wait_for()
+    assert "investering" in page.locator("#document-view .focus").inner_text().lower()
+    page.screenshot(path=str(output_dir / "05b-sources-search.png"))
+
+    # From a citation in the chat: «Åpne stedet i dokumentet» opens the cited passage there.
+    page.get_by_role("tab", name="Samtale").click()
+    page.locator('#chat a[href*="#kilde-0-1"]').first.click()
+    page.locator("#source-panel a.open-doc").wait_for()
+    quoted = page.locator("#source-panel mark").first.inner_text()
+    page.locator("#source-panel a.open-doc").click()
+    page.wait_for_function("(q) => { const f = document.querySelector('#document-view .focus'); "
+                           "return f && f.innerText.includes(q); }", arg=quoted[:40])
+    assert page.get_by_role("tab", name="Kilder").get_attribute("aria-selected") == "true"
+
     assert page.dialogs == []
     assert page.external == [], f"the UI tried to reach the internet: {page.external}"
 

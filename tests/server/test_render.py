@@ -98,3 +98,20 @@ def test_core_messages_follow_the_ui_language():
     assert localise_error("Spørsmålet er for langt (2500 tegn); grensen er 2000 tegn.", "sv") == \
         "Frågan är för lång (2500 tecken); gränsen är 2000 tecken."
     assert localise_error("Spørsmålet er tomt.", "nb") == "Spørsmålet er tomt."
+
+
+def test_search_results_and_a_document_opened_at_a_passage():
+    from assistant.models import DocumentInfo, Passage
+    from assistant.server.render import document_view, search_results
+
+    doc = DocumentInfo(id="d", title="Veileder")
+    ps = [Passage(id="d:1", doc_id="d", text="Om analyse av næringslivet.", section=("2. Analyse",), order=1, page=9,
+                  page_end=9),
+          Passage(id="d:2", doc_id="d", text="Private investeringer <b>mobiliseres</b> over tid.", section=("5. Gjennomføring",),
+                  order=2)]
+    html = search_results(ps, {"d": doc}, "private investeringer", "nb")
+    assert html.count("<li>") == 1 and 'data-passage="d:2"' in html and "<mark>Private</mark>" in html
+    assert "<b>" not in html and "&lt;b&gt;" in html
+    assert "Ingen utdrag" in search_results(ps, {"d": doc}, "fotball", "nb")
+    view = document_view(doc, ps, "nb", focus="d:2")
+    assert view.count("<details open>") == 1 and 'class="focus"' in view
