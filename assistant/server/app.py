@@ -20,7 +20,7 @@ from ..config import Config
 from ..core import Assistant
 from ..errors import AssistantError
 from ..feedback import FeedbackStore
-from . import api, openai_compat, widget
+from . import api, conversations_api, openai_compat, widget
 from .security import (DEFAULT_MAX_BODY_BYTES, ApiKeyMiddleware, BodySizeLimitMiddleware, OriginLogMiddleware,
                        RateLimitMiddleware)
 
@@ -125,6 +125,7 @@ def create_app(
     app.include_router(api.router)
     app.include_router(openai_compat.router)
     app.include_router(widget.router)
+    app.include_router(conversations_api.router)
     _include_checklists(app)
 
     # Outermost first at request time: CORS answers preflights before keys/limits are checked.

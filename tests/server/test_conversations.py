@@ -46,3 +46,15 @@ def test_title_is_the_first_question_cut_short():
     assert title_of("kort") == "kort"
     long = "Hvordan kan fylkeskommunen mobilisere private investeringer i nye næringer over tid?"
     assert title_of(long).endswith("…") and len(title_of(long)) <= 60
+
+
+def test_conversation_api(client):
+    r = client.post("/api/conversations", json={"items": [{"question": "Hva er en regional planstrategi?", "answer": ANSWER}]})
+    assert r.status_code == 201
+    cid = r.json()["id"]
+    assert [c["id"] for c in client.get("/api/conversations").json()] == [cid]
+    assert client.get(f"/api/conversations/{cid}").json()["items"][0]["answer"]["citations"][0]["n"] == 1
+    r = client.patch(f"/api/conversations/{cid}", json={"title": "Planstrategi"})
+    assert r.status_code == 200 and r.json()["title"] == "Planstrategi"
+    assert client.delete(f"/api/conversations/{cid}").status_code == 204
+    assert client.get(f"/api/conversations/{cid}").status_code == 404

@@ -137,6 +137,16 @@ def test_checklist_sessions_belong_to_their_user_and_the_admin_sees_all(proxy):
         assert sjef.get(f"/api/sessions/{mine['id']}/report").status_code == 200
 
 
+def test_conversations_belong_to_their_user(proxy):
+    with as_user(proxy, "kari") as kari, as_user(proxy, "ola") as ola, as_user(proxy, "sjef") as sjef:
+        cid = kari.post("/api/conversations", json={"items": [{"question": "Karis spørsmål"}]}).json()["id"]
+        assert cid in [c["id"] for c in kari.get("/api/conversations").json()]
+        assert cid not in [c["id"] for c in ola.get("/api/conversations").json()]
+        assert ola.get(f"/api/conversations/{cid}").status_code == 404
+        assert ola.delete(f"/api/conversations/{cid}").status_code == 404
+        assert sjef.get(f"/api/conversations/{cid}").json()["owner"] == "kari"
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed")
 def test_the_web_ui_through_the_proxy_keeps_each_users_sessions(browser, proxy, output_dir):
