@@ -110,6 +110,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "conv_rename": {"nb": "Gi nytt navn", "sv": "Byt namn", "en": "Rename"},
     "conv_delete": {"nb": "Slett samtalen", "sv": "Radera samtalet", "en": "Delete conversation"},
     "conv_box": {"nb": "Samtaler", "sv": "Samtal", "en": "Conversations"},
+    "error_due": {"nb": "Ugyldig frist «{value}». Bruk formatet ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ.",
+                  "sv": "Ogiltigt datum «{value}». Använd formatet ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ.",
+                  "en": "Invalid due date «{value}». Use the format YYYY-MM-DD or DD.MM.YYYY."},
+    "error_note": {"nb": "Notatet er {n} tegn; høyst {max} tegn er tillatt.",
+                   "sv": "Anteckningen är {n} tecken; högst {max} tecken är tillåtet.",
+                   "en": "The note is {n} characters; at most {max} are allowed."},
+    "error_not_found": {"nb": "Fant den ikke.", "sv": "Hittades inte.", "en": "Not found."},
+    "error_no_name": {"nb": "Navnet kan ikke være tomt.", "sv": "Namnet kan inte vara tomt.", "en": "The name cannot be empty."},
     "error_generic": {"nb": "Noe gikk galt. Prøv igjen.", "sv": "Något gick fel. Försök igen.", "en": "Something went wrong. Please try again."},
 }
 
@@ -154,6 +162,16 @@ def localise_error(message: str, lang: str) -> str:
     m = re.match(r"Spørsmålet er for langt \((\d+) tegn\); grensen er (\d+) tegn", message)
     if m:
         return t("error_long", lang).format(n=m.group(1), max=m.group(2))
+    m = re.match(r"Ugyldig frist «(.*)»\.", message, re.S)
+    if m:
+        return t("error_due", lang).format(value=m.group(1))
+    m = re.match(r"Notatet er (\d+) tegn; høyst (\d+)", message)
+    if m:
+        return t("error_note", lang).format(n=m.group(1), max=m.group(2))
+    if re.match(r"Fant ingen (økt|samtale) med id", message):
+        return t("error_not_found", lang)
+    if message.startswith(("Samtalen må ha et navn", "Økten må ha et navn")):
+        return t("error_no_name", lang)
     return message
 
 

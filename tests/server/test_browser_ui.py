@@ -132,6 +132,12 @@ def test_universal_design(context_for, live_server, output_dir, lang, scheme):
     page.wait_for_selector("#checklist-item .cl-text")
     assert axe_violations(page) == []
     page.screenshot(path=str(output_dir / f"{shot}-desktop-checklist.png"), full_page=True)
+    # A checklist error (a due date that is not a date) is told in the UI language too.
+    page.fill("#item-due input, #item-due textarea", "snart")
+    page.locator("#item-owner input, #item-owner textarea").click()
+    due_error = t("error_due", lang).format(value="snart")
+    page.wait_for_function("(msg) => Array.from(document.querySelectorAll('.toast-body')).some(t => t.innerText.includes(msg))",
+                           arg=due_error)
     page.get_by_role("tab", name=t("tab_sources", lang)).click()
     page.wait_for_selector("#documents-table table")
     assert axe_violations(page) == []

@@ -98,6 +98,9 @@ def test_core_messages_follow_the_ui_language():
     assert localise_error("Spørsmålet er for langt (2500 tegn); grensen er 2000 tegn.", "sv") == \
         "Frågan är för lång (2500 tecken); gränsen är 2000 tecken."
     assert localise_error("Spørsmålet er tomt.", "nb") == "Spørsmålet er tomt."
+    assert localise_error("Ugyldig frist «i morgen». Bruk formatet ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ.", "en") == \
+        "Invalid due date «i morgen». Use the format YYYY-MM-DD or DD.MM.YYYY."
+    assert localise_error("Fant ingen samtale med id «x».", "sv") == "Hittades inte."
 
 
 def test_search_results_and_a_document_opened_at_a_passage():
