@@ -83,13 +83,15 @@ class SignInMiddleware:
         if is_protected(scope.get("path", "")) and self._has_key(scope):
             await self.app(scope, receive, send)  # a machine client with an API key
             return
-        if not self._from_proxy(scope):
-            await send_json_error(send, 403, "Forespørselen kom ikke gjennom innloggingen. Bruk adressen "
-                                  "organisasjonen har gitt deg.", "AuthenticationError")
-            return
         name = " ".join(_header(scope, self.header).split())
-        if not name:
-            await send_json_error(send, 401, "Du er ikke logget inn.", "AuthenticationError")
+        if not self._from_proxy(scope) or not name:
+            if scope["type"] == "websocket":
+                await send({"type": "websocket.close", "code": 1008})
+            elif not self._from_proxy(scope):
+                await send_json_error(send, 403, "Forespørselen kom ikke gjennom innloggingen. Bruk adressen "
+                                      "organisasjonen har gitt deg.", "AuthenticationError")
+            else:
+                await send_json_error(send, 401, "Du er ikke logget inn.", "AuthenticationError")
             return
         scope.setdefault("state", {})["user"] = Identity(name, name.casefold() in self.admins)
         await self.app(scope, receive, send)

@@ -248,3 +248,31 @@ def test_conversations_are_kept_listed_resumed_renamed_edited_and_deleted(contex
     import re
 
     assert not page.get_by_role("option").filter(has_text=re.compile(r"^Private investeringer \(")).count()
+
+
+def test_a_checklist_by_keyboard_alone(context_for, live_server):
+    page = context_for("light").new_page()
+    page.set_default_timeout(60_000)
+    page.goto(live_server.url + "/?lang=en")
+    page.wait_for_selector("#question textarea")
+    page.get_by_role("tab", name="Checklists").focus()
+    page.keyboard.press("Enter")
+    page.locator("#checklist-pick input").focus()
+    page.keyboard.type("Oppstart")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.locator("#session-start").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#checklist-item .cl-text")
+    page.locator("#item-status input").first.focus()
+    page.keyboard.press("Space")
+    page.wait_for_selector('#checklist-progress [aria-valuenow="1"]')
+    page.locator("#item-save").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('#checklist-item').innerText.includes('Item 2 of')")
+    page.locator("#item-explain").focus()
+    page.keyboard.press("Enter")
+    page.locator("#item-explanation .cite-btn").first.wait_for()
+    page.locator("#item-explanation .cite-btn").first.focus()
+    page.keyboard.press("Enter")
+    page.locator("#item-explanation details[open]").wait_for()

@@ -184,3 +184,22 @@ def test_the_web_ui_through_the_proxy_keeps_each_users_sessions(browser, proxy, 
     assert ola.get_by_role("option").filter(has_text=QUESTION[:30]).count() == 0
     for page in pages.values():
         page.context.close()
+
+
+def test_sign_in_middleware_in_process(assistant, tmp_path):
+    """The proxy's address with no user is 401; the user header from another address is 403;
+    health checks stay open; an API key opens /api and /v1 only."""
+    from fastapi.testclient import TestClient
+
+    from assistant.server.app import create_app
+
+    config = assistant.config.with_(home=tmp_path, auth_header=HEADER, trusted_proxies=("127.0.0.0/8",), api_keys=(KEY,))
+    app = create_app(assistant, config, ui=False)
+    proxy = TestClient(app, client=("127.0.0.2", 5000), raise_server_exceptions=False)
+    elsewhere = TestClient(app, client=("192.0.2.7", 5000), raise_server_exceptions=False)
+    assert proxy.get("/api/checklists").status_code == 401
+    assert proxy.get("/api/checklists", headers={HEADER: "kari"}).status_code == 200
+    assert elsewhere.get("/api/checklists", headers={HEADER: "kari"}).status_code == 403
+    assert elsewhere.get("/api/checklists", headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
+    assert elsewhere.get("/widget", headers={"Authorization": f"Bearer {KEY}"}).status_code == 403
+    assert elsewhere.get("/healthz").status_code == 200
