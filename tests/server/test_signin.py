@@ -182,6 +182,14 @@ def test_the_web_ui_through_the_proxy_keeps_each_users_sessions(browser, proxy, 
         page.locator("#conv-pick input").click()
     assert kari.get_by_role("option").filter(has_text=QUESTION[:30]).count() == 1
     assert ola.get_by_role("option").filter(has_text=QUESTION[:30]).count() == 0
+    # The widget uses the signed-in session: no key in the page, and the answer comes back.
+    kari.goto(proxy + "/widget")
+    assert "data-api-key=" not in kari.content().split("<body>", 1)[-1].split("</header>", 1)[-1]
+    box = kari.locator("[data-assistant-widget] input")
+    box.fill(QUESTION)
+    box.press("Enter")
+    kari.locator("[data-assistant-widget] .cite").first.wait_for()
+    kari.screenshot(path=str(output_dir / "signin-widget.png"))
     for page in pages.values():
         page.context.close()
 
