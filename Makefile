@@ -1,7 +1,7 @@
 # Two commands for a fresh machine with Python 3.11:
 #   make run    install everything, build the index, start the assistant (web UI + API)
 #   make test   install what the tests need and run the whole suite
-# Both are idempotent and install only from PyPI (and Debian's chromium for the browser test).
+# Both are idempotent and install only from PyPI (plus, for the tests, Debian packages and axe-core from npm).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -32,10 +32,17 @@ $(TEST_STAMP): $(STAMP)
 
 install-test: $(TEST_STAMP) browser-deps
 
+# Debian packages the browser, report and sign-in tests use: chromium, poppler-utils (pdftoppm
+# turns the PDF report into PNG pages), nginx (the SSO reverse proxy in front of the app), and
+# node/npm for axe-core (tests/server/js), which Playwright injects into the page.
+DEB_TEST_PACKAGES := chromium:chromium chromedriver:chromium-driver pdftoppm:poppler-utils nginx:nginx-light node:nodejs npm:npm
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 && command -v chromedriver >/dev/null 2>&1 || \
-	  { if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
-	    else echo "chromium is missing: the browser test will be skipped (install the Debian packages chromium and chromium-driver)"; fi; }
+	@missing=""; for pair in $(DEB_TEST_PACKAGES); do command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
+	  if [ -n "$$missing" ]; then \
+	    if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	    else echo "missing Debian packages:$$missing; the tests that need them will be skipped"; fi; fi
+	@if command -v npm >/dev/null 2>&1 && [ ! -f tests/server/js/node_modules/axe-core/axe.min.js ]; then \
+	  npm install --prefix tests/server/js --no-audit --no-fund --silent; fi
 
 index: install
 	$(BIN)/assistant index

@@ -34,6 +34,10 @@ SETTINGS: dict[str, Setting] = {
     "api_keys_file": Setting("ASSISTANT_API_KEYS_FILE", "", "File with one bearer token per line (added to ASSISTANT_API_KEYS)."),
     "cors_origins": Setting("ASSISTANT_CORS_ORIGINS", "", "Comma-separated origins allowed to call the API from a browser (the widget)."),
     "rate_limit": Setting("ASSISTANT_RATE_LIMIT", "60", "Requests per minute per client for /api and /v1."),
+    "auth_header": Setting("ASSISTANT_AUTH_HEADER", "", "Sign-in through the organisation's SSO reverse proxy: the request header that names the signed-in user (e.g. `X-Forwarded-User`). When set, every route requires it (or an API key on /api and /v1)."),
+    "trusted_proxies": Setting("ASSISTANT_TRUSTED_PROXIES", "127.0.0.1,::1", "Addresses (or CIDR ranges) of the reverse proxies whose user header is believed; a request from elsewhere is refused."),
+    "admins": Setting("ASSISTANT_ADMINS", "", "Comma-separated user names (as the proxy sends them) with the admin role: they see every user's conversations and checklist sessions."),
+    "organisation": Setting("ASSISTANT_ORGANISATION", "", "The organisation's name, printed in the header of checklist reports."),
 }
 
 
@@ -56,6 +60,10 @@ class Config:
     api_keys: tuple[str, ...] = ()
     cors_origins: tuple[str, ...] = ()
     rate_limit: int = int(SETTINGS["rate_limit"].default)
+    auth_header: str = ""
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    admins: tuple[str, ...] = ()
+    organisation: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Config":
@@ -84,6 +92,10 @@ class Config:
             api_keys=tuple(keys),
             cors_origins=tuple(o.strip() for o in env.get("ASSISTANT_CORS_ORIGINS", "").split(",") if o.strip()),
             rate_limit=int(get("rate_limit")),
+            auth_header=env.get("ASSISTANT_AUTH_HEADER", "").strip(),
+            trusted_proxies=tuple(p.strip() for p in get("trusted_proxies").split(",") if p.strip()),
+            admins=tuple(a.strip() for a in env.get("ASSISTANT_ADMINS", "").split(",") if a.strip()),
+            organisation=" ".join(env.get("ASSISTANT_ORGANISATION", "").split()),
         )
         return replace(cfg, **overrides) if overrides else cfg
 

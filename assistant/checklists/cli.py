@@ -127,20 +127,22 @@ def delete_cmd(session: str = typer.Argument(..., help="Økt (id eller navn)."),
 @app.command("report")
 def report_cmd(
     session: str = typer.Argument(..., help="Økt (id eller navn)."),
-    fmt: str = typer.Option("md", "--format", "-f", help="md eller docx."),
+    fmt: str = typer.Option("md", "--format", "-f", help="md, docx eller pdf."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Fil å skrive til («-» = skjerm, bare md)."),
 ) -> None:
-    """Lag beredskapsrapporten for en økt som Markdown (med diagram som PNG ved siden av) eller Word."""
+    """Lag beredskapsrapporten for en økt som Markdown (med diagram som PNG ved siden av), Word eller PDF."""
     try:
         svc = _service()
         s = svc.get_session(session)
         if out is not None and str(out) == "-":
             data = svc.report(s.id, fmt)
             if isinstance(data, bytes):
-                raise ChecklistError("Word-rapporten kan ikke skrives til skjermen; bruk --out FIL.docx.")
+                raise ChecklistError(f"{fmt}-rapporten kan ikke skrives til skjermen; bruk --out FIL.{fmt}.")
             typer.echo(data)
             return
-        path = svc.write_report(s.id, out or Path(f"sjekkliste-{s.checklist_id}-{s.id}.{fmt.lower()}"), fmt)
+        from .report import file_stem
+
+        path = svc.write_report(s.id, out or Path(f"{file_stem(s)}.{fmt.lower()}"), fmt)
     except AssistantError as err:
         _fail(err)
     typer.echo(f"Rapport skrevet til {path}")

@@ -1,8 +1,11 @@
-"""The readiness report for one session, as Markdown or as a Word document (python-docx).
+"""The readiness report for one session, as Markdown, a Word document (python-docx) or a PDF
+(fpdf2, with the DejaVu font matplotlib ships).
 
-Both formats carry the same content, built once in `summarise`: counts and readiness per part,
+All formats carry the same content, built once in `summarise`: counts and readiness per part,
 the chart, an action list of "nei"/"delvis" items with owner and due date, and every item with
-its status, note and source reference. Labels are in Norwegian bokmål.
+its status, note and source reference. Word and PDF are A4 with the chart inside the margins,
+the session's name in the title and file name, the organisation and date in the page header.
+Labels are in Norwegian bokmål.
 """
 from __future__ import annotations
 
@@ -18,7 +21,25 @@ from .models import STATUS_LABELS, Checklist, ChecklistItem, ItemState, Session
 
 COUNT_KEYS = ["ja", "delvis", "nei", "ikke relevant", None]
 COUNT_LABELS = ["Ja", "Delvis", "Nei", "Ikke relevant", "Ubesvart"]
-FORMATS = ("md", "docx")
+FORMATS = ("md", "docx", "pdf")
+PRODUCER = "Smart spesialisering – rådgivningsassistent"
+_FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "ü": "u", "é": "e", "Æ": "Ae", "Ø": "O",
+                       "Å": "A", "Ä": "A", "Ö": "O"})
+
+
+def file_stem(session: Session) -> str:
+    """`naeringsplan-2026-oppstart`: the session's name in ASCII letters, digits and dashes, then
+    its checklist, so reports of different sessions get different names."""
+    import re
+    import unicodedata
+
+    name = unicodedata.normalize("NFKD", session.name.translate(_FOLD)).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60].strip("-")
+    return f"{slug}-{session.checklist_id}" if slug else f"sjekkliste-{session.checklist_id}-{session.id}"
+
+
+def report_title(checklist: Checklist, session: Session) -> str:
+    return f"Beredskapsrapport: {session.name} ({checklist.title})"
 
 
 def readiness(counts: dict) -> float | None:
@@ -85,15 +106,17 @@ def printable(session: Session) -> Session:
                                       "states": states})
 
 
-def render_markdown(checklist: Checklist, session: Session, chart_ref: str | None = None) -> str:
+def render_markdown(checklist: Checklist, session: Session, chart_ref: str | None = None,
+                    organisation: str = "") -> str:
     """Markdown; the chart is inlined as a data URI unless `chart_ref` names a file beside it."""
     session = printable(session)
     s = summarise(checklist, session)
     if chart_ref is None:
         png = readiness_chart(s["parts"])
         chart_ref = "data:image/png;base64," + base64.b64encode(png).decode()
-    out = [f"# Beredskapsrapport: {checklist.title}", ""]
-    meta = [("Økt", f"{session.name} (`{session.id}`)"), ("Sjekkliste", f"{checklist.title} – {checklist.description}"),
+    out = [f"# {report_title(checklist, session)}", ""]
+    meta = [("Organisasjon", organisation), ("Økt", f"{session.name} (`{session.id}`)"),
+            ("Sjekkliste", f"{checklist.title} – {checklist.description}"),
             ("Kilde", checklist.document), ("Opprettet", _when(session.created_at)),
             ("Sist oppdatert", _when(session.updated_at)),
             ("Fremdrift", f"{s['answered']} av {s['size']} punkter besvart"),
@@ -130,27 +153,46 @@ def render_markdown(checklist: Checklist, session: Session, chart_ref: str | Non
     return "\n".join(out)
 
 
-def render_docx(checklist: Checklist, session: Session) -> bytes:
+def _meta(checklist: Checklist, session: Session, s: dict, organisation: str) -> list[tuple[str, str]]:
+    return [(k, v) for k, v in (
+        ("Organisasjon", organisation), ("Økt", f"{session.name} ({session.id})"),
+        ("Sjekkliste", f"{checklist.title} – {checklist.description}"), ("Kilde", checklist.document),
+        ("Opprettet", _when(session.created_at)), ("Sist oppdatert", _when(session.updated_at)),
+        ("Fremdrift", f"{s['answered']} av {s['size']} punkter besvart"), ("Samlet beredskap", _pct(s["readiness"])),
+    ) if v]
+
+
+def _header_line(organisation: str) -> str:
+    return " · ".join(x for x in (organisation, f"Utskrevet {date.today():%d.%m.%Y}") if x)
+
+
+def render_docx(checklist: Checklist, session: Session, organisation: str = "") -> bytes:
     from docx import Document
     from docx.shared import Cm, Pt
 
     session = printable(session)
     s = summarise(checklist, session)
     doc = Document()
-    doc.core_properties.title = f"Beredskapsrapport: {checklist.title}"
+    section = doc.sections[0]
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)  # A4, not python-docx's US Letter
+    section.left_margin = section.right_margin = Cm(2.2)
+    section.top_margin = section.bottom_margin = Cm(2.2)
+    section.header.paragraphs[0].text = _header_line(organisation)
+    title = report_title(checklist, session)
+    doc.core_properties.title = title
+    doc.core_properties.author = organisation or PRODUCER
+    doc.core_properties.last_modified_by = organisation or PRODUCER
+    doc.core_properties.comments = f"Laget av {PRODUCER}"
     doc.core_properties.language = "nb-NO"
     doc.styles["Normal"].font.size = Pt(10)
-    doc.add_heading(f"Beredskapsrapport: {checklist.title}", level=0)
-    for label, value in (("Økt", f"{session.name} ({session.id})"), ("Sjekkliste", checklist.description),
-                         ("Kilde", checklist.document), ("Opprettet", _when(session.created_at)),
-                         ("Sist oppdatert", _when(session.updated_at)),
-                         ("Fremdrift", f"{s['answered']} av {s['size']} punkter besvart"),
-                         ("Samlet beredskap", _pct(s["readiness"]))):
+    doc.add_heading(title, level=0)
+    for label, value in _meta(checklist, session, s, organisation):
         para = doc.add_paragraph()
         para.add_run(f"{label}: ").bold = True
         para.add_run(value)
     doc.add_heading("Beredskap per del", level=1)
-    doc.add_picture(io.BytesIO(readiness_chart(s["parts"])), width=Cm(16))
+    usable = section.page_width - section.left_margin - section.right_margin
+    doc.add_picture(io.BytesIO(readiness_chart(s["parts"])), width=usable)
     _table(doc, ["Del"] + COUNT_LABELS + ["Beredskap"],
            [[p["name"]] + [str(p["counts"][k]) for k in COUNT_KEYS] + [_pct(p["readiness"])] for p in s["parts"]]
            + [["Totalt"] + [str(s["total"][k]) for k in COUNT_KEYS] + [_pct(s["readiness"])]])
@@ -180,6 +222,106 @@ def render_docx(checklist: Checklist, session: Session) -> bytes:
     return buf.getvalue()
 
 
+def _font_files() -> tuple[str, str]:
+    """DejaVu Sans from matplotlib's own data (a dependency already): Unicode text, no system fonts."""
+    from pathlib import Path as _Path
+
+    import matplotlib
+
+    folder = _Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    return str(folder / "DejaVuSans.ttf"), str(folder / "DejaVuSans-Bold.ttf")
+
+
+def render_pdf(checklist: Checklist, session: Session, organisation: str = "") -> bytes:
+    """The same content as the Word report, as an A4 PDF."""
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    session = printable(session)
+    s = summarise(checklist, session)
+    title = report_title(checklist, session)
+    header = _header_line(organisation)
+
+    class Report(FPDF):
+        def header(self):
+            self.set_font("DejaVu", size=8)
+            self.set_text_color(70, 70, 70)
+            self.cell(0, 5, header, align="L")
+            self.cell(0, 5, f"Side {self.page_no()}", align="R", new_x="LMARGIN", new_y="NEXT")
+            self.ln(3)
+            self.set_text_color(0, 0, 0)
+
+    pdf = Report(format="A4", unit="mm")
+    regular, bold = _font_files()
+    pdf.add_font("DejaVu", "", regular)
+    pdf.add_font("DejaVu", "B", bold)
+    pdf.set_margins(20, 18, 20)
+    pdf.set_auto_page_break(True, margin=18)
+    pdf.set_title(title)
+    pdf.set_author(organisation or PRODUCER)
+    pdf.set_creator(PRODUCER)
+    pdf.set_lang("nb-NO")
+    pdf.add_page()
+    width = pdf.w - pdf.l_margin - pdf.r_margin
+
+    def heading(text: str, size: int) -> None:
+        pdf.ln(2)
+        pdf.set_font("DejaVu", "B", size)
+        pdf.multi_cell(width, size * 0.5, text, align="L", new_x="LMARGIN", new_y="NEXT")
+        pdf.ln(1)
+
+    def para(text: str, size: int = 10, style: str = "") -> None:
+        pdf.set_font("DejaVu", style, size)
+        pdf.multi_cell(width, 5, text, align="L", new_x="LMARGIN", new_y="NEXT")
+
+    def table(head: list[str], rows: list[list[str]], widths: tuple[float, ...]) -> None:
+        pdf.set_font("DejaVu", size=8)
+        with pdf.table(col_widths=widths, headings_style=FontFace(emphasis="BOLD"), line_height=4.5,
+                       text_align="LEFT", width=width) as t:
+            for row in [head] + rows:
+                r = t.row()
+                for cell in row:
+                    r.cell(str(cell))
+        pdf.ln(2)
+
+    heading(title, 16)
+    for label, value in _meta(checklist, session, s, organisation):
+        pdf.set_font("DejaVu", "B", 10)
+        pdf.write(5, f"{label}: ")
+        pdf.set_font("DejaVu", "", 10)
+        pdf.write(5, value)
+        pdf.ln(5)
+    heading("Beredskap per del", 13)
+    pdf.image(io.BytesIO(readiness_chart(s["parts"])), w=width)
+    pdf.ln(2)
+    table(["Del"] + COUNT_LABELS + ["Beredskap"],
+          [[p["name"]] + [str(p["counts"][k]) for k in COUNT_KEYS] + [_pct(p["readiness"])] for p in s["parts"]]
+          + [["Totalt"] + [str(s["total"][k]) for k in COUNT_KEYS] + [_pct(s["readiness"])]],
+          (44, 12, 14, 12, 20, 18, 20))
+    heading("Handlingsliste (nei og delvis)", 13)
+    if s["actions"]:
+        table(["Nr.", "Del", "Punkt", "Status", "Ansvarlig", "Frist", "Notat"],
+              [[str(n), it.group, it.label, _status(st), st.owner, _when(st.due), st.note] for n, it, st in s["actions"]],
+              (9, 24, 48, 15, 20, 19, 35))
+    else:
+        para("Ingen punkter er markert med «nei» eller «delvis».")
+    heading("Alle punkter", 13)
+    for p in s["parts"]:
+        heading(p["name"], 11)
+        if p["intro"]:
+            para(p["intro"], 9)
+        for n, item, st in (r for r in s["rows"] if r[1].group == p["name"]):
+            para(f"{n}. {item.label}", 10, "B")
+            details = [f"Status: {_status(st)}"] + [f"{k}: {v}" for k, v in (
+                ("Ansvarlig", st.owner), ("Frist", _when(st.due)), ("Oppdatert av", st.updated_by)) if v]
+            para("   " + " · ".join(details), 9)
+            if st.note:
+                para(f"   Notat: {st.note}", 9)
+            para(f"   Kilde: {source_ref(checklist, item)}", 8)
+            pdf.ln(1)
+    return bytes(pdf.output())
+
+
 def _table(doc, header: list[str], rows: list[list[str]]) -> None:
     table = doc.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
@@ -190,16 +332,19 @@ def _table(doc, header: list[str], rows: list[list[str]]) -> None:
             cell.text = text
 
 
-def render(checklist: Checklist, session: Session, format: str = "md") -> str | bytes:
+def render(checklist: Checklist, session: Session, format: str = "md", organisation: str = "") -> str | bytes:
     fmt = (format or "md").lower().lstrip(".")
     if fmt in ("md", "markdown"):
-        return render_markdown(checklist, session)
+        return render_markdown(checklist, session, organisation=organisation)
     if fmt in ("docx", "word"):
-        return render_docx(checklist, session)
-    raise ChecklistError(f"Ukjent rapportformat «{format}». Velg «md» eller «docx».")
+        return render_docx(checklist, session, organisation)
+    if fmt == "pdf":
+        return render_pdf(checklist, session, organisation)
+    raise ChecklistError(f"Ukjent rapportformat «{format}». Velg «md», «docx» eller «pdf».")
 
 
-def write(checklist: Checklist, session: Session, path: Path, format: str | None = None) -> Path:
+def write(checklist: Checklist, session: Session, path: Path, format: str | None = None,
+          organisation: str = "") -> Path:
     """Write to `path` (format from the suffix unless given); Markdown gets `<stem>-beredskap.png`."""
     fmt = (format or path.suffix or "md").lower().lstrip(".")
     try:
@@ -207,9 +352,10 @@ def write(checklist: Checklist, session: Session, path: Path, format: str | None
         if fmt in ("md", "markdown"):
             chart = path.with_name(f"{path.stem}-beredskap.png")
             chart.write_bytes(readiness_chart(summarise(checklist, session)["parts"]))
-            path.write_text(render_markdown(checklist, session, chart_ref=chart.name), encoding="utf-8")
+            path.write_text(render_markdown(checklist, session, chart_ref=chart.name, organisation=organisation),
+                            encoding="utf-8")
         else:
-            data = render(checklist, session, fmt)
+            data = render(checklist, session, fmt, organisation)
             path.write_bytes(data if isinstance(data, bytes) else data.encode())
     except OSError as err:
         raise ChecklistError(f"Kunne ikke skrive rapporten til {path}: {err}") from err

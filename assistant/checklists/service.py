@@ -91,11 +91,19 @@ class ChecklistService:
                 raise ChecklistError(f"Flere økter heter «{session_ref}»; bruk id-en.") from None
             raise
 
-    def list_sessions(self, checklist_id: str | None = None) -> list[SessionSummary]:
+    def list_sessions(self, checklist_id: str | None = None, owner: str | None = None) -> list[SessionSummary]:
+        """Sessions, newest first; with `owner`, only those that user started."""
         totals = {c.id: len(c.items) for c in self.list_checklists()}
         return [SessionSummary(total=totals.get(r["checklist_id"], 0), **{k: r[k] for k in (
             "id", "checklist_id", "name", "created_at", "updated_at", "answered")})
-            for r in self.store.list(checklist_id)]
+            for r in self.store.list(checklist_id) if owner is None or r.get("created_by") == owner]
+
+    def check_access(self, session_ref: str, owner: str | None) -> Session:
+        """The session, if `owner` may see it (None: anyone); another user's is "not found"."""
+        session = self.get_session(session_ref)
+        if owner is not None and session.created_by != owner:
+            raise NotFoundError(f"Fant ingen økt med id «{session_ref}».")
+        return session
 
     def rename(self, session_id: str, name: str) -> Session:
         name = _short(name, "Navnet")
@@ -161,29 +169,35 @@ class ChecklistService:
         return self.get_checklist(self.get_session(session_id).checklist_id)
 
     # -- explanations and reports ---------------------------------------------------------
-    def explain(self, item: ChecklistItem, assistant: "Assistant | None" = None) -> "Answer":
-        """Why the item matters, answered by the assistant from the corpus, with citations."""
+    def explain(self, item: ChecklistItem, assistant: "Assistant | None" = None, lang: str = "nb") -> "Answer":
+        """Why the item matters and what to weigh, quoted from the guide text around the item
+        (its section, not the item itself), with citations; see `checklists.explain`."""
+        from .explain import explain_item
+
         if assistant is None:
             if self._assistant is None:
                 from ..core import Assistant
 
                 self._assistant = Assistant(self.config)
             assistant = self._assistant
-        return assistant.ask(item.explain_query)
+        return explain_item(item, assistant, self.checklist_of_item(item), lang)
+
+    def checklist_of_item(self, item: ChecklistItem) -> Checklist | None:
+        return next((c for c in self.list_checklists() if any(i.id == item.id for i in c.items)), None)
 
     def report(self, session_id: str, format: str = "md") -> str | bytes:
         """The readiness report: Markdown text (chart inlined) or a .docx document as bytes."""
         from .report import render
 
         session = self.get_session(session_id)
-        return render(self.get_checklist(session.checklist_id), session, format)
+        return render(self.get_checklist(session.checklist_id), session, format, self.config.organisation)
 
     def write_report(self, session_id: str, path: Path, format: str | None = None) -> Path:
         """Write the report to `path`; Markdown gets its chart as a PNG file beside it."""
         from .report import write
 
         session = self.get_session(session_id)
-        return write(self.get_checklist(session.checklist_id), session, Path(path), format)
+        return write(self.get_checklist(session.checklist_id), session, Path(path), format, self.config.organisation)
 
 
 def _user() -> str:

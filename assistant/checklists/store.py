@@ -33,7 +33,15 @@ def _m001_initial(db: sqlite3.Connection) -> None:
     db.execute("CREATE INDEX sessions_by_checklist ON sessions(checklist_id, updated_at)")
 
 
-MIGRATIONS = [_m001_initial]  # append only; PRAGMA user_version counts the applied ones
+def _m002_conversations(db: sqlite3.Connection) -> None:
+    """Web-chat conversations live beside the checklist sessions (assistant/conversations.py)."""
+    db.execute("""CREATE TABLE conversations (
+        id TEXT PRIMARY KEY, owner TEXT NOT NULL DEFAULT '', title TEXT NOT NULL,
+        created_at TEXT NOT NULL, updated_at TEXT NOT NULL, turns TEXT NOT NULL DEFAULT '[]')""")
+    db.execute("CREATE INDEX conversations_by_owner ON conversations(owner, updated_at)")
+
+
+MIGRATIONS = [_m001_initial, _m002_conversations]  # append only; PRAGMA user_version counts the applied ones
 
 
 def _rollback(db: sqlite3.Connection) -> None:

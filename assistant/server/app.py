@@ -20,8 +20,9 @@ from ..config import Config
 from ..core import Assistant
 from ..errors import AssistantError
 from ..feedback import FeedbackStore
-from . import api, openai_compat, widget
-from .security import DEFAULT_MAX_BODY_BYTES, ApiKeyMiddleware, BodySizeLimitMiddleware, RateLimitMiddleware
+from . import api, conversations_api, openai_compat, widget
+from .security import (DEFAULT_MAX_BODY_BYTES, ApiKeyMiddleware, BodySizeLimitMiddleware, OriginLogMiddleware,
+                       RateLimitMiddleware)
 
 log = logging.getLogger(__name__)
 
@@ -124,15 +125,23 @@ def create_app(
     app.include_router(api.router)
     app.include_router(openai_compat.router)
     app.include_router(widget.router)
+    app.include_router(conversations_api.router)
     _include_checklists(app)
 
     # Outermost first at request time: CORS answers preflights before keys/limits are checked.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(RateLimitMiddleware, per_minute=config.rate_limit)
     app.add_middleware(ApiKeyMiddleware, keys=config.api_keys)
+    if config.auth_header:  # outside the key check: a signed-in user needs no key (auth.py)
+        from .auth import SignInMiddleware
+
+        app.add_middleware(SignInMiddleware, header=config.auth_header, trusted=config.trusted_proxies,
+                           admins=config.admins, keys=config.api_keys)
+    app.add_middleware(OriginLogMiddleware, allowed=config.cors_origins)
     if config.cors_origins:
         app.add_middleware(
             CORSMiddleware,
+            allow_credentials=bool(config.auth_header) and "*" not in config.cors_origins,
             allow_origins=list(config.cors_origins),
             allow_methods=["GET", "POST", "PUT", "PATCH", "OPTIONS"],
             allow_headers=["Authorization", "Content-Type"],

@@ -13,6 +13,7 @@ from ..checklists.models import ItemState, Progress, Session, SessionSummary
 from ..checklists.models import Checklist as ChecklistModel
 from ..checklists.service import ChecklistService
 from ..models import Answer
+from .auth import name_of, owner_of
 
 router = APIRouter(prefix="/api", tags=["checklists"])
 
@@ -57,8 +58,8 @@ def service_of(request: Request) -> ChecklistService:
     return state.checklists
 
 
-def _view(svc: ChecklistService, session_id: str) -> SessionView:
-    session = svc.get_session(session_id)
+def _view(svc: ChecklistService, session_id: str, request: Request | None = None) -> SessionView:
+    session = svc.check_access(session_id, owner_of(request))
     progress = svc.progress(session.id)
     return SessionView(session=session, progress=progress, progress_label=progress.label,
                        resume_index=svc.resume_index(session.id))
@@ -79,15 +80,15 @@ def get_checklist(checklist_id: str, request: Request) -> ChecklistModel:
 def list_sessions(checklist_id: str, request: Request) -> list[SessionSummary]:
     svc = service_of(request)
     svc.get_checklist(checklist_id)
-    return svc.list_sessions(checklist_id)
+    return svc.list_sessions(checklist_id, owner=owner_of(request))
 
 
 @router.post("/checklists/{checklist_id}/sessions", response_model=SessionView, status_code=201,
              summary="Start a walkthrough session")
 def start_session(checklist_id: str, body: StartSession, request: Request) -> SessionView:
     svc = service_of(request)
-    session = svc.start_session(checklist_id, body.name, created_by=body.created_by)
-    return _view(svc, session.id)
+    session = svc.start_session(checklist_id, body.name, created_by=name_of(request) or body.created_by)
+    return _view(svc, session.id, request)
 
 
 @router.post("/checklists/{checklist_id}/items/{item_id}/explain", response_model=Answer,
@@ -99,24 +100,30 @@ def explain_item(checklist_id: str, item_id: str, request: Request) -> Answer:
 
 @router.get("/sessions/{session_id}", response_model=SessionView, summary="A session with its progress")
 def get_session(session_id: str, request: Request) -> SessionView:
-    return _view(service_of(request), session_id)
+    return _view(service_of(request), session_id, request)
 
 
 @router.patch("/sessions/{session_id}/items/{item_id}", response_model=ItemState, summary="Record status/note for an item")
 def update_item(session_id: str, item_id: str, body: ItemUpdate, request: Request) -> ItemState:
     due = body.due.isoformat() if isinstance(body.due, date) else body.due
-    return service_of(request).update_item(session_id, item_id, status=body.status, note=body.note,
-                                           owner=body.owner, due=due, updated_by=body.updated_by)
-
-
-@router.get("/sessions/{session_id}/report", summary="Readiness report (md or docx)",
-            responses={200: {"content": {"text/markdown": {}, DOCX: {}}}})
-def report(session_id: str, request: Request, format: Literal["md", "docx"] = "md") -> Response:
     svc = service_of(request)
-    session = svc.get_session(session_id)
+    session = svc.check_access(session_id, owner_of(request))
+    return svc.update_item(session.id, item_id, status=body.status, note=body.note,
+                           owner=body.owner, due=due, updated_by=name_of(request) or body.updated_by)
+
+
+@router.get("/sessions/{session_id}/report", summary="Readiness report (md, docx or pdf)",
+            responses={200: {"content": {"text/markdown": {}, DOCX: {}, "application/pdf": {}}}})
+def report(session_id: str, request: Request, format: Literal["md", "docx", "pdf"] = "md") -> Response:
+    from ..checklists.report import file_stem
+
+    svc = service_of(request)
+    session = svc.check_access(session_id, owner_of(request))
     data = svc.report(session.id, format)
-    filename = f"sjekkliste-{session.checklist_id}-{session.id}.{format}"
+    filename = f"{file_stem(session)}.{format}"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"'}
     if format == "docx":
         return Response(data, media_type=DOCX, headers=headers)
+    if format == "pdf":
+        return Response(data, media_type="application/pdf", headers=headers)
     return Response(data, media_type="text/markdown; charset=utf-8", headers=headers)

@@ -37,7 +37,7 @@ def serve(
     from ..config import Config
 
     config = Config.from_env()
-    if not is_loopback(host) and not config.api_keys:
+    if not is_loopback(host) and not config.api_keys and not config.auth_header:
         typer.echo(
             f"Avbryter: serveren kan bare lytte på {host} når API-nøkler er satt opp "
             "(ASSISTANT_API_KEYS eller ASSISTANT_API_KEYS_FILE). Uten nøkler: bruk --host 127.0.0.1.",

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..models import DocumentInfo, Passage
-from .text import esc, highlight, md_escape, not_a_marker, t
+from .text import esc, highlight, md_escape, not_a_marker, short_query, t
 
 CITE_PREFIX = "#kilde-"
 
@@ -54,11 +54,14 @@ def render_sources(citations: Iterable[Mapping[str, Any]], turn: int, lang: str)
     return f"**{t('sources', lang)}**\n\n" + "  \n".join(lines)
 
 
-def render_answer(answer: Mapping[str, Any], turn: int, lang: str, show_query: bool) -> str:
-    """The final assistant message: optional search-query line, answer body, sources list."""
+def render_answer(answer: Mapping[str, Any], turn: int, lang: str, show_query: bool = True,
+                  question: str | None = None) -> str:
+    """The final assistant message: the search-query line (only when the answer was searched with
+    something other than the question, and short), answer body, sources list."""
     parts = []
-    if show_query and answer.get("query"):
-        parts.append(f"*{t('search_query', lang)}: «{md_escape(answer['query'])}»*")
+    line = short_query(str(answer.get("query") or ""), question) if show_query else ""
+    if line:
+        parts.append(f"*{t('search_query', lang)}: «{md_escape(line)}»*")
     segments = answer.get("segments") or []
     parts.append(render_segments(segments, turn) if segments else md_escape(answer.get("answer", "")))
     sources = render_sources(answer.get("citations") or [], turn, lang)
@@ -81,11 +84,15 @@ def source_panel(citation: Mapping[str, Any] | None, lang: str) -> str:
     if citation.get("page"):
         meta.append(f'<span class="page">{esc(t("page", lang))} {esc(citation["page"])}</span>')
     body = highlight(str(citation.get("text", "")), citation.get("quotes") or [])
+    link = ""
+    if citation.get("doc_id") and citation.get("passage_id"):
+        link = (f'<p class="source-open"><a href="#dokument" class="open-doc" data-doc="{esc(citation["doc_id"])}" '
+                f'data-passage="{esc(citation["passage_id"])}">{esc(t("open_in_doc", lang))}</a></p>')
     return (
         f'<div class="source-panel" data-cite="{esc(citation.get("n"))}">'
         f'<h3 class="source-title">[{esc(citation.get("n"))}] {esc(citation.get("title"))}</h3>'
         f'<div class="source-meta">{" · ".join(meta)}</div>'
-        f'<blockquote class="source-text">{body}</blockquote></div>'
+        f'<blockquote class="source-text">{body}</blockquote>{link}</div>'
     )
 
 
@@ -93,8 +100,9 @@ def documents_table(docs: Iterable[DocumentInfo]) -> list[list[str]]:
     return [[d.title, d.authority, d.publisher, d.date, d.language, d.source_note or d.path] for d in docs]
 
 
-def document_view(doc: DocumentInfo, passages: list[Passage], lang: str) -> str:
-    """One document: provenance, then its sections with their passages (collapsed)."""
+def document_view(doc: DocumentInfo, passages: list[Passage], lang: str, focus: str = "") -> str:
+    """One document: provenance, then its sections with their passages (collapsed); the passage
+    `focus` names (a cited place) is shown open and marked."""
     rows = [
         (t("authority", lang), doc.authority),
         (t("publisher", lang), doc.publisher),
@@ -110,6 +118,47 @@ def document_view(doc: DocumentInfo, passages: list[Passage], lang: str) -> str:
     for name, ps in sections.items():
         pages = sorted({p.page for p in ps if p.page is not None})
         page = f" ({esc(t('page', lang))} {pages[0]}–{pages[-1]})" if len(pages) > 1 else (f" ({esc(t('page', lang))} {pages[0]})" if pages else "")
-        texts = "".join(f"<p>{esc(p.text)}</p>" for p in ps)
-        blocks.append(f"<details><summary>{esc(name)}{page} – {len(ps)} {esc(t('passages', lang))}</summary>{texts}</details>")
+        texts = "".join(f'<p class="focus" tabindex="-1">{esc(p.text)}</p>' if p.id == focus else f"<p>{esc(p.text)}</p>"
+                        for p in ps)
+        opened = " open" if any(p.id == focus for p in ps) else ""
+        blocks.append(f"<details{opened}><summary>{esc(name)}{page} – {len(ps)} {esc(t('passages', lang))}</summary>"
+                      f"{texts}</details>")
     return f'<div class="doc-view"><h3>{esc(doc.title)}</h3><table class="doc-meta">{meta}</table>{"".join(blocks)}</div>'
+
+
+def search_results(passages: Iterable[Passage], docs: Mapping[str, DocumentInfo], query: str, lang: str,
+                   limit: int = 20) -> str:
+    """Passages that contain the query's words, best first, each a link to its place in its
+    document; the words marked in a short excerpt."""
+    import re
+
+    words = [w for w in re.findall(r"\w+", query.casefold()) if len(w) > 2]
+    if not words:
+        return ""
+    phrase = " ".join(query.casefold().split())
+    scored = []
+    for p in passages:
+        text = p.text.casefold()
+        hits = sum(1 for w in words if w in text)
+        if hits:
+            scored.append((hits + (len(words) if phrase in text else 0), -p.order, p))
+    scored.sort(key=lambda x: (-x[0], x[2].doc_id, -x[1]))
+    if not scored:
+        return f'<p class="search-none">{esc(t("search_none", lang))}</p>'
+    pattern = re.compile("|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True)), re.I)
+    items = []
+    for _, _, p in scored[:limit]:
+        m = pattern.search(p.text)
+        start = max(0, (m.start() if m else 0) - 80)
+        excerpt = ("…" if start else "") + p.text[start:start + 240] + ("…" if start + 240 < len(p.text) else "")
+        marked, pos = [], 0
+        for hit in pattern.finditer(excerpt):
+            marked.append(esc(excerpt[pos:hit.start()]) + f"<mark>{esc(hit.group(0))}</mark>")
+            pos = hit.end()
+        marked.append(esc(excerpt[pos:]))
+        doc = docs.get(p.doc_id)
+        where = " › ".join(x for x in ((doc.title if doc else p.doc_id), p.section_path) if x)
+        page = f", {t('page', lang)} {p.page_label}" if p.page_label else ""
+        items.append(f'<li><a href="#dokument" class="open-doc" data-doc="{esc(p.doc_id)}" data-passage="{esc(p.id)}">'
+                     f'{esc(where)}{esc(page)}</a><div class="search-excerpt">{"".join(marked)}</div></li>')
+    return f'<ol class="search-results">{"".join(items)}</ol>'

@@ -60,6 +60,7 @@ class ApiKeyMiddleware:
             scope["type"] == "http"
             and self.keys
             and scope.get("method") != "OPTIONS"  # CORS preflight carries no credentials
+            and not (scope.get("state") or {}).get("user")  # signed in through the SSO proxy (auth.py)
             and is_protected(scope["path"])
             and not self._valid(bearer_token(scope))
         ):
@@ -167,4 +168,32 @@ class RateLimitMiddleware:
                     headers=[("retry-after", str(max(1, math.ceil(wait))))],
                 )
                 return
+        await self.app(scope, receive, send)
+
+
+class OriginLogMiddleware:
+    """Log once per origin when a page on another origin calls /api or /v1 without being in
+    ASSISTANT_CORS_ORIGINS: the browser hides the cause from the page, so the log names it."""
+
+    def __init__(self, app: ASGIApp, allowed: Iterable[str], log=None):
+        import logging
+
+        self.app = app
+        self.allowed = {o.rstrip("/") for o in allowed}
+        self.seen: set[str] = set()
+        self.log = log or logging.getLogger("assistant.server")
+        self._lock = threading.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and is_protected(scope.get("path", "")):
+            origin = _header(scope, b"origin").rstrip("/")
+            host = _header(scope, b"host")
+            same = origin.split("://", 1)[-1] == host
+            if origin and not same and "*" not in self.allowed and origin not in self.allowed:
+                with self._lock:
+                    new = origin not in self.seen and len(self.seen) < 1000
+                    self.seen.add(origin)
+                if new:
+                    self.log.warning("a page on %s called %s, but that origin is not in ASSISTANT_CORS_ORIGINS; "
+                                     "the browser will not let the page read the answer", origin, scope.get("path"))
         await self.app(scope, receive, send)

@@ -65,12 +65,59 @@ STRINGS: dict[str, dict[str, str]] = {
     "pick_checklist": {"nb": "Velg en sjekkliste og start eller fortsett en gjennomgang.", "sv": "Välj en checklista och starta eller fortsätt en genomgång.", "en": "Choose a checklist and start or resume a walkthrough."},
     "saved": {"nb": "Lagret.", "sv": "Sparat.", "en": "Saved."},
     "all_done": {"nb": "Alle punktene er besvart. Last ned rapporten.", "sv": "Alla punkter är besvarade. Ladda ner rapporten.", "en": "All items are answered. Download the report."},
+    "jump": {"nb": "Gå til punkt", "sv": "Gå till punkt", "en": "Go to item"},
+    "owner": {"nb": "Ansvarlig", "sv": "Ansvarig", "en": "Owner"},
+    "due": {"nb": "Frist (ÅÅÅÅ-MM-DD)", "sv": "Deadline (ÅÅÅÅ-MM-DD)", "en": "Due date (YYYY-MM-DD)"},
+    "overview": {"nb": "Oversikt over alle punktene", "sv": "Översikt över alla punkter", "en": "Overview of all items"},
+    "unanswered": {"nb": "Ubesvart", "sv": "Obesvarad", "en": "Unanswered"},
+    "autosaved": {"nb": "Endringen er lagret.", "sv": "Ändringen är sparad.", "en": "The change is saved."},
+    "saved_item": {"nb": "Endringene på punkt {n} er lagret.", "sv": "Ändringarna i punkt {n} är sparade.",
+                   "en": "The changes to item {n} are saved."},
     "source_ref": {"nb": "Kilde", "sv": "Källa", "en": "Source"},
     "not_ready": {
         "nb": "Indeksen er ikke bygget ennå. Kjør `assistant index` og last siden på nytt.",
         "sv": "Indexet är inte byggt än. Kör `assistant index` och ladda om sidan.",
         "en": "The index has not been built yet. Run `assistant index` and reload the page.",
     },
+    "empty": {"nb": "Tomt", "sv": "Tomt", "en": "Empty"},
+    "error_title": {"nb": "Feil", "sv": "Fel", "en": "Error"},
+    "close": {"nb": "Lukk", "sv": "Stäng", "en": "Close"},
+    "warning": {"nb": "Merk", "sv": "Obs", "en": "Note"},
+    "copy": {"nb": "Kopier svaret", "sv": "Kopiera svaret", "en": "Copy the answer"},
+    "copy_sources": {"nb": "Kopier med kilder", "sv": "Kopiera med källor", "en": "Copy with sources"},
+    "copied": {"nb": "Kopiert.", "sv": "Kopierat.", "en": "Copied."},
+    "like": {"nb": "Nyttig svar", "sv": "Användbart svar", "en": "Helpful answer"},
+    "dislike": {"nb": "Ikke nyttig svar", "sv": "Inte användbart svar", "en": "Not helpful"},
+    "conversation": {"nb": "Samtalen", "sv": "Samtalet", "en": "The conversation"},
+    "user_said": {"nb": "Ditt spørsmål", "sv": "Din fråga", "en": "Your question"},
+    "bot_said": {"nb": "Svar", "sv": "Svar", "en": "Answer"},
+    "error_empty": {"nb": "Spørsmålet er tomt. Skriv et spørsmål om smart spesialisering.",
+                    "sv": "Frågan är tom. Skriv en fråga om smart specialisering.",
+                    "en": "The question is empty. Type a question about smart specialisation."},
+    "error_long": {"nb": "Spørsmålet er for langt ({n} tegn); grensen er {max} tegn.",
+                   "sv": "Frågan är för lång ({n} tecken); gränsen är {max} tecken.",
+                   "en": "The question is too long ({n} characters); the limit is {max}."},
+    "edit": {"nb": "Rediger spørsmålet", "sv": "Redigera frågan", "en": "Edit the question"},
+    "edit_send": {"nb": "Send på nytt", "sv": "Skicka igen", "en": "Send again"},
+    "edit_cancel": {"nb": "Avbryt", "sv": "Avbryt", "en": "Cancel"},
+    "open_in_doc": {"nb": "Åpne stedet i dokumentet", "sv": "Öppna stället i dokumentet", "en": "Open this place in the document"},
+    "search_sources": {"nb": "Søk i kildene", "sv": "Sök i källorna", "en": "Search the sources"},
+    "search_none": {"nb": "Ingen utdrag inneholder disse ordene.", "sv": "Inga utdrag innehåller de här orden.", "en": "No passage contains these words."},
+    "conversations": {"nb": "Tidligere samtaler", "sv": "Tidigare samtal", "en": "Earlier conversations"},
+    "conv_open": {"nb": "Åpne", "sv": "Öppna", "en": "Open"},
+    "conv_new": {"nb": "Ny samtale", "sv": "Nytt samtal", "en": "New conversation"},
+    "conv_name": {"nb": "Navn på samtalen", "sv": "Namn på samtalet", "en": "Conversation name"},
+    "conv_rename": {"nb": "Gi nytt navn", "sv": "Byt namn", "en": "Rename"},
+    "conv_delete": {"nb": "Slett samtalen", "sv": "Radera samtalet", "en": "Delete conversation"},
+    "conv_box": {"nb": "Samtaler", "sv": "Samtal", "en": "Conversations"},
+    "error_due": {"nb": "Ugyldig frist «{value}». Bruk formatet ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ.",
+                  "sv": "Ogiltigt datum «{value}». Använd formatet ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ.",
+                  "en": "Invalid due date «{value}». Use the format YYYY-MM-DD or DD.MM.YYYY."},
+    "error_note": {"nb": "Notatet er {n} tegn; høyst {max} tegn er tillatt.",
+                   "sv": "Anteckningen är {n} tecken; högst {max} tecken är tillåtet.",
+                   "en": "The note is {n} characters; at most {max} are allowed."},
+    "error_not_found": {"nb": "Fant den ikke.", "sv": "Hittades inte.", "en": "Not found."},
+    "error_no_name": {"nb": "Navnet kan ikke være tomt.", "sv": "Namnet kan inte vara tomt.", "en": "The name cannot be empty."},
     "error_generic": {"nb": "Noe gikk galt. Prøv igjen.", "sv": "Något gick fel. Försök igen.", "en": "Something went wrong. Please try again."},
 }
 
@@ -103,6 +150,29 @@ EXAMPLES: dict[str, list[str]] = {
 def t(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
     entry = STRINGS[key]
     return entry.get(lang) or entry[DEFAULT_LANGUAGE]
+
+
+def localise_error(message: str, lang: str) -> str:
+    """A core error message (bokmål) in the UI language, for the messages a user of the web UI
+    can cause; any other message is shown as the core wrote it."""
+    if lang == DEFAULT_LANGUAGE:
+        return message
+    if message.startswith("Spørsmålet er tomt"):
+        return t("error_empty", lang)
+    m = re.match(r"Spørsmålet er for langt \((\d+) tegn\); grensen er (\d+) tegn", message)
+    if m:
+        return t("error_long", lang).format(n=m.group(1), max=m.group(2))
+    m = re.match(r"Ugyldig frist «(.*)»\.", message, re.S)
+    if m:
+        return t("error_due", lang).format(value=m.group(1))
+    m = re.match(r"Notatet er (\d+) tegn; høyst (\d+)", message)
+    if m:
+        return t("error_note", lang).format(n=m.group(1), max=m.group(2))
+    if re.match(r"Fant ingen (økt|samtale) med id", message):
+        return t("error_not_found", lang)
+    if message.startswith(("Samtalen må ha et navn", "Økten må ha et navn")):
+        return t("error_no_name", lang)
+    return message
 
 
 def check_question(question: Any, max_chars: int) -> str:
@@ -152,36 +222,85 @@ def md_escape(text: str) -> str:
     return html.escape(_MD_SPECIAL.sub(r"\\\1", text), quote=False)
 
 
+def md_unescape(text: str) -> str:
+    """The text a user typed, back from `md_escape` (an edited question arrives escaped)."""
+    return _MD_SPECIAL_ESCAPED.sub(r"\1", html.unescape(text))
+
+
+_MD_SPECIAL_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~$])")
+
+
 def esc(text: Any) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
 
-def highlight(passage: str, quotes: Iterable[str]) -> str:
-    """Escape a passage and wrap each cited sentence in <mark>."""
+def quote_spans(passage: str, quotes: Iterable[str]) -> list[tuple[int, int]]:
+    """Where each quoted sentence stands in the passage: a whole-word match (so «Analys» is not
+    found inside «Analysunderlag»), whitespace-tolerant, each quote after the one before when it
+    occurs there (answers quote in passage order), never overlapping another."""
     spans: list[tuple[int, int]] = []
+    pos = 0
     for q in quotes:
-        q = (q or "").strip()
-        if not q:
+        words = (q or "").split()
+        if not words:
             continue
-        i = passage.find(q)
-        if i < 0:  # tolerate whitespace differences between the answer and the passage
-            pattern = r"\s+".join(re.escape(w) for w in q.split())
-            m = re.search(pattern, passage)
-            if not m:
-                continue
-            spans.append((m.start(), m.end()))
-        else:
-            spans.append((i, i + len(q)))
-    spans.sort()
+        pattern = re.compile(r"(?<!\w)" + r"\s+".join(re.escape(w) for w in words) + r"(?!\w)")
+        found = None
+        for start in (pos, 0):
+            for m in pattern.finditer(passage, start):
+                if all(m.end() <= a or m.start() >= b for a, b in spans):
+                    found = m
+                    break
+            if found:
+                break
+        if found:
+            spans.append((found.start(), found.end()))
+            pos = found.end()
+    return sorted(spans)
+
+
+def highlight(passage: str, quotes: Iterable[str]) -> str:
+    """Escape a passage and wrap each cited sentence in <mark> (see `quote_spans`)."""
     out, pos = [], 0
-    for start, end in spans:
-        if start < pos:
-            continue
+    for start, end in quote_spans(passage, quotes):
         out.append(esc(passage[pos:start]))
         out.append(f"<mark>{esc(passage[start:end])}</mark>")
         pos = end
     out.append(esc(passage[pos:]))
     return "".join(out)
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut at a word boundary to at most `limit` characters, with "…" when cut."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0] if " " in text[: limit - 1] else text[: limit - 1]
+    return cut.rstrip(" ,.;:") + "…"
+
+
+QUERY_LINE_CHARS = 100
+
+
+def short_query(query: str, question: str | None, limit: int = QUERY_LINE_CHARS) -> str:
+    """The "searched for" line: empty when the answer was searched with the question itself;
+    otherwise the earlier turn's words (cut short) before the question, at most `limit` chars."""
+    query, asked = " ".join((query or "").split()), " ".join((question or "").split())
+    if not query or (question is not None and query.casefold() == asked.casefold()):
+        return ""
+    if asked and query.casefold().endswith(asked.casefold()) and len(query) > len(asked):
+        extra = query[: len(query) - len(asked)].strip()
+        room = max(limit - len(asked) - 1, 24)
+        return shorten(f"{shorten(extra, room)} {asked}", limit + 24)
+    return shorten(query, limit)
+
+
+def plain_answer(answer: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> str:
+    """An answer as clean text to paste into a case document: sentences with [n], then a plain
+    source list (title, section, page). No Markdown escapes, no internal links."""
+    text = str(answer.get("answer") or "").strip()  # its [n] are the citations; sources' own marks are ⁽n⁾ already
+    sources = sources_block(answer.get("citations") or [], lang)
+    return f"{text}\n\n{sources}" if sources else text
 
 
 def segment_kind(ev: Mapping[str, Any]) -> str:

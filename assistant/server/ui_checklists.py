@@ -14,7 +14,7 @@ from ..checklists.service import ChecklistService
 from ..config import Config
 from ..errors import AssistantError
 from . import render
-from .text import DEFAULT_LANGUAGE, STATUS_LABELS, esc, t
+from .text import DEFAULT_LANGUAGE, STATUS_LABELS, esc, localise_error, t
 
 
 def _status_choices(lang: str) -> list[tuple[str, str]]:
@@ -44,18 +44,88 @@ def item_html(checklist: Any, index: int, lang: str) -> str:
 
 
 def render_explanation(answer: Any, lang: str) -> str:
-    """The "Forklar" answer: quoted sentences with [n] and a plain sources list."""
+    """The "Forklar" answer as HTML: quoted sentences, each with a clickable [n] that opens the
+    cited passage (title, section, page, the sentence marked) below, as in the chat."""
     a = answer.model_dump() if hasattr(answer, "model_dump") else answer
-    body = render.md_escape(a.get("answer", ""))
-    sources = "  \n".join(render.md_escape(f"[{c['n']}] {c['title']}, {c['section']}" + (f", {t('page', lang)} {c['page']}" if c.get("page") else ""))
-                          for c in a.get("citations", []))
-    return body + (f"\n\n**{t('sources', lang)}**  \n{sources}" if sources else "")
+    segments = a.get("segments") or []
+    lead = " ".join(s["text"] for s in segments if s.get("cite") is None) or ("" if segments else a.get("answer", ""))
+    body = " ".join(
+        f'{esc(s["text"])} <button type="button" class="cite-btn" data-cite="{int(s["cite"])}" '
+        f'aria-controls="forklar-kilde-{int(s["cite"])}">[{int(s["cite"])}]</button>'
+        for s in segments if s.get("cite") is not None)
+    out = [f'<div class="cl-explanation" lang="{esc(a.get("language") or "nb")}">']
+    if lead:
+        out.append(f"<p>{esc(lead)}</p>")
+    if body:
+        out.append(f"<p>{body}</p>")
+    citations = a.get("citations") or []
+    if citations:
+        out.append(f'<div class="cl-sources"><h4>{esc(t("sources", lang))}</h4>')
+        for c in citations:
+            label = ", ".join(x for x in (c.get("title"), c.get("section"),
+                                          f"{t('page', lang)} {c['page']}" if c.get("page") else None) if x)
+            out.append(f'<details id="forklar-kilde-{int(c["n"])}"><summary>[{int(c["n"])}] {esc(label)}</summary>'
+                       f'{render.source_panel(c, lang)}</details>')
+        out.append("</div>")
+    out.append("</div>")
+    return "".join(out)
 
 
-def checklist_tab(holder: Any, config: Config, lang: gr.State) -> gr.Dropdown:
+def _due_text(value: Any) -> str:
+    return value.isoformat() if value else ""
+
+
+def status_mark(status: str | None, lang: str) -> str:
+    labels = STATUS_LABELS.get(lang, STATUS_LABELS[DEFAULT_LANGUAGE])
+    return labels[status] if status else t("unanswered", lang)
+
+
+def jump_choices(checklist: Any, session: Any, lang: str) -> list[tuple[str, int]]:
+    """Every item with its number and status, for the "go to item" list; unanswered ones marked."""
+    out = []
+    for i, item in enumerate(checklist.items):
+        st = session.state(item.id).status
+        mark = "○" if not st else "✓"
+        text = item.label if len(item.label) <= 70 else item.label[:69].rsplit(" ", 1)[0] + "…"
+        out.append((f"{i + 1}. {mark} {status_mark(st, lang)} – {text}", i))
+    return out
+
+
+def overview_html(checklist: Any, session: Any, index: int, lang: str) -> str:
+    """All items by part with their status; the current one marked, unanswered ones stand out."""
+    rows, group = [], None
+    for i, item in enumerate(checklist.items):
+        if item.group != group:
+            if group is not None:
+                rows.append("</ol>")
+            group = item.group
+            rows.append(f'<h4 class="cl-ov-group">{esc(group or checklist.title)}</h4><ol start="{i + 1}">')
+        st = session.state(item.id).status
+        cls = "cl-ov-open" if not st else "cl-ov-done"
+        current = ' aria-current="step" class="cl-ov-current"' if i == index else ""
+        rows.append(f'<li{current}><span class="{cls}">{esc(status_mark(st, lang))}</span> {esc(item.label)}</li>')
+    rows.append("</ol>")
+    return f'<div class="cl-overview">{"".join(rows)}</div>'
+
+
+def checklist_tab(holder: Any, config: Config, lang: gr.State, user: Any = None) -> gr.Dropdown:
+    """`user(request)` gives the signed-in `Identity` (sessions are then theirs; an admin sees
+    all) or None when sign-in is not configured."""
     svc = ChecklistService(config)
     checklists = svc.list_checklists()
     walk = gr.State({"sid": None, "index": 0})
+
+    def identity(request: gr.Request | None):
+        return user(request) if user is not None else None
+
+    def who(request: gr.Request | None) -> str:
+        ident = identity(request)
+        return ident.name if ident is not None else ""
+
+    def scope(request: gr.Request | None) -> str | None:
+        """Whose sessions this request may see: None for all (no sign-in, or an admin)."""
+        ident = identity(request)
+        return None if ident is None or ident.admin else ident.name
 
     intro = gr.Markdown(t("pick_checklist"))
     with gr.Row():
@@ -68,19 +138,30 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State) -> gr.Dropdown:
         resume = gr.Button(t("resume"), elem_id="session-resume", scale=1)
     with gr.Column(visible=False, elem_id="checklist-walk") as panel:
         progress = gr.HTML("", elem_id="checklist-progress")
+        jump = gr.Dropdown([], label=t("jump"), elem_id="item-jump", interactive=True)
         item = gr.HTML("", elem_id="checklist-item")
         status = gr.Radio(_status_choices(DEFAULT_LANGUAGE), label=t("status"), elem_id="item-status")
         note = gr.Textbox(label=t("note"), lines=2, elem_id="item-note")
         with gr.Row():
+            owner = gr.Textbox(label=t("owner"), elem_id="item-owner", max_lines=1)
+            due = gr.Textbox(label=t("due"), elem_id="item-due", max_lines=1, placeholder="2026-03-31")
+        saved = gr.Markdown("", elem_id="item-saved")
+        # Which item the form shows, set by the same response that fills the form, so a save
+        # always pairs the values with their item (the walk state may have moved on by then).
+        shown = gr.Textbox("", visible=False, elem_id="item-id")
+        with gr.Row():
             prev = gr.Button(t("prev"), elem_id="item-prev")
             save = gr.Button(t("save_next"), variant="primary", elem_id="item-save")
             explain = gr.Button(t("explain"), elem_id="item-explain")
-        explanation = gr.Markdown("", elem_id="item-explanation")
+        explanation = gr.HTML("", elem_id="item-explanation")
+        with gr.Accordion(t("overview"), open=False, elem_id="item-overview-box") as overview_box:
+            overview = gr.HTML("", elem_id="item-overview")
         with gr.Row():
             report = gr.Button(t("report"), elem_id="report-make")
             files = gr.File(label=t("report"), file_count="multiple", interactive=False, elem_id="report-files")
 
-    view_outputs = [walk, panel, progress, item, status, note, explanation]
+    view_outputs = [walk, panel, progress, item, status, note, owner, due, explanation, saved, jump, overview, shown]
+    fields = [walk, shown, status, note, owner, due, lang]
 
     def view(state: dict, code: str, message: str = ""):
         session = svc.get_session(state["sid"])
@@ -89,77 +170,137 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State) -> gr.Dropdown:
         current = session.state(checklist.items[index].id)
         p = svc.progress(session.id)
         return ({"sid": session.id, "index": index}, gr.update(visible=True), progress_html(p.answered, p.total, code),
-                item_html(checklist, index, code), gr.update(value=current.status), current.note, message)
+                item_html(checklist, index, code), gr.update(value=current.status), current.note, current.owner,
+                _due_text(current.due), "", message,
+                gr.update(choices=jump_choices(checklist, session, code), value=index),
+                overview_html(checklist, session, index, code), checklist.items[index].id)
 
-    def session_choices(checklist_id: str | None) -> list[tuple[str, str]]:
+    def store_current(state: dict, item_id: str, status_value: str | None, note_value: str, owner_value: str,
+                      due_value: str, by: str) -> bool:
+        """Write what the form shows for its item if it differs from what is stored."""
+        if not state.get("sid") or not item_id:
+            return False
+        session = svc.get_session(state["sid"])
+        checklist = svc.get_checklist(session.checklist_id)
+        current = checklist.item(item_id)
+        before = session.state(current.id)
+        changes: dict[str, Any] = {}
+        if status_value and status_value != before.status:
+            changes["status"] = status_value
+        if (note_value or "").strip() != (before.note or "").strip():
+            changes["note"] = note_value or ""
+        if (owner_value or "").strip() != (before.owner or ""):
+            changes["owner"] = owner_value or ""
+        if (due_value or "").strip() != _due_text(before.due):
+            changes["due"] = (due_value or "").strip()
+        if not changes:
+            return False
+        svc.update_item(session.id, current.id, updated_by=by, **changes)
+        return True
+
+    def shown_index(state: dict, item_id: str) -> int:
+        """The index of the item the form showed (the walk state's when none)."""
+        if not item_id:
+            return state["index"]
+        return svc.get_checklist(svc.get_session(state["sid"]).checklist_id).index_of(item_id)
+
+    def session_choices(checklist_id: str | None, owner: str | None = None) -> list[tuple[str, str]]:
         if not checklist_id:
             return []
-        return [(f"{s.name} – {s.progress} ({s.updated_at:%d.%m.%Y %H:%M})", s.id) for s in svc.list_sessions(checklist_id)]
+        return [(f"{s.name} – {s.progress} ({s.updated_at:%d.%m.%Y %H:%M})", s.id)
+                for s in svc.list_sessions(checklist_id, owner=owner)]
 
     def guarded(fn):
         @functools.wraps(fn)
         def run(*args):
+            code = next((a for a in reversed(args) if isinstance(a, str) and a in STATUS_LABELS), DEFAULT_LANGUAGE)
             try:
                 return fn(*args)
             except AssistantError as err:
-                gr.Warning(str(err))
+                gr.Warning(esc(localise_error(str(err), code)), title=t("warning", code))
                 return tuple(gr.update() for _ in view_outputs)
         return run
 
-    def on_pick(checklist_id: str | None):
-        return gr.update(choices=session_choices(checklist_id), value=None)
+    def on_pick(checklist_id: str | None, request: gr.Request):
+        return gr.update(choices=session_choices(checklist_id, scope(request)), value=None)
 
     @guarded
-    def on_start(checklist_id: str | None, session_name: str, code: str):
+    def on_start(checklist_id: str | None, session_name: str, code: str, request: gr.Request):
         if not checklist_id:
             raise AssistantError(t("pick_checklist", code))
-        session = svc.start_session(checklist_id, session_name.strip() or None, created_by="")
+        session = svc.start_session(checklist_id, session_name.strip() or None, created_by=who(request))
         return view({"sid": session.id, "index": 0}, code)
 
     @guarded
-    def on_resume(session_id: str | None, code: str):
+    def on_resume(session_id: str | None, code: str, request: gr.Request):
         if not session_id:
             raise AssistantError(t("pick_checklist", code))
+        svc.check_access(session_id, scope(request))
         return view({"sid": session_id, "index": svc.resume_index(session_id)}, code)
 
     @guarded
-    def on_save(state: dict, status_value: str | None, note_value: str, code: str):
-        session = svc.get_session(state["sid"])
-        checklist = svc.get_checklist(session.checklist_id)
-        current = checklist.items[state["index"]]
-        before = session.state(current.id)
-        if status_value or note_value.strip() or before.note:
-            svc.update_item(session.id, current.id, status=status_value or None, note=note_value, updated_by="")
-        nxt = svc.next_index(session.id, state["index"])
+    def on_save(state: dict, item_id: str, status_value: str | None, note_value: str, owner_value: str,
+                due_value: str, code: str, request: gr.Request):
+        store_current(state, item_id, status_value, note_value, owner_value, due_value, who(request))
+        state = {**state, "index": shown_index(state, item_id)}
+        nxt = svc.next_index(state["sid"], state["index"])
         if nxt is None:
-            done = svc.progress(session.id).done
+            done = svc.progress(state["sid"]).done
             return view(state, code, t("all_done", code) if done else t("saved", code))
         return view({**state, "index": nxt}, code)
 
     @guarded
-    def on_prev(state: dict, code: str):
-        return view({**state, "index": svc.prev_index(state["sid"], state["index"])}, code)
+    def on_prev(state: dict, item_id: str, status_value: str | None, note_value: str, owner_value: str,
+                due_value: str, code: str, request: gr.Request):
+        kept = store_current(state, item_id, status_value, note_value, owner_value, due_value, who(request))
+        state = {**state, "index": shown_index(state, item_id)}
+        return view({**state, "index": svc.prev_index(state["sid"], state["index"])}, code,
+                    t("saved_item", code).format(n=state["index"] + 1) if kept else "")
+
+    @guarded
+    def on_jump(target: Any, state: dict, item_id: str, status_value: str | None, note_value: str,
+                owner_value: str, due_value: str, code: str, request: gr.Request):
+        if target is None or not state.get("sid"):
+            return tuple(gr.update() for _ in view_outputs)
+        kept = store_current(state, item_id, status_value, note_value, owner_value, due_value, who(request))
+        return view({**state, "index": int(target)}, code,
+                    t("saved_item", code).format(n=state["index"] + 1) if kept else "")
+
+    def on_field(state: dict, item_id: str, status_value: str | None, note_value: str, owner_value: str,
+                 due_value: str, code: str, request: gr.Request):
+        """A status picked or a field left: saved at once, so nothing is lost by leaving."""
+        try:
+            if not store_current(state, item_id, status_value, note_value, owner_value, due_value, who(request)):
+                return gr.update(), gr.update(), gr.update()
+        except AssistantError as err:
+            gr.Warning(esc(localise_error(str(err), code)), title=t("warning", code))
+            return gr.update(), gr.update(), gr.update()
+        session = svc.get_session(state["sid"])
+        checklist = svc.get_checklist(session.checklist_id)
+        p = svc.progress(session.id)
+        return (progress_html(p.answered, p.total, code), t("autosaved", code),
+                overview_html(checklist, session, state["index"], code))
 
     def on_explain(state: dict, code: str):
         try:
             session = svc.get_session(state["sid"])
             checklist = svc.get_checklist(session.checklist_id)
-            answer = svc.explain(checklist.items[state["index"]], holder.get())
+            answer = svc.explain(checklist.items[state["index"]], holder.get(), lang=code)
         except AssistantError as err:
-            return render.render_error(str(err))
+            return f'<p class="cl-error">{esc(localise_error(str(err), code))}</p>'
         return render_explanation(answer, code)
 
-    def on_report(state: dict):
+    def on_report(state: dict, code: str):
         try:
             session = svc.get_session(state["sid"])
             out = Path(tempfile.mkdtemp(prefix="rapport-"))
-            stem = f"sjekkliste-{session.checklist_id}"
-            md = svc.write_report(session.id, out / f"{stem}.md")
-            docx = svc.write_report(session.id, out / f"{stem}.docx")
+            stem = report_stem(session)
+            paths = [svc.write_report(session.id, out / f"{stem}.{fmt}") for fmt in REPORT_FORMATS]
         except AssistantError as err:
-            gr.Warning(str(err))
+            gr.Warning(esc(localise_error(str(err), code)), title=t("warning", code))
             return None
-        return [str(docx), str(md), str(out / f"{stem}-beredskap.png")]
+        chart = out / f"{stem}-beredskap.png"
+        return [str(p) for p in paths] + ([str(chart)] if chart.exists() else [])
 
     def relabel(code: str, state: dict):
         labels = (
@@ -168,22 +309,41 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State) -> gr.Dropdown:
             gr.update(value=t("start_session", code)), gr.update(label=t("sessions", code)),
             gr.update(value=t("resume", code)), gr.update(label=t("status", code), choices=_status_choices(code)),
             gr.update(label=t("note", code)), gr.update(value=t("prev", code)), gr.update(value=t("save_next", code)),
-            gr.update(value=t("explain", code)), gr.update(value=t("report", code)),
+            gr.update(value=t("explain", code)), gr.update(value=t("report", code)), gr.update(label=t("report", code)),
+            gr.update(label=t("owner", code)), gr.update(label=t("due", code)), gr.update(label=t("overview", code)),
         )
         if state.get("sid"):
             v = view(state, code)
-            return (*labels, v[2], v[3])
-        return (*labels, gr.update(), gr.update())
+            return (*labels, v[2], v[3], gr.update(label=t("jump", code), choices=v[10]["choices"]), v[11])
+        return (*labels, gr.update(), gr.update(), gr.update(label=t("jump", code)), gr.update())
 
     private = {"api_visibility": "private"}
+    # Saves and moves run one at a time, in the order they were made.
+    form = {**private, "concurrency_id": "checklist-form", "concurrency_limit": 1}
     pick.change(on_pick, inputs=[pick], outputs=[sessions], **private)
-    start.click(on_start, inputs=[pick, name, lang], outputs=view_outputs, **private).then(
+    start.click(on_start, inputs=[pick, name, lang], outputs=view_outputs, **form).then(
         on_pick, inputs=[pick], outputs=[sessions], **private)
-    resume.click(on_resume, inputs=[sessions, lang], outputs=view_outputs, **private)
-    save.click(on_save, inputs=[walk, status, note, lang], outputs=view_outputs, **private)
-    prev.click(on_prev, inputs=[walk, lang], outputs=view_outputs, **private)
+    resume.click(on_resume, inputs=[sessions, lang], outputs=view_outputs, **form)
+    save.click(on_save, inputs=fields, outputs=view_outputs, **form)
+    prev.click(on_prev, inputs=fields, outputs=view_outputs, **form)
+    jump.input(on_jump, inputs=[jump, *fields], outputs=view_outputs, **form)
+    field_outputs = [progress, saved, overview]
+    status.input(on_field, inputs=fields, outputs=field_outputs, **form)
+    for box in (note, owner, due):
+        box.blur(on_field, inputs=fields, outputs=field_outputs, **form)
     explain.click(on_explain, inputs=[walk, lang], outputs=[explanation], **private)
-    report.click(on_report, inputs=[walk], outputs=[files], **private)
+    report.click(on_report, inputs=[walk, lang], outputs=[files], **private)
     lang.change(relabel, inputs=[lang, walk], outputs=[intro, pick, name, start, sessions, resume, status, note, prev,
-                                                       save, explain, report, progress, item], **private)
+                                                       save, explain, report, files, owner, due, overview_box,
+                                                       progress, item, jump, overview], **private)
     return pick
+
+
+REPORT_FORMATS = ("docx", "pdf", "md")
+
+
+def report_stem(session: Any) -> str:
+    """The report's file name: the session's name (letters, digits and dashes), then its checklist."""
+    from ..checklists.report import file_stem
+
+    return file_stem(session)

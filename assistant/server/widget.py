@@ -29,8 +29,9 @@ _PAGE = """<!doctype html>
 <header>
  Legg inn på en intranettside:
  <code>&lt;script src="{script}" data-lang="nb"&gt;&lt;/script&gt;</code>
- (valgfritt <code>data-target="#id"</code> for å vise den i et element, <code>data-api-key</code> når serveren krever nøkkel;
- siden som laster skriptet må stå i ASSISTANT_CORS_ORIGINS).
+ (valgfritt <code>data-target="#id"</code> for å vise den i et element; bak organisasjonens innlogging
+ <code>data-credentials="include"</code>, så brukes den innloggede brukerens økt, ellers <code>data-api-key</code> når serveren
+ krever nøkkel; siden som laster skriptet må stå i ASSISTANT_CORS_ORIGINS).
 </header>
 <div id="assistant-widget"></div>
 <script src="{script}" data-lang="{lang}" data-target="#assistant-widget"></script>

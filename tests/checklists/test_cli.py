@@ -66,7 +66,7 @@ def test_full_oppstart_walkthrough_with_a_break(run, tmp_path):
     doc = Document(str(tmp_path / "rapport.docx"))
     assert doc.inline_shapes and len(doc.inline_shapes) == 1
     body = "\n".join(p.text for p in doc.paragraphs)
-    assert "Beredskapsrapport: Oppstart av planprosess" in body and "Kilde:" in body
+    assert "Beredskapsrapport: Nordland 2025 (Oppstart av planprosess)" in body and "Kilde:" in body
 
 
 def test_resume_flag_picks_the_unfinished_session(run):
@@ -99,7 +99,7 @@ def test_errors_exit_2_with_a_norwegian_message(run, tmp_path):
     sid = _session_id(run("run", "organisering", input="q\n").output)
     wrong = run("run", "analyse", "--session", sid, input="q\n")
     assert wrong.exit_code == 2 and "hører til sjekklisten «organisering»" in wrong.output
-    assert run("report", sid, "--format", "pdf", "--out", "x.pdf").exit_code == 2
+    assert run("report", sid, "--format", "odt", "--out", "x.odt").exit_code == 2
 
 
 def test_rename_and_delete(run):

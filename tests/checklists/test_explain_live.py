@@ -30,3 +30,6 @@ def test_explanation_cites_the_items_own_document(live, checklist_id, item_id):
     answer = live.explain(item)
     assert not answer.refused and answer.citations
     assert item.source.doc_id in {c.doc_id for c in answer.citations}
+    # the explanation is the text around the item, not the item itself
+    quoted = [s.text for s in answer.segments if s.cite is not None]
+    assert quoted and all(item.text not in q and q not in item.text for q in quoted)

@@ -40,7 +40,7 @@ def test_summary_counts_and_orders_actions_by_due_date(service, answered):
 
 def test_markdown_report(service, answered):
     md = service.report(answered.id, "md")
-    assert md.startswith("# Beredskapsrapport: 1 Organisering")
+    assert md.startswith("# Beredskapsrapport: Rapport (1 Organisering)")
     assert "| Ved oppstarten av prosessen | 1 | 1 | 1 | 1 | 3 | 25 % |" in md
     action_rows = re.findall(r"^\| (\d) \| Ved oppstarten av prosessen \|.*$", md, re.M)
     assert action_rows == ["3", "2"]
@@ -55,7 +55,7 @@ def test_markdown_report(service, answered):
 def test_word_report_opens_and_embeds_the_chart(service, answered, tmp_path):
     data = service.report(answered.id, "docx")
     doc = Document(io.BytesIO(data))
-    assert doc.core_properties.title == "Beredskapsrapport: 1 Organisering"
+    assert doc.core_properties.title == "Beredskapsrapport: Rapport (1 Organisering)"
     assert len(doc.inline_shapes) == 1
     blip = doc.inline_shapes[0]._inline.graphic.graphicData.pic.blipFill.blip
     assert doc.part.related_parts[blip.get(qn("r:embed"))].blob.startswith(PNG)
@@ -77,4 +77,51 @@ def test_empty_session_and_unknown_format(service):
     assert "Ingen punkter er markert med «nei» eller «delvis»." in md and "0 av 6 punkter besvart" in md
     assert Document(io.BytesIO(service.report(s.id, "docx"))).inline_shapes
     with pytest.raises(ChecklistError, match="Ukjent rapportformat"):
-        service.report(s.id, "pdf")
+        service.report(s.id, "odt")
+
+
+def test_word_report_is_a4_with_the_chart_inside_the_margins_and_named_by_the_session(service, answered):
+    from docx.shared import Cm
+
+    from assistant.checklists.report import file_stem
+
+    svc = type(service)(service.config.with_(organisation="Nordland fylkeskommune"), store=service.store)
+    doc = Document(io.BytesIO(svc.report(answered.id, "docx")))
+    section = doc.sections[0]
+    assert abs(section.page_width - Cm(21.0)) < Cm(0.05) and abs(section.page_height - Cm(29.7)) < Cm(0.05)
+    usable = section.page_width - section.left_margin - section.right_margin
+    assert doc.inline_shapes[0].width <= usable
+    assert doc.core_properties.author == "Nordland fylkeskommune" and "python-docx" not in doc.core_properties.author
+    assert "Nordland fylkeskommune" in section.header.paragraphs[0].text and "Utskrevet" in section.header.paragraphs[0].text
+    assert doc.paragraphs[0].text == "Beredskapsrapport: Rapport (1 Organisering)"
+    assert file_stem(svc.get_session(answered.id)) == "rapport-organisering"
+    other = svc.start_session("organisering", "Næringsplan 2026 – Ålesund")
+    assert file_stem(other) == "naeringsplan-2026-alesund-organisering"
+
+
+def test_pdf_report_renders_to_png_pages(service, answered, tmp_path):
+    """The PDF carries the same content and renders: pdftoppm (Debian poppler-utils) turns it into PNG pages."""
+    import shutil
+    import subprocess
+
+    from pypdf import PdfReader
+
+    svc = type(service)(service.config.with_(organisation="Nordland fylkeskommune"), store=service.store)
+    path = svc.write_report(answered.id, tmp_path / "rapport.pdf")
+    reader = PdfReader(str(path))
+    page = reader.pages[0]
+    assert round(float(page.mediabox.width)) == 595 and round(float(page.mediabox.height)) == 842  # A4 in points
+    text = "\n".join(p.extract_text() for p in reader.pages)
+    for expected in ("Beredskapsrapport: Rapport (1 Organisering)", "Nordland fylkeskommune", "Handlingsliste",
+                     "Halvveis | mangler LO", "Ubesvart", "Organisering, s. 23"):
+        assert expected in text, expected
+    assert reader.metadata.title == "Beredskapsrapport: Rapport (1 Organisering)"
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (Debian poppler-utils) is not installed")
+    from assistant.config import PROJECT_ROOT
+
+    out = PROJECT_ROOT / "test-output" / "checklists"
+    out.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(out / "report-pdf")], check=True, timeout=60)
+    pages = sorted(out.glob("report-pdf-*.png"))
+    assert len(pages) == len(reader.pages) >= 2 and all(p.read_bytes().startswith(PNG) for p in pages)

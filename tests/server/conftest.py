@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 
 from assistant.config import PROJECT_ROOT, Config  # noqa: E402
 from assistant.core import Assistant  # noqa: E402
-from server_helpers import CORPUS_FILES, OUTPUT_DIR, QUESTION, LiveServer, free_port  # noqa: E402
+from server_helpers import CHROMIUM, CHROMIUM_ARGS, CORPUS_FILES, OUTPUT_DIR, QUESTION, LiveServer, free_port  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -77,3 +77,17 @@ def live_server(assistant, live_home) -> Iterator[LiveServer]:
 def output_dir() -> Path:
     OUTPUT_DIR.mkdir(parents=True, exist_ok=True)
     return OUTPUT_DIR
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless chromium driven by Playwright for Python (never `playwright install`)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (/usr/bin/chromium)")
+    os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

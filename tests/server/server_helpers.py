@@ -5,12 +5,17 @@ import json
 import socket
 import threading
 import time
+from pathlib import Path
 
 from assistant.config import PROJECT_ROOT
 
 CORPUS_FILES = ("000_66dc87977bd31094.txt", "002_16a90950402ea54b.txt", "003_4542347fc222d9b8.txt", "manifest.yaml")
 QUESTION = "Hvordan kan fylkeskommunen mobilisere private investeringer?"
 OUTPUT_DIR = PROJECT_ROOT / "test-output" / "server"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run"]
+AXE = Path(__file__).parent / "js" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def free_port() -> int:

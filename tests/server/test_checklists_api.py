@@ -41,6 +41,11 @@ def test_walk_a_checklist_over_http(client):
 
     text = "\n".join(p.text for p in python_docx.Document(io.BytesIO(docx.content)).paragraphs)
     assert text.strip()
+    pdf = client.get(f"/api/sessions/{sid}/report", params={"format": "pdf"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF") and pdf.headers["content-type"] == "application/pdf"
+    name = client.get(f"/api/sessions/{sid}").json()["session"]["name"]
+    assert 'filename="' in pdf.headers["content-disposition"] and pdf.headers["content-disposition"].endswith(
+        f'-{info["id"]}.pdf"') and name
 
 
 def test_checklist_errors(client):
@@ -53,7 +58,7 @@ def test_checklist_errors(client):
     item = client.get(f"/api/checklists/{info['id']}").json()["items"][0]["id"]
     r = client.patch(f"/api/sessions/{sid}/items/{item}", json={"status": "kanskje"})
     assert r.status_code == 422 and "Ugyldig status" in r.json()["error"]
-    assert client.get(f"/api/sessions/{sid}/report", params={"format": "pdf"}).status_code == 422
+    assert client.get(f"/api/sessions/{sid}/report", params={"format": "odt"}).status_code == 422
 
 
 def test_explain_item_is_a_cited_answer(client):

@@ -48,7 +48,7 @@ def test_chat_answer_has_clickable_citations_and_query_line():
     answer = {"answer": "x", "query": "forrige spørsmål <i>", "segments": [
         {"text": "Lead:", "cite": None, "kind": "lead"}, {"text": "Setning.", "cite": 1, "kind": "sentence"}],
         "citations": [{"n": 1, "title": "T", "authority": "A", "section": "S", "page": None, "text": "Setning."}]}
-    md = render_answer(answer, 3, "nb", show_query=True)
+    md = render_answer(answer, 3, "nb", question="Kan du gi eksempler?")
     assert "(#kilde-3-1)" in md and "Søkte etter" in md and "<i>" not in md
     assert "**Kilder**" in md
     assert "Søkte etter" not in render_answer(answer, 3, "nb", show_query=False)
@@ -58,3 +58,63 @@ def test_chat_answer_has_clickable_citations_and_query_line():
 def test_citation_line():
     assert citation_line({"n": 1, "title": "Veileder", "section": "Innledning", "page": "5"}, "nb") == "[1] Veileder, Innledning, s. 5"
     assert citation_line({"n": 2, "title": "Guide", "section": "", "page": None}, "en") == "[2] Guide"
+
+
+def test_highlight_marks_whole_words_at_their_own_position():
+    text = "Analysunderlag finnes. Analys. Mer tekst om analys."
+    assert highlight(text, ["Analys."]) == "Analysunderlag finnes. <mark>Analys.</mark> Mer tekst om analys."
+    # two quotes of the same words: each at its own place, in passage order
+    assert highlight("Ja. Nei. Ja.", ["Ja.", "Ja."]) == "<mark>Ja.</mark> Nei. <mark>Ja.</mark>"
+
+
+def test_search_line_only_when_the_query_differs_and_short():
+    from assistant.server.text import short_query
+
+    q = "Kan du gi eksempler på det?"
+    answer = {"answer": "x", "query": q, "segments": [], "citations": []}
+    assert "Søkte etter" not in render_answer(answer, 0, "nb", question=q)
+    long_query = "Hva er smart spesialisering? " + "Et langt svar fra forrige tur. " * 30 + q
+    md = render_answer({**answer, "query": long_query}, 1, "nb", question=q)
+    line = short_query(long_query, q)
+    assert "Søkte etter" in md and line.endswith(q) and len(line) <= 124 and "…" in line
+    assert short_query(" kan  du gi eksempler på DET? ", q) == ""
+
+
+def test_plain_answer_is_clean_text_with_a_source_list():
+    from assistant.server.text import plain_answer
+
+    answer = {"answer": "Dette står i kildene:\n\nEn setning (med parentes). [1]",
+              "citations": [{"n": 1, "title": "Veileder", "section": "2. Analyse", "page": "9"}]}
+    text = plain_answer(answer, "nb")
+    assert text == "Dette står i kildene:\n\nEn setning (med parentes). [1]\n\nKilder:\n[1] Veileder, 2. Analyse, s. 9"
+    assert "\\" not in text and "#kilde" not in text
+    assert plain_answer(answer, "en").endswith("Sources:\n[1] Veileder, 2. Analyse, p. 9")
+
+
+def test_core_messages_follow_the_ui_language():
+    from assistant.server.text import localise_error
+
+    assert localise_error("Spørsmålet er tomt. Skriv et spørsmål om smart spesialisering.", "en").startswith("The question is empty")
+    assert localise_error("Spørsmålet er for langt (2500 tegn); grensen er 2000 tegn.", "sv") == \
+        "Frågan är för lång (2500 tecken); gränsen är 2000 tecken."
+    assert localise_error("Spørsmålet er tomt.", "nb") == "Spørsmålet er tomt."
+    assert localise_error("Ugyldig frist «i morgen». Bruk formatet ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ.", "en") == \
+        "Invalid due date «i morgen». Use the format YYYY-MM-DD or DD.MM.YYYY."
+    assert localise_error("Fant ingen samtale med id «x».", "sv") == "Hittades inte."
+
+
+def test_search_results_and_a_document_opened_at_a_passage():
+    from assistant.models import DocumentInfo, Passage
+    from assistant.server.render import document_view, search_results
+
+    doc = DocumentInfo(id="d", title="Veileder")
+    ps = [Passage(id="d:1", doc_id="d", text="Om analyse av næringslivet.", section=("2. Analyse",), order=1, page=9,
+                  page_end=9),
+          Passage(id="d:2", doc_id="d", text="Private investeringer <b>mobiliseres</b> over tid.", section=("5. Gjennomføring",),
+                  order=2)]
+    html = search_results(ps, {"d": doc}, "private investeringer", "nb")
+    assert html.count("<li>") == 1 and 'data-passage="d:2"' in html and "<mark>Private</mark>" in html
+    assert "<b>" not in html and "&lt;b&gt;" in html
+    assert "Ingen utdrag" in search_results(ps, {"d": doc}, "fotball", "nb")
+    view = document_view(doc, ps, "nb", focus="d:2")
+    assert view.count("<details open>") == 1 and 'class="focus"' in view

@@ -11,21 +11,28 @@
   var base = new URL(script.src, location.href);
   var API = base.origin + base.pathname.replace(/\/widget\.js$/, "");
   var KEY = script.getAttribute("data-api-key") || "";
+  // Behind the organisation's SSO proxy the widget uses the signed-in user's session (cookies)
+  // instead of a key in the page: data-credentials="include" (the server then needs the page's
+  // origin in ASSISTANT_CORS_ORIGINS).
+  var CREDENTIALS = script.getAttribute("data-credentials") === "include" ? "include" : "same-origin";
   var LANG = script.getAttribute("data-lang") || "nb";
   var TARGET = script.getAttribute("data-target");
 
   var STRINGS = {
     nb: { title: "Spør om smart spesialisering", placeholder: "Skriv et spørsmål …", send: "Send",
           open: "Spør assistenten", close: "Lukk", sources: "Kilder", page: "s.", searched: "Søkte etter",
-          error: "Noe gikk galt. Prøv igjen.", thanks: "Takk!", up: "Nyttig svar", down: "Ikke nyttig svar",
+          error: "Noe gikk galt. Prøv igjen.",
+          origin: "Denne siden ({origin}) har ikke tilgang til assistenten. Be den som drifter assistenten om å legge adressen til i ASSISTANT_CORS_ORIGINS.", thanks: "Takk!", up: "Nyttig svar", down: "Ikke nyttig svar",
           authority: "Status", clear: "Ny samtale" },
     sv: { title: "Fråga om smart specialisering", placeholder: "Skriv en fråga …", send: "Skicka",
           open: "Fråga assistenten", close: "Stäng", sources: "Källor", page: "s.", searched: "Sökte efter",
-          error: "Något gick fel. Försök igen.", thanks: "Tack!", up: "Användbart svar", down: "Inte användbart svar",
+          error: "Något gick fel. Försök igen.",
+          origin: "Den här sidan ({origin}) har inte åtkomst till assistenten. Be den som driftar assistenten att lägga till adressen i ASSISTANT_CORS_ORIGINS.", thanks: "Tack!", up: "Användbart svar", down: "Inte användbart svar",
           authority: "Status", clear: "Nytt samtal" },
     en: { title: "Ask about smart specialisation", placeholder: "Type a question …", send: "Send",
           open: "Ask the assistant", close: "Close", sources: "Sources", page: "p.", searched: "Searched for",
-          error: "Something went wrong. Please try again.", thanks: "Thanks!", up: "Helpful answer", down: "Not helpful",
+          error: "Something went wrong. Please try again.",
+          origin: "This page ({origin}) is not allowed to use the assistant. Ask whoever runs it to add this address to ASSISTANT_CORS_ORIGINS.", thanks: "Thanks!", up: "Helpful answer", down: "Not helpful",
           authority: "Authority", clear: "New conversation" }
   };
   var S = STRINGS[LANG] || STRINGS.nb;
@@ -46,16 +53,35 @@
     ".panel{border-top:1px solid #d1d5db;background:#fafafa;padding:8px 12px;max-height:40%;overflow-y:auto;font-size:13px}",
     ".panel h4{margin:0 0 4px 0;font-size:14px}",
     ".panel .meta{color:#4b5563;font-size:12px;margin-bottom:6px}",
-    ".panel mark{background:#fde68a}",
+    ".panel mark{background:#fde68a;color:#111827}",
     ".rate{margin-top:4px}",
     ".rate button{background:none;border:1px solid #d1d5db;border-radius:4px;cursor:pointer;margin-right:4px}",
     ".err{color:#b91c1c}",
     "form{display:flex;gap:6px;padding:8px;border-top:1px solid #e5e7eb}",
     "input{flex:1;padding:6px 8px;border:1px solid #d1d5db;border-radius:6px;font:inherit}",
     "form button{padding:6px 12px;border:0;border-radius:6px;background:#1e3a5f;color:#fff;cursor:pointer}",
-    ".launcher{position:fixed;right:20px;bottom:20px;padding:10px 16px;border:0;border-radius:20px;background:#1e3a5f;color:#fff;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.25)}",
-    ".floating{position:fixed;right:20px;bottom:70px;width:380px;height:540px;box-shadow:0 4px 16px rgba(0,0,0,.25)}"
+    ".launcher{position:fixed;right:12px;bottom:16px;padding:10px 16px;border:0;border-radius:20px;background:#1e3a5f;color:#fff;cursor:pointer;box-shadow:0 2px 8px rgba(0,0,0,.25)}",
+    ".floating{position:fixed;right:12px;bottom:64px;width:min(380px,calc(100vw - 24px));height:min(540px,calc(100vh - 80px));box-shadow:0 4px 16px rgba(0,0,0,.25)}"
   ].join("\n");
+
+  // The "searched for" line: only when the search differed from the question, and short.
+  function squash(t) { return String(t || "").replace(/\s+/g, " ").trim(); }
+  function cut(t, n) {
+    t = squash(t);
+    if (t.length <= n) return t;
+    var c = t.slice(0, n - 1), i = c.lastIndexOf(" ");
+    return (i > 0 ? c.slice(0, i) : c).replace(/[ ,.;:]+$/, "") + "…";
+  }
+  function shortQuery(query, question) {
+    var q = squash(query), asked = squash(question);
+    if (!q || q.toLowerCase() === asked.toLowerCase()) return "";
+    var lq = q.toLowerCase(), la = asked.toLowerCase();
+    if (la && lq.length > la.length && lq.slice(lq.length - la.length) === la) {
+      var extra = q.slice(0, q.length - asked.length);
+      return cut(cut(extra, Math.max(100 - asked.length - 1, 24)) + " " + asked, 124);
+    }
+    return cut(q, 100);
+  }
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -144,7 +170,7 @@
       [[1, "+ " + S.up, S.up], [-1, "− " + S.down, S.down]].forEach(function (r) {
         var b = el("button", null, r[1]); b.type = "button"; b.title = r[2]; b.setAttribute("aria-label", r[2]);
         b.addEventListener("click", function () {
-          fetch(API + "/api/feedback", { method: "POST", headers: headers(),
+          fetch(API + "/api/feedback", { method: "POST", headers: headers(), credentials: CREDENTIALS,
             body: JSON.stringify({ question: question, answer: answer, rating: r[0] }) })
             .then(function (res) { wrap.textContent = res.ok ? S.thanks : S.error; })
             .catch(function () { wrap.textContent = S.error; });
@@ -182,9 +208,8 @@
           var a = ev.answer || {};
           citations = a.citations || citations;
           if (first) body.appendChild(document.createTextNode(a.answer || ""));
-          if (sent.length && a.query && a.query !== question) {
-            bot.insertBefore(el("div", "query", S.searched + ": «" + a.query + "»"), body);
-          }
+          var line = shortQuery(a.query, question);
+          if (line) bot.insertBefore(el("div", "query", S.searched + ": «" + line + "»"), body);
           if (citations.length) {
             var list = el("ol", "srclist");
             list.setAttribute("aria-label", S.sources);
@@ -198,14 +223,16 @@
           }
           rateButtons(question, a, bot);
           history.push({ role: "user", content: question });
-          history.push({ role: "assistant", content: a.answer || "" });
+          // Structured conversation state: the server reads what this answer cited and searched.
+          history.push({ role: "assistant", content: a.answer || "", citations: a.citations || [],
+                         segments: a.segments || [], query: a.query || "" });
         } else if (ev.type === "error") {
           bot.appendChild(el("div", "err", ev.error || S.error));
         }
         log.scrollTop = log.scrollHeight;
       }
 
-      fetch(API + "/api/ask/stream", { method: "POST", headers: headers(),
+      fetch(API + "/api/ask/stream", { method: "POST", headers: headers(), credentials: CREDENTIALS,
         body: JSON.stringify({ question: question, history: sent }) })
         .then(function (res) {
           if (!res.ok) {
@@ -231,7 +258,14 @@
           }
           return pump();
         })
-        .catch(function () { onEvent({ type: "error" }); });
+        .catch(function () {
+          // A page on another origin that the server does not allow gets no readable response
+          // (CORS), only a TypeError; if the server answers an opaque request, that is the cause.
+          if (base.origin === location.origin) { onEvent({ type: "error" }); return; }
+          fetch(API + "/healthz", { mode: "no-cors" })
+            .then(function () { onEvent({ type: "error", error: S.origin.replace("{origin}", location.origin) }); },
+                  function () { onEvent({ type: "error" }); });
+        });
     }
 
     form.addEventListener("submit", function (e) {

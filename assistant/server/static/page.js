@@ -1,0 +1,150 @@
+/*
+ * The web UI's page script (loaded in the page head by assistant/server/ui.py, which fills in
+ * __LABELS__, __LANG__ and __NAMES__): the document's lang and Gradio's own labels follow the UI
+ * language, Gradio markup that axe-core reports is repaired, the copy buttons copy clean text,
+ * «Forklar» citations open their passage, and a checklist field being typed in is guarded.
+ */
+(function () {
+  var LABELS = __LABELS__;
+  var LANG = __LANG__;
+  var NAMES = __NAMES__;
+  window.__assistantLang = LANG;
+  document.documentElement.lang = LANG;
+  function labelKey(text) {
+    for (var key in LABELS) { if (LABELS[key].variants.indexOf(text) >= 0) return key; }
+    return null;
+  }
+  function currentLang() {
+    var pick = document.querySelector('#lang-pick input');
+    var code = pick ? NAMES[pick.value] : null;
+    if (code) window.__assistantLang = code;
+    return window.__assistantLang || LANG;
+  }
+  function relabel() {
+    var lang = currentLang();
+    if (document.documentElement.lang !== lang) document.documentElement.lang = lang;
+    document.querySelectorAll('#chat button[aria-label], #chat [role="log"][aria-label]').forEach(function (el) {
+      var key = el.getAttribute('data-assistant-label') || labelKey(el.getAttribute('aria-label'));
+      if (!key) return;
+      var want = LABELS[key][lang];
+      el.setAttribute('data-assistant-label', key);
+      if (el.getAttribute('aria-label') !== want) el.setAttribute('aria-label', want);
+      if (el.hasAttribute('title') && el.getAttribute('title') !== want) el.setAttribute('title', want);
+    });
+    document.querySelectorAll('#chat [data-testid="user"][aria-label], #chat [data-testid="bot"][aria-label]').forEach(function (el) {
+      var label = el.getAttribute('aria-label'), i = label.indexOf(': ');
+      var prefix = LABELS[el.getAttribute('data-testid') === 'user' ? 'user_said' : 'bot_said'][lang];
+      if (i > 0 && i < 60 && label.slice(0, i) !== prefix) el.setAttribute('aria-label', prefix + label.slice(i));
+    });
+  }
+  // Gradio markup that axe-core reports (WCAG 4.1.2, 2.1.1): example chips in a role=list with
+  // buttons for children, an empty file box labelled without a role, and scrollable panels
+  // that a keyboard cannot reach.
+  function repairAria() {
+    var lang = currentLang();
+    document.querySelectorAll('.examples[role="list"]').forEach(function (el) { el.setAttribute('role', 'group'); });
+    document.querySelectorAll('div.empty[aria-label]:not([role])').forEach(function (el) {
+      el.setAttribute('role', 'img');
+      el.setAttribute('aria-label', LABELS.empty[lang]);
+    });
+    // A hidden label gives the question box no accessible name; name it in the UI language.
+    document.querySelectorAll('#chat textarea:not([aria-label])').forEach(function (el) {
+      el.setAttribute('aria-label', LABELS.question[lang]);  // editing a question
+    });
+    var question = document.querySelector('#question textarea');
+    if (question && question.getAttribute('aria-label') !== LABELS.question[lang]) {
+      question.setAttribute('aria-label', LABELS.question[lang]);
+    }
+    // Gradio titles its notices after the browser's locale ("Warning"); ours follow the UI.
+    document.querySelectorAll('.toast-title.warning, .toast-title.error').forEach(function (el) {
+      var key = el.classList.contains('error') ? 'error_title' : 'warning';
+      var node = el.firstChild;
+      if (node && node.nodeType === 3 && node.data.trim() !== LABELS[key][lang]) node.data = LABELS[key][lang] + ' ';
+    });
+    // The notice's header is a role=button holding the close button (nested-interactive): the
+    // close button alone stays interactive.
+    document.querySelectorAll('.toast-header[role="button"]').forEach(function (el) {
+      el.removeAttribute('role');
+      el.removeAttribute('tabindex');
+    });
+    document.querySelectorAll('[data-testid="toast-close"]').forEach(function (el) {
+      if (el.getAttribute('aria-label') !== LABELS.close[lang]) el.setAttribute('aria-label', LABELS.close[lang]);
+    });
+    ['#item-explanation', '#source-panel', '#checklist-item'].forEach(function (sel) {
+      var el = document.querySelector(sel);
+      if (el && !el.hasAttribute('tabindex')) el.setAttribute('tabindex', '0');
+    });
+  }
+  var pending = false;
+  new MutationObserver(function () {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(function () { pending = false; relabel(); repairAria(); });
+  }).observe(document.documentElement, {subtree: true, childList: true, characterData: true, attributes: true,
+                                          attributeFilter: ['aria-label']});
+  window.__assistantSetLang = function (code) { window.__assistantLang = code; relabel(); };
+
+  function writeClipboard(text) {
+    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+    var area = document.createElement('textarea');
+    area.value = text; area.setAttribute('readonly', ''); area.style.position = 'fixed'; area.style.opacity = '0';
+    document.body.appendChild(area); area.select();
+    try { document.execCommand('copy'); } finally { document.body.removeChild(area); }
+    return Promise.resolve();
+  }
+  function storedText(index) {
+    var item = document.querySelector('#copy-store [data-index="' + index + '"]');
+    return item ? item.textContent : null;
+  }
+  window.__assistantCopyText = storedText;
+  document.addEventListener('click', function (ev) {
+    var target = ev.target && ev.target.closest ? ev.target : null;
+    if (!target) return;
+    var link = target.closest('#chat a[href*="#kopier-"]');
+    var button = link ? null : target.closest('#chat button[data-assistant-label="copy"]');
+    var index = null;
+    if (link) {
+      index = 2 * parseInt(link.getAttribute('href').split('#kopier-')[1], 10) + 1;
+    } else if (button) {
+      var wrap = button.closest('.message-buttons'), row = wrap;
+      while (row && !(row.classList && row.classList.contains('message-row'))) row = row.previousElementSibling;
+      var rows = Array.prototype.slice.call(document.querySelectorAll('#chat .message-row'));
+      index = row ? rows.indexOf(row) : -1;
+    } else {
+      return;
+    }
+    var text = storedText(index);
+    if (text === null) return;
+    ev.preventDefault();
+    ev.stopPropagation();
+    writeClipboard(text).then(function () {
+      var status = document.querySelector('#feedback-status');
+      if (status) status.setAttribute('data-copied', String(index));
+    });
+  }, true);
+  // «Forklar»: a [n] opens the cited passage below the explanation.
+  document.addEventListener('click', function (ev) {
+    var btn = ev.target && ev.target.closest ? ev.target.closest('#item-explanation .cite-btn') : null;
+    if (!btn) return;
+    var details = document.getElementById('forklar-kilde-' + btn.getAttribute('data-cite'));
+    if (!details) return;
+    details.open = true;
+    details.scrollIntoView({block: 'nearest'});
+    details.querySelector('summary').focus();
+  });
+  // A checklist field typed into but not yet left (and so not yet saved): ask before leaving.
+  var FIELDS = '#item-note textarea, #item-owner textarea, #item-owner input, #item-due textarea, #item-due input';
+  window.__assistantDirty = false;
+  document.addEventListener('input', function (ev) {
+    if (ev.target && ev.target.matches && ev.target.matches(FIELDS)) window.__assistantDirty = true;
+  }, true);
+  document.addEventListener('focusout', function (ev) {
+    if (ev.target && ev.target.matches && ev.target.matches(FIELDS)) window.__assistantDirty = false;
+  }, true);
+  window.addEventListener('beforeunload', function (ev) {
+    if (!window.__assistantDirty) return;
+    ev.preventDefault();
+    ev.returnValue = '';
+  });
+  if (document.readyState !== 'loading') relabel(); else document.addEventListener('DOMContentLoaded', relabel);
+})();
