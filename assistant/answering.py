@@ -197,7 +197,6 @@ def unit_features(u: Unit, units: list[Unit], hits: list[Hit], shape: QuestionSh
     """The signals a unit's score weighs: closeness to the question, where its passage ranks,
     whether it asks rather than says, and whether it is the kind of line the question's shape
     asks for."""
-    hit = hits[u.hit_rank]
     text = u.text.rstrip()
     asks = text.endswith("?") or (u.kind == "item" and any(
         o.kind == "item" and o.group == u.group and o.hit_rank == u.hit_rank and o.text.rstrip().endswith("?")

@@ -5,7 +5,6 @@ matplotlib and the embedders.
 """
 from __future__ import annotations
 
-import json
 import os
 import time
 from pathlib import Path

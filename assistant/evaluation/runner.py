@@ -19,7 +19,7 @@ from tqdm import tqdm
 from ..config import Config
 from ..core import Assistant
 from ..embedders import Embedder, get_embedder
-from ..models import Answer, Turn
+from ..models import Answer
 from . import metrics as m
 from .baseline import TutorialBaseline
 from .dataset import Item
