@@ -50,7 +50,7 @@ def serve(
     from .app import create_app
 
     app = create_app(config=config, warm=True)
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level=log_level))
+    server = uvicorn.Server(uvicorn_config(app, host, port, log_level))
     shown = f"[{host}]" if ":" in host else host
 
     def announce() -> None:
@@ -78,3 +78,12 @@ def export(
     n = store.export_jsonl(out if out is not None else sys.stdout)
     if out is not None:
         typer.echo(f"Skrev {n} tilbakemeldinger til {out}.", err=True)
+
+
+def uvicorn_config(app, host: str, port: int, log_level: str = "warning"):
+    """How the app is served. `proxy_headers` is off: uvicorn would otherwise replace the caller's
+    address with the X-Forwarded-For that an SSO proxy on the same host sets, and the sign-in's
+    trusted-proxy check (`ASSISTANT_TRUSTED_PROXIES`) must see the proxy itself."""
+    import uvicorn
+
+    return uvicorn.Config(app, host=host, port=port, log_level=log_level, proxy_headers=False)

@@ -32,7 +32,9 @@ class LiveServer:
 
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+        from assistant.server.cli import uvicorn_config
+
+        self.server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port))  # as `assistant serve` serves it
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> "LiveServer":

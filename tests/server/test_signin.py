@@ -47,6 +47,7 @@ http {{
       proxy_pass http://127.0.0.1:{upstream};
       proxy_bind 127.0.0.2;
       proxy_set_header {header} $remote_user;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_set_header Host $host:$server_port;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
@@ -211,3 +212,15 @@ def test_sign_in_middleware_in_process(assistant, tmp_path):
     assert elsewhere.get("/api/checklists", headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
     assert elsewhere.get("/widget", headers={"Authorization": f"Bearer {KEY}"}).status_code == 403
     assert elsewhere.get("/healthz").status_code == 200
+
+
+def test_a_proxy_on_the_same_host_that_sets_x_forwarded_for_is_still_the_proxy(assistant, tmp_path):
+    """Most nginx set-ups pass X-Forwarded-For. Served as `assistant serve` serves it, the app sees
+    the proxy's own address (127.0.0.1 here) and lets the signed-in user in."""
+    from assistant.server.app import create_app
+
+    config = assistant.config.with_(home=tmp_path, auth_header=HEADER, trusted_proxies=("127.0.0.1",), rate_limit=1000)
+    with LiveServer(create_app(assistant, config), free_port()) as server:
+        r = httpx.get(server.url + "/api/documents", headers={HEADER: "kari", "X-Forwarded-For": "10.1.2.3"}, timeout=30)
+        assert r.status_code == 200, r.text
+        assert httpx.get(server.url + "/api/documents", timeout=30).status_code == 401
