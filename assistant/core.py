@@ -110,12 +110,16 @@ def referred_item(question: str, turn: Turn | None) -> str | None:
 
 
 def context_of(history: Sequence[Turn]) -> str:
-    """What an earlier exchange was about, capped: the last question and the start of what its
-    answer quoted (its search query when it carried one)."""
+    """What an earlier exchange was about, capped: the last question and, from a turn sent back
+    with its search query, that query when it differs from the question (a follow-up's joined
+    search), else the start of what its answer quoted. Nothing is said twice."""
     user, answer = last_turn(history, "user"), last_turn(history, "assistant")
     if user is None:
         return ""
-    topic = answer.query if answer is not None and answer.query else capped(" ".join(quotes_of(answer)))
+    if answer is not None and answer.query:  # a structured turn: its search query names its topic
+        topic = "" if answer.query.strip() == user.content.strip() else capped(answer.query)
+    else:
+        topic = capped(" ".join(quotes_of(answer)))
     return " ".join(x for x in (capped(user.content), topic) if x)
 
 
