@@ -367,20 +367,25 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
                        api_visibility="private")
         action_io = dict(fn=follow_action, inputs=[convo], outputs=[tabs, checklist_pick or panel_title],
                          api_visibility="private")
-        box.submit(respond, **chat_io).then(**action_io)
-        send.click(respond, **chat_io).then(**action_io)
-        chatbot.example_select(pick_example, inputs=[convo, lang, conv_state],
-                               outputs=[box, chatbot, convo, store, conv_state, conv_pick],
-                               api_visibility="private").then(**action_io)
-        chatbot.edit(edit_question, inputs=[convo, lang, conv_state],
-                     outputs=[box, chatbot, convo, store, conv_state, conv_pick], api_visibility="private")
+        answering = [box.submit(respond, **chat_io), send.click(respond, **chat_io),
+                     chatbot.example_select(pick_example, inputs=[convo, lang, conv_state],
+                                            outputs=[box, chatbot, convo, store, conv_state, conv_pick],
+                                            api_visibility="private"),
+                     chatbot.edit(edit_question, inputs=[convo, lang, conv_state],
+                                  outputs=[box, chatbot, convo, store, conv_state, conv_pick], api_visibility="private")]
+        for event in answering[:3]:
+            event.then(**action_io)
         conv_open.click(open_conversation, inputs=[conv_pick, lang],
                         outputs=[chatbot, convo, store, conv_state, conv_name, rated, panel], api_visibility="private")
         conv_rename.click(rename_conversation, inputs=[conv_state, conv_name, lang], outputs=[conv_pick],
                           api_visibility="private")
         conv_outputs = [chatbot, convo, rated, panel, comment_row, status, store, conv_state, conv_pick, conv_name]
-        conv_new.click(new_conversation, inputs=[lang], outputs=conv_outputs, api_visibility="private")
-        conv_delete.click(delete_conversation, inputs=[conv_state, lang], outputs=conv_outputs, api_visibility="private")
+        # a new or deleted conversation stops an answer still on its way, which would otherwise
+        # land in (and be saved to) the conversation the user has just left
+        conv_new.click(new_conversation, inputs=[lang], outputs=conv_outputs, api_visibility="private",
+                       cancels=answering)
+        conv_delete.click(delete_conversation, inputs=[conv_state, lang], outputs=conv_outputs, api_visibility="private",
+                          cancels=answering)
         from .ui_sources import SCROLL_TO_FOCUS
 
         panel.click(open_source, inputs=[convo, lang], outputs=[panel, tabs, doc_focus, doc_pick, doc_view],
