@@ -134,9 +134,7 @@ def chat_cmd() -> None:
                 break
             continue
         typer.echo(format_answer(answer))
-        history += [Turn(role="user", content=question),
-                    Turn(role="assistant", content=answer.answer, citations=answer.citations,
-                         segments=answer.segments, query=answer.query)]  # structured state, not re-parsed text
+        history += [Turn(role="user", content=question), answer.as_turn()]
 
 
 # Sub-command groups registered by their own modules (one line each):

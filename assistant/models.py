@@ -159,5 +159,11 @@ class Answer(BaseModel):
     intent: Intent = "question"
     trace: Trace | None = Field(default=None, description="query plan, hits with scores, decision and reason")
 
+    def as_turn(self) -> "Turn":
+        """This answer as an earlier turn of a conversation, with the structured state a follow-up
+        reads (its citations, segments and search query), so nothing is re-read from its text."""
+        return Turn(role="assistant", content=self.answer, citations=self.citations, segments=self.segments,
+                    query=self.query)
+
 
 Answer.model_rebuild()

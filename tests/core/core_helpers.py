@@ -60,3 +60,10 @@ def eval_questions() -> set[str]:
 
 def squash(text: str) -> str:
     return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def exchange(assistant, question: str) -> list:
+    """A first question and the assistant's real answer, as the history a client sends back."""
+    from assistant.models import Turn
+
+    return [Turn(role="user", content=question), assistant.ask(question).as_turn()]

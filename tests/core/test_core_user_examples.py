@@ -7,6 +7,7 @@ import pytest
 
 from assistant.models import Turn
 from assistant.prompts import template
+from core_helpers import exchange
 
 pytestmark = pytest.mark.slow
 
@@ -68,10 +69,7 @@ def test_a_new_question_after_an_unrelated_turn_is_searched_alone(assistant):
 
 
 def test_a_short_english_question_after_a_swedish_slide_answer_is_not_answered_from_the_slides(assistant):
-    first = "Vilka analyser gjorde Dalarna?"
-    earlier = assistant.ask(first)
-    history = [Turn(role="user", content=first),
-               Turn(role="assistant", content=earlier.answer, citations=earlier.citations, query=earlier.query)]
+    history = exchange(assistant, "Vilka analyser gjorde Dalarna?")
     answer = assistant.ask("What is related variety?", history)
     assert not answer.refused
     assert "Dalarna" not in answer.query
@@ -95,9 +93,6 @@ def test_a_question_about_the_checklists_lists_them(assistant, message, lang):
 
 
 def test_a_short_follow_up_is_answered_in_the_conversation_s_language(assistant):
-    first = "Vilka analyser gjorde Dalarna?"
-    earlier = assistant.ask(first)
-    history = [Turn(role="user", content=first),
-               Turn(role="assistant", content=earlier.answer, citations=earlier.citations, segments=earlier.segments)]
+    history = exchange(assistant, "Vilka analyser gjorde Dalarna?")
     answer = assistant.ask("den tredje av dem", history)
     assert answer.language == "sv"
