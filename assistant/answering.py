@@ -193,14 +193,19 @@ class QuestionShape:
 
 
 
-def unit_features(u: Unit, units: list[Unit], hits: list[Hit], shape: QuestionShape, quoted: list[str]) -> dict[str, float]:
+def asking_lists(units: list[Unit]) -> set[tuple[int, int | None]]:
+    """(passage rank, list group) of the lists that hold a question: each point of such a list is
+    a prompt to discuss, not an answer."""
+    return {(u.hit_rank, u.group) for u in units if u.kind == "item" and u.text.rstrip().endswith("?")}
+
+
+def unit_features(u: Unit, asking: set[tuple[int, int | None]], shape: QuestionShape,
+                  quoted: list[str]) -> dict[str, float]:
     """The signals a unit's score weighs: closeness to the question, where its passage ranks,
     whether it asks rather than says, and whether it is the kind of line the question's shape
     asks for."""
     text = u.text.rstrip()
-    asks = text.endswith("?") or (u.kind == "item" and any(
-        o.kind == "item" and o.group == u.group and o.hit_rank == u.hit_rank and o.text.rstrip().endswith("?")
-        for o in units))
+    asks = text.endswith("?") or (u.kind == "item" and (u.hit_rank, u.group) in asking)
     return {
         "dense": u.dense,
         "lexical": u.lexical,
@@ -278,7 +283,8 @@ class ExtractiveAnswerer:
             u.dense = float(d)
             u.lexical = share * sum(w for t, w in known.items() if t in u_terms) / sum(known.values()) if known else 0.0
         shape = shape or QuestionShape.of(query)
-        rows = [unit_features(u, units, hits, shape, quoted) for u in units]
+        asking = asking_lists(units)  # once per question, not once per unit
+        rows = [unit_features(u, asking, shape, quoted) for u in units]
         for u, row in zip(units, rows):
             u.features = row
             u.score = unit_score(row)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from assistant.answering import (Evidence, ExtractiveAnswerer, QuestionShape, compared, is_label, lines_under,
-                                 mentions, points_elsewhere, says_quoted, unit_features, unit_score)
+                                 asking_lists, mentions, points_elsewhere, says_quoted, unit_features,
+                                 unit_score)
 from assistant.core import CONTEXT_WORDS, context_of, referred_item
 from assistant.errors import InputError
 from assistant.ingest import normalize, page_of
@@ -13,7 +14,7 @@ from assistant.models import Answer, Hit, Passage, Turn
 from assistant.prompts import template
 from assistant.query import named_source, without_source_frame, without_title_phrase
 from assistant.units import Unit, units_of
-from core_helpers import SMALL_QUESTION, eval_questions, squash
+from core_helpers import SMALL_QUESTION, eval_questions, exchange, squash
 
 pytestmark = pytest.mark.slow
 
@@ -234,10 +235,7 @@ def test_an_ordinal_follow_up_is_searched_with_the_item_it_points_to(assistant):
 def test_a_follow_up_is_answered_even_by_a_sentence_the_earlier_answer_quoted(assistant):
     """«Hvor ofte skal den utarbeides?» after a question on the regional planning strategy: the one
     sentence that says how often may have been quoted before; it still answers this question."""
-    first_question = "Hva er den regionale planstrategien?"
-    first = assistant.ask(first_question)
-    history = [Turn(role="user", content=first_question),
-               Turn(role="assistant", content=first.answer, citations=first.citations, query=first.query)]
+    history = exchange(assistant, "Hva er den regionale planstrategien?")
     second = assistant.ask("Hvor ofte skal den utarbeides?", history)
     assert not second.refused
     assert "fjerde år" in second.answer
@@ -431,13 +429,12 @@ def test_a_deadline_question_is_answered_with_the_period_the_material_states(ans
 def scored(question: str, units: list[Unit]) -> Evidence:
     """Units whose given score is their closeness to the question, scored as gather scores them
     (the question's shape, the passage's rank)."""
-    hits = [Hit(passage=Passage(id=f"p{r}", doc_id="d", text="x"), score=0.0)
-            for r in range(max(u.hit_rank for u in units) + 1)]
     shape = QuestionShape.of(question)
+    asking = asking_lists(units)
     for u in units:
         u.dense = u.score
     for u in units:
-        u.score = unit_score(unit_features(u, units, hits, shape, []))
+        u.score = unit_score(unit_features(u, asking, shape, []))
     return Evidence(units)
 
 
