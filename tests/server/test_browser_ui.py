@@ -268,8 +268,12 @@ def test_a_checklist_by_keyboard_alone(context_for, live_server):
     page.keyboard.press("Enter")
     page.locator("#checklist-pick input").focus()
     page.keyboard.type("Oppstart")
+    # The options are filtered as one types; a key pressed before the list shows the match (a
+    # slow CI machine) would pick nothing, and the start button would then start no walk.
+    page.get_by_role("option").filter(has_text="Oppstart").first.wait_for()
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('#checklist-pick input').value.includes('Oppstart')")
     page.locator("#session-start").focus()
     page.keyboard.press("Enter")
     page.wait_for_selector("#checklist-item .cl-text")
