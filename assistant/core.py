@@ -21,6 +21,7 @@ from collections.abc import Iterator, Sequence
 from functools import cached_property
 
 from .answering import Evidence, ExtractiveAnswerer, QuestionShape
+from .checklists.intent import checklists_answer, pointer_answer
 from .config import Config
 from .decision import AnswerabilityModel, decide, no_evidence
 from .embedders import Embedder, get_embedder
@@ -324,8 +325,6 @@ class Assistant:
     def _routed(self, intent: Intent, question: str, lang: str) -> Answer:
         """Messages that are not questions about the material: nothing is searched."""
         if intent.kind == "checklist":
-            from .checklists.intent import checklists_answer, pointer_answer
-
             answer = pointer_answer(intent.checklist_id, language=lang) if intent.checklist_id else checklists_answer(lang)
             answer.intent = "checklist"
             return answer

@@ -17,9 +17,13 @@ app = typer.Typer(no_args_is_help=True, add_completion=False,
 
 
 def _service():
+    """The service with the core assistant for «forklar» (built lazily: nothing is loaded until
+    an explanation is asked for). The interface wires the two; the checklists never import the core."""
+    from ..core import Assistant
     from .service import ChecklistService
 
-    return ChecklistService(Config.from_env())
+    config = Config.from_env()
+    return ChecklistService(config, assistant=Assistant(config))
 
 
 def _fail(err: AssistantError) -> None:

@@ -18,17 +18,29 @@ Only the Assistant's public surface is used: `documents`, `passages`, `retrieve`
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
+from ..embedders import Embedder
+from ..models import Answer, Citation, DocumentInfo, Hit, Passage, Segment
 from ..ingest.pages import page_of
-from ..models import Answer, Citation, Passage, Segment
 from ..text import split_sentences
 from .models import Checklist, ChecklistItem
 
-if TYPE_CHECKING:
-    from ..core import Assistant
+
+class Corpus(Protocol):
+    """What an explanation reads: the core `Assistant` satisfies it. Declared here, not imported
+    from the core, so the checklists never depend on the answering pipeline (the core routes a
+    checklist request to this package, never the reverse)."""
+
+    embedder: Embedder
+
+    def documents(self) -> list[DocumentInfo]: ...
+
+    def passages(self, doc_id: str | None = None) -> list[Passage]: ...
+
+    def retrieve(self, query: str, k: int | None = None) -> list[Hit]: ...
 
 MAX_SENTENCES = 3
 MIN_WORDS = 6
@@ -75,7 +87,7 @@ class _Texts:
         return any(len(words & other) / min(len(words), len(other)) >= 0.6 for other in self.sets)
 
 
-def _sections(assistant: "Assistant", item: ChecklistItem) -> tuple[list[Passage], list[Passage]]:
+def _sections(assistant: Corpus, item: ChecklistItem) -> tuple[list[Passage], list[Passage]]:
     """Passages of the item's own section (same path, or the same section name in another
     document), and of its subsections."""
     section = item.source.section
@@ -113,7 +125,7 @@ def _candidates(passages: list[Passage], texts: _Texts) -> list[tuple[Passage, i
     return out
 
 
-def explain_item(item: ChecklistItem, assistant: "Assistant", checklist: Checklist | None = None,
+def explain_item(item: ChecklistItem, assistant: Corpus, checklist: Checklist | None = None,
                  lang: str = "nb") -> Answer:
     """The explanation as a cited `Answer` (refused, with a fixed sentence, when the guide has
     nothing around the item but the item itself)."""

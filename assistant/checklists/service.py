@@ -23,8 +23,8 @@ from .store import _UNSET, SessionStore
 from ..validation import clean_text
 
 if TYPE_CHECKING:
-    from ..core import Assistant
     from ..models import Answer
+    from .explain import Corpus
 
 
 def parse_due(value: str | date | None) -> date | None:
@@ -54,7 +54,9 @@ class ChecklistService:
     """Checklists (read-only data) plus sessions in the store under `config.sessions_db`."""
 
     def __init__(self, config: Config | None = None, store: SessionStore | None = None,
-                 assistant: "Assistant | None" = None, data_dir: Path | None = None):
+                 assistant: "Corpus | None" = None, data_dir: Path | None = None):
+        """`assistant`: what `explain` quotes from (the core `Assistant`, given by the interface
+        that builds the service; the checklists never build one themselves)."""
         self.config = config or Config.from_env()
         self.store = store or SessionStore(self.config.sessions_db)
         self._assistant = assistant
@@ -169,17 +171,15 @@ class ChecklistService:
         return self.get_checklist(self.get_session(session_id).checklist_id)
 
     # -- explanations and reports ---------------------------------------------------------
-    def explain(self, item: ChecklistItem, assistant: "Assistant | None" = None, lang: str = "nb") -> "Answer":
+    def explain(self, item: ChecklistItem, assistant: "Corpus | None" = None, lang: str = "nb") -> "Answer":
         """Why the item matters and what to weigh, quoted from the guide text around the item
-        (its section, not the item itself), with citations; see `checklists.explain`."""
+        (its section, not the item itself), with citations; see `checklists.explain`.
+        Raises `ChecklistError` when neither this call nor the service was given an assistant."""
         from .explain import explain_item
 
+        assistant = assistant or self._assistant
         if assistant is None:
-            if self._assistant is None:
-                from ..core import Assistant
-
-                self._assistant = Assistant(self.config)
-            assistant = self._assistant
+            raise ChecklistError("Forklaringer er ikke tilgjengelige: sjekklistene er ikke koblet til assistenten.")
         return explain_item(item, assistant, self.checklist_of_item(item), lang)
 
     def checklist_of_item(self, item: ChecklistItem) -> Checklist | None:

@@ -155,3 +155,10 @@ def test_explain_quotes_the_items_section_not_the_item(service):
     assert answer.citations[0].quotes[0] == quoted[0] and answer.citations[0].title == "Veileder"
     assert "[1]" in answer.answer and answer.query == item.text
     assert service.explain(item, assistant=Fake(), lang="en").segments[0].text == "The guide says this around the item:"
+
+
+def test_an_explanation_without_an_assistant_says_so(service):
+    """The checklists never build the core themselves; a service nobody wired to one says why."""
+    item = service.get_checklist("oppstart").items[0]
+    with pytest.raises(ChecklistError, match="Forklaringer er ikke tilgjengelige"):
+        service.explain(item)
