@@ -25,6 +25,7 @@ from .embedders import Embedder
 from .models import Answer, Citation, DocumentInfo, Hit, Passage, Segment
 from .prompts import template
 from .query import without_source_frame, without_title_phrase
+from .rendering import pieces
 from .text import LANGS, char_ngrams, compound_parts, content_terms, tokens
 from .ingest.clean import normalize
 from .ingest.pages import page_of
@@ -418,21 +419,5 @@ class ExtractiveAnswerer:
         if len(source_langs) == 1 and isinstance(quoted, dict):
             lead += quoted.get(next(iter(source_langs)), "")
         segments.insert(0, Segment(text=lead, cite=None, kind="lead"))
-        return Answer(answer=render(segments), citations=citations, language=lang, query=query,
+        return Answer(answer="".join(pieces(segments)), citations=citations, language=lang, query=query,
                       segments=segments, relevance=relevance)
-
-
-def render(segments: list[Segment]) -> str:
-    """Plain text of an answer: the lead-in, then prose sentences run together and list items
-    one per line, each followed by its citation marker."""
-    lead = [s.text for s in segments if s.kind == "lead"]
-    body: list[str] = []
-    for s in segments:
-        if s.kind == "lead":
-            continue
-        marked = f"{s.text} [{s.cite}]"
-        if s.kind == "sentence" and body and not body[-1].startswith("- "):
-            body[-1] += " " + marked
-        else:
-            body.append(f"- {marked}" if s.kind == "item" else marked)
-    return "\n\n".join(x for x in (" ".join(lead), "\n".join(body)) if x)

@@ -44,16 +44,15 @@ def index_cmd(quiet: bool = typer.Option(False, "--quiet", "-q", help="Ingen fre
 
 
 def format_answer(answer) -> str:
-    lines = [answer.answer]
-    if answer.citations:
-        lines.append("\nKilder:")
-        for c in answer.citations:
-            page = f", s. {c.page}" if c.page else ""
-            lines.append(f"[{c.n}] {c.title} – {c.section}{page} ({c.authority})")
+    """The answer as `assistant.rendering.to_text` lays it out, and the search query when the
+    answer was searched with something other than the question."""
+    from .rendering import to_text
+
+    text = to_text(answer)
     plan = answer.trace.plan if answer.trace else None
     if answer.query and (plan is None or answer.query != plan.question):  # only when it searched otherwise
-        lines.append(f"\n(søk: {answer.query})")
-    return "\n".join(lines)
+        text += f"\n\n(søk: {answer.query})"
+    return text
 
 
 def _read_batch(path: Path) -> list[tuple[int, dict | None, str | None]]:

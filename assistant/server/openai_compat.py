@@ -21,7 +21,8 @@ from ..models import Answer, Turn
 from ..validation import validate_history
 from .api import assistant_of, config_of, primed
 from .helpers import helper_task
-from .text import check_question, segment_kind, segment_piece, sources_block
+from ..rendering import pieces as body_pieces, sources_block
+from .text import check_question
 
 router = APIRouter(prefix="/v1", tags=["openai"])
 
@@ -111,11 +112,7 @@ def plan_reply(answer: Answer, limit: int | None) -> tuple[list[str], str, list[
     reason. With a limit (in words, which is what `usage` counts) the reply keeps whole sentences
     and list items, and only the sources they cite; "length" says it was cut."""
     segments = [s.model_dump() for s in answer.segments] or [{"text": answer.answer, "cite": None, "kind": "lead"}]
-    pieces: list[str] = []
-    prev: str | None = None
-    for seg in segments:
-        pieces.append(segment_piece(seg, prev))
-        prev = segment_kind(seg)
+    pieces = body_pieces(segments)
     citations = [c.model_dump(mode="json") for c in answer.citations]
 
     def sources(cites: list[dict]) -> str:

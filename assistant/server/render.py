@@ -9,7 +9,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..models import DocumentInfo, Passage
-from .text import esc, highlight, md_escape, not_a_marker, short_query, t
+from ..rendering import Style, citation_label, not_a_marker, pieces
+from .text import esc, highlight, md_escape, short_query, t
 
 CITE_PREFIX = "#kilde-"
 
@@ -19,35 +20,21 @@ def cite_link(turn: int, n: int) -> str:
     return f"[\\[{n}\\]]({CITE_PREFIX}{turn}-{n})"
 
 
+def markdown_style(turn: int) -> Style:
+    """Markdown with every source text made inert and each `[n]` a link to the source panel."""
+    return Style(escape=lambda text: md_escape(not_a_marker(text)), marker=lambda n: " " + cite_link(turn, n),
+                 list_break="\n\n")
+
+
 def render_segments(segments: Iterable[Mapping[str, Any]], turn: int) -> str:
-    """Segments as Markdown laid out like `Answer.answer`: the lead-in as its own paragraph,
-    prose sentences flowing together, list items as a bullet list; each claim ends in `[n]`."""
-    out: list[str] = []
-    prev: str | None = None
-    for seg in segments:
-        kind = str(seg.get("kind") or ("lead" if seg.get("cite") is None else "sentence"))
-        text = md_escape(not_a_marker(seg.get("text", "")).strip())
-        if seg.get("cite") is not None:
-            text += " " + cite_link(turn, int(seg["cite"]))
-        if kind == "item":
-            text = "- " + text
-        if prev is None:
-            sep = ""
-        elif prev == "lead" or (prev == "item") != (kind == "item"):
-            sep = "\n\n"
-        else:
-            sep = "\n" if kind == "item" else " "
-        out.append(sep + text)
-        prev = kind
-    return "".join(out)
+    """Segments as Markdown, laid out like `Answer.answer` (`assistant.rendering`)."""
+    return "".join(pieces(segments, markdown_style(turn)))
 
 
 def render_sources(citations: Iterable[Mapping[str, Any]], turn: int, lang: str) -> str:
     lines = []
     for c in citations:
-        label = ", ".join(
-            md_escape(not_a_marker(p)) for p in (c.get("title"), c.get("section"), f"{t('page', lang)} {c['page']}" if c.get("page") else None) if p
-        )
+        label = md_escape(citation_label(c, lang))
         lines.append(f"{c['n']}\\. [{label}]({CITE_PREFIX}{turn}-{c['n']})")
     if not lines:
         return ""

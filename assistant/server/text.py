@@ -1,13 +1,16 @@
-"""Wording and formatting shared by the UI, the widget and the OpenAI-compatible reply.
+"""Wording and escaping shared by the UI, the widget and the API.
 
 User-facing strings live here in bokmål, Swedish and English so every interface says the same.
+Answers themselves are laid out by `assistant.rendering`.
 """
 from __future__ import annotations
 
 import html
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
+
+from ..rendering import LABELS
 
 
 LANGUAGES = {"nb": "Norsk bokmål", "sv": "Svenska", "en": "English"}
@@ -31,8 +34,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "examples": {"nb": "Eksempler på spørsmål", "sv": "Exempelfrågor", "en": "Example questions"},
     "source_panel": {"nb": "Kilde", "sv": "Källa", "en": "Source"},
     "source_hint": {"nb": "Klikk på et kildenummer i svaret for å se utdraget her.", "sv": "Klicka på ett källnummer i svaret för att se utdraget här.", "en": "Click a source number in the answer to see the passage here."},
-    "sources": {"nb": "Kilder", "sv": "Källor", "en": "Sources"},
-    "page": {"nb": "s.", "sv": "s.", "en": "p."},
+    "sources": LABELS["sources"],
+    "page": LABELS["page"],
     "authority": {"nb": "Status", "sv": "Status", "en": "Authority"},
     "section": {"nb": "Del", "sv": "Avsnitt", "en": "Section"},
     "search_query": {"nb": "Søkte etter", "sv": "Sökte efter", "en": "Searched for"},
@@ -182,38 +185,6 @@ def check_question(question: Any, max_chars: int) -> str:
     return validate_question(question, max_chars)
 
 
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    if isinstance(obj, Mapping):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
-def not_a_marker(text: Any) -> str:
-    """Text from a source with any "[n]" of its own shown as a superscript footnote number, so that
-    the only "[n]" a reader sees are the answer's citations (ingestion does this for new indexes;
-    this guards answers from an index built before)."""
-    from ..ingest.clean import footnote_marks
-
-    return footnote_marks(str(text))
-
-
-def citation_line(c: Any, lang: str = DEFAULT_LANGUAGE) -> str:
-    """`[1] Title, Section, s. 4` – plain text for the OpenAI reply and the CLI."""
-    parts = [not_a_marker(_get(c, "title", ""))]
-    if _get(c, "section"):
-        parts.append(not_a_marker(_get(c, "section")))
-    if _get(c, "page"):
-        parts.append(f"{t('page', lang)} {_get(c, 'page')}")
-    return f"[{_get(c, 'n')}] " + ", ".join(p for p in parts if p)
-
-
-def sources_block(citations: Iterable[Any], lang: str = DEFAULT_LANGUAGE) -> str:
-    lines = [citation_line(c, lang) for c in citations]
-    if not lines:
-        return ""
-    return f"{t('sources', lang)}:\n" + "\n".join(lines)
-
-
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
 
 
@@ -293,33 +264,3 @@ def short_query(query: str, question: str | None, limit: int = QUERY_LINE_CHARS)
         room = max(limit - len(asked) - 1, 24)
         return shorten(f"{shorten(extra, room)} {asked}", limit + 24)
     return shorten(query, limit)
-
-
-def plain_answer(answer: Mapping[str, Any], lang: str = DEFAULT_LANGUAGE) -> str:
-    """An answer as clean text to paste into a case document: sentences with [n], then a plain
-    source list (title, section, page). No Markdown escapes, no internal links."""
-    text = str(answer.get("answer") or "").strip()  # its [n] are the citations; sources' own marks are ⁽n⁾ already
-    sources = sources_block(answer.get("citations") or [], lang)
-    return f"{text}\n\n{sources}" if sources else text
-
-
-def segment_kind(ev: Mapping[str, Any]) -> str:
-    return str(ev.get("kind") or ("lead" if ev.get("cite") is None else "sentence"))
-
-
-def segment_piece(ev: Mapping[str, Any], prev_kind: str | None) -> str:
-    """Plain text of one streamed segment, laid out as `Answer.answer` is: the lead-in, a blank
-    line, then prose sentences joined by spaces and list items one per line, each with `[n]`."""
-    kind = segment_kind(ev)
-    text = not_a_marker(ev.get("text", ""))
-    if ev.get("cite") is not None:
-        text = f"{text} [{ev['cite']}]"
-    if kind == "item":
-        text = f"- {text}"
-    if prev_kind is None:
-        return text
-    if prev_kind == "lead":
-        return "\n\n" + text
-    if kind == "item" or prev_kind == "item":
-        return "\n" + text
-    return " " + text

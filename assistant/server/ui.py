@@ -122,14 +122,15 @@ def page_script(lang: str = DEFAULT_LANGUAGE) -> str:
 
 def copy_store(convo: list[dict], lang: str) -> str:
     """The clean text behind each message's copy button, in message order (hidden)."""
-    from .text import esc, plain_answer
+    from ..rendering import to_text
+    from .text import esc
 
     items = []
     for i, item in enumerate(convo):
         items.append(f'<pre data-index="{2 * i}">{esc(item["question"])}</pre>')
         answer = item.get("answer")
         if answer is not None:
-            items.append(f'<pre data-index="{2 * i + 1}">{esc(plain_answer(answer, lang))}</pre>')
+            items.append(f'<pre data-index="{2 * i + 1}">{esc(to_text(answer, lang))}</pre>')
     return "".join(items)
 
 

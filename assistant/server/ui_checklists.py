@@ -13,6 +13,7 @@ from ..checklists.models import STATUSES
 from ..checklists.service import ChecklistService
 from ..config import Config
 from ..errors import AssistantError
+from ..rendering import citation_label, to_html
 from . import render
 from .text import DEFAULT_LANGUAGE, STATUS_LABELS, esc, localise_error, t
 
@@ -47,23 +48,14 @@ def render_explanation(answer: Any, lang: str) -> str:
     """The "Forklar" answer as HTML: quoted sentences, each with a clickable [n] that opens the
     cited passage (title, section, page, the sentence marked) below, as in the chat."""
     a = answer.model_dump() if hasattr(answer, "model_dump") else answer
-    segments = a.get("segments") or []
-    lead = " ".join(s["text"] for s in segments if s.get("cite") is None) or ("" if segments else a.get("answer", ""))
-    body = " ".join(
-        f'{esc(s["text"])} <button type="button" class="cite-btn" data-cite="{int(s["cite"])}" '
-        f'aria-controls="forklar-kilde-{int(s["cite"])}">[{int(s["cite"])}]</button>'
-        for s in segments if s.get("cite") is not None)
-    out = [f'<div class="cl-explanation" lang="{esc(a.get("language") or "nb")}">']
-    if lead:
-        out.append(f"<p>{esc(lead)}</p>")
-    if body:
-        out.append(f"<p>{body}</p>")
+    out = [f'<div class="cl-explanation" lang="{esc(a.get("language") or "nb")}">',
+           to_html(a, marker=lambda n: f' <button type="button" class="cite-btn" data-cite="{n}" '
+                                       f'aria-controls="forklar-kilde-{n}">[{n}]</button>')]
     citations = a.get("citations") or []
     if citations:
         out.append(f'<div class="cl-sources"><h4>{esc(t("sources", lang))}</h4>')
         for c in citations:
-            label = ", ".join(x for x in (c.get("title"), c.get("section"),
-                                          f"{t('page', lang)} {c['page']}" if c.get("page") else None) if x)
+            label = citation_label(c, lang)
             out.append(f'<details id="forklar-kilde-{int(c["n"])}"><summary>[{int(c["n"])}] {esc(label)}</summary>'
                        f'{render.source_panel(c, lang)}</details>')
         out.append("</div>")

@@ -1,10 +1,10 @@
 """Escaping and layout of what the UI and the OpenAI reply show (no index needed)."""
 from __future__ import annotations
 
-from assistant.answering import render as answer_text
 from assistant.models import Segment
+from assistant.rendering import citation_line, pieces, segment_kind, to_html, to_text
 from assistant.server.render import render_answer, render_segments, source_panel
-from assistant.server.text import citation_line, highlight, md_escape, segment_kind, segment_piece
+from assistant.server.text import highlight, md_escape
 
 INJECTION = "<script>alert(1)</script> <img src=x onerror=alert(2)>"
 
@@ -29,19 +29,23 @@ def test_highlight_tolerates_whitespace_differences():
     assert highlight("a < b", ["finnes ikke"]) == "a &lt; b"
 
 
-def test_streamed_pieces_rebuild_the_answer_text():
-    cases = [
-        [Segment(text="Lead:", kind="lead"), Segment(text="a.", cite=1), Segment(text="b.", cite=2)],
-        [Segment(text="Lead:", kind="lead"), Segment(text="x", cite=1, kind="item"), Segment(text="y", cite=2, kind="item"),
-         Segment(text="p.", cite=2)],
-    ]
-    for segments in cases:
-        prev, text = None, ""
-        for seg in segments:
-            ev = {"type": "segment", **seg.model_dump()}
-            text += segment_piece(ev, prev)
-            prev = segment_kind(ev)
-        assert text == answer_text(segments)
+def test_one_layout_in_every_form():
+    """Lead-in, prose run together, a list one item per line, prose again: the plain text (the
+    answer, the CLI, the OpenAI stream), Markdown (the chat) and HTML (the checklist explanation)
+    all draw the same blocks."""
+    segments = [Segment(text="Lead:", kind="lead"), Segment(text="a.", cite=1), Segment(text="b.", cite=2),
+                Segment(text="x", cite=1, kind="item"), Segment(text="y <z>", cite=2, kind="item"),
+                Segment(text="p.", cite=2)]
+    stream = pieces(segments)
+    assert stream == ["Lead:", "\n\na. [1]", " b. [2]", "\n- x [1]", "\n- y <z> [2]", "\np. [2]"]
+    assert [segment_kind(s) for s in segments] == ["lead", "sentence", "sentence", "item", "item", "sentence"]
+    answer = {"segments": [s.model_dump() for s in segments], "citations": [{"n": 1, "title": "T"}], "language": "en"}
+    assert to_text(answer) == "".join(stream) + "\n\nSources:\n[1] T"
+    assert render_segments(answer["segments"], 0) == (
+        "Lead:\n\na\\. [\\[1\\]](#kilde-0-1) b\\. [\\[2\\]](#kilde-0-2)\n\n- x [\\[1\\]](#kilde-0-1)\n"
+        "- y &lt;z&gt; [\\[2\\]](#kilde-0-2)\n\np\\. [\\[2\\]](#kilde-0-2)")
+    assert to_html(answer) == ("<p>Lead:</p><p>a. [1] b. [2]</p><ul><li>x [1]</li><li>y &lt;z&gt; [2]</li></ul>"
+                               "<p>p. [2]</p>")
 
 
 def test_chat_answer_has_clickable_citations_and_query_line():
@@ -81,14 +85,12 @@ def test_search_line_only_when_the_query_differs_and_short():
 
 
 def test_plain_answer_is_clean_text_with_a_source_list():
-    from assistant.server.text import plain_answer
-
     answer = {"answer": "Dette står i kildene:\n\nEn setning (med parentes). [1]",
               "citations": [{"n": 1, "title": "Veileder", "section": "2. Analyse", "page": "9"}]}
-    text = plain_answer(answer, "nb")
+    text = to_text(answer, "nb")
     assert text == "Dette står i kildene:\n\nEn setning (med parentes). [1]\n\nKilder:\n[1] Veileder, 2. Analyse, s. 9"
     assert "\\" not in text and "#kilde" not in text
-    assert plain_answer(answer, "en").endswith("Sources:\n[1] Veileder, 2. Analyse, p. 9")
+    assert to_text(answer, "en").endswith("Sources:\n[1] Veileder, 2. Analyse, p. 9")
 
 
 def test_core_messages_follow_the_ui_language():

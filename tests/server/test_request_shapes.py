@@ -209,7 +209,7 @@ def test_interfaces_never_show_a_marker_that_is_not_a_citation():
     from assistant.models import Answer, Citation, Segment
     from assistant.server.openai_compat import reply_text
     from assistant.server.render import render_answer
-    from assistant.server.text import segment_piece
+    from assistant.rendering import pieces
 
     answer = Answer(answer="Kildene sier følgende: Færre satsinger [4][5]. [1]",
                     segments=[Segment(text="Kildene sier følgende:", kind="lead"),
@@ -218,7 +218,7 @@ def test_interfaces_never_show_a_marker_that_is_not_a_citation():
                                         text="Færre og større satsinger [4][5].")])
     text = reply_text(answer)
     assert _markers(text) == {1} and "⁽⁴⁾⁽⁵⁾" in text and "Rapport ⁽²⁾, Del ⁽³⁾" in text
-    assert "[4]" not in segment_piece({"text": "satsinger [4].", "cite": 1, "kind": "sentence"}, None)
+    assert "[4]" not in "".join(pieces([{"text": "satsinger [4].", "cite": 1, "kind": "sentence"}]))
     md = render_answer(answer.model_dump(), 0, "nb", show_query=False)
     assert "\\[4\\]" not in md and "⁽⁴⁾⁽⁵⁾" in md and "\\[1\\]" in md
 
