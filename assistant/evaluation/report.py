@@ -178,7 +178,9 @@ def markdown(report: dict, chart: str | None) -> str:
                     [[h, *[_fmt(splits[s].get(k), f) + _k_of_n(splits[s], k) for s in order]] for k, h, f in COLUMNS
                      if k != "mrr"] + [["smalltalk handled", *[_fmt(splits[s].get("smalltalk_handled"))
                                                                + _k_of_n(splits[s], "smalltalk_handled") for s in order]]])
-    lines += ["", "## Configurations side by side (test)", ""]
+    # the tables below are test's when the run has it, else every item the run read (the dev loop)
+    scope = "test" if "test" in splits else " + ".join(s or "no split" for s in order) or "all items"
+    lines += ["", f"## Configurations side by side ({scope})", ""]
     rows = [[h, *[_fmt(configs[n]["metrics"]["overall"][k], f) for n in names]] for k, h, f in COLUMNS]
     rows += [[f"cold latency {q} ms", *[_fmt((configs[n]["cold_latency"] or {}).get(f"{q}_ms"), "ms") for n in names]]
              for q in ("p50", "p95")]
