@@ -299,7 +299,7 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, user: Any = None)
         except AssistantError as err:
             gr.Warning(esc(localise_error(str(err), code)), title=t("warning", code))
             return None
-        chart = out / f"{stem}-beredskap.png"
+        chart = out / f"{stem}-status.png"
         return [str(p) for p in paths] + ([str(chart)] if chart.exists() else [])
 
     def relabel(code: str, state: dict):
