@@ -59,7 +59,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "prev": {"nb": "← Forrige", "sv": "← Föregående", "en": "← Previous"},
     "save_next": {"nb": "Lagre og neste →", "sv": "Spara och nästa →", "en": "Save and next →"},
     "explain": {"nb": "Forklar", "sv": "Förklara", "en": "Explain"},
-    "report": {"nb": "Last ned rapport", "sv": "Ladda ner rapport", "en": "Download report"},
+    "report": {"nb": "Lag statusrapport", "sv": "Skapa lägesrapport", "en": "Make readiness report"},
+    "report_format": {"nb": "Format på statusrapporten", "sv": "Lägesrapportens format", "en": "Format of the readiness report"},
+    "report_download": {"nb": "Last ned {name}", "sv": "Ladda ner {name}", "en": "Download {name}"},
     "item_of": {"nb": "Punkt {i} av {n}", "sv": "Punkt {i} av {n}", "en": "Item {i} of {n}"},
     "answered": {"nb": "{a} av {n} besvart", "sv": "{a} av {n} besvarade", "en": "{a} of {n} answered"},
     "pick_checklist": {"nb": "Velg en sjekkliste og start eller fortsett en gjennomgang.", "sv": "Välj en checklista och starta eller fortsätt en genomgång.", "en": "Choose a checklist and start or resume a walkthrough."},
@@ -97,6 +99,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "error_long": {"nb": "Spørsmålet er for langt ({n} tegn); grensen er {max} tegn.",
                    "sv": "Frågan är för lång ({n} tecken); gränsen är {max} tecken.",
                    "en": "The question is too long ({n} characters); the limit is {max}."},
+    # Gradio's own labels that it writes in English whatever the language (relabelled by page.js)
+    "done": {"nb": "Ferdig", "sv": "Klart", "en": "Done"},
+    "file_upload": {"nb": "Last opp fil", "sv": "Ladda upp fil", "en": "Upload a file"},
+    "fullscreen": {"nb": "Fullskjerm", "sv": "Helskärm", "en": "Fullscreen"},
+    "copy_table": {"nb": "Kopier tabellen", "sv": "Kopiera tabellen", "en": "Copy the table"},
+    "table": {"nb": "Tabell", "sv": "Tabell", "en": "Table"},
+    "table_actions": {"nb": "Tabellvalg", "sv": "Tabellval", "en": "Table actions"},
+    "cell_menu": {"nb": "Åpne cellemenyen", "sv": "Öppna cellmenyn", "en": "Open the cell menu"},
+    "more_tabs": {"nb": "Flere faner", "sv": "Fler flikar", "en": "More tabs"},
+    "select_example": {"nb": "Velg eksempel {n}: ", "sv": "Välj exempel {n}: ", "en": "Choose example {n}: "},
     "edit": {"nb": "Rediger spørsmålet", "sv": "Redigera frågan", "en": "Edit the question"},
     "edit_send": {"nb": "Send på nytt", "sv": "Skicka igen", "en": "Send again"},
     "edit_cancel": {"nb": "Avbryt", "sv": "Avbryt", "en": "Cancel"},
@@ -110,6 +122,21 @@ STRINGS: dict[str, dict[str, str]] = {
     "conv_rename": {"nb": "Gi nytt navn", "sv": "Byt namn", "en": "Rename"},
     "conv_delete": {"nb": "Slett samtalen", "sv": "Radera samtalet", "en": "Delete conversation"},
     "conv_box": {"nb": "Samtaler", "sv": "Samtal", "en": "Conversations"},
+    # The embeddable widget (widget.js gets these from /widget.js; see `widget_strings`)
+    "widget_title": {"nb": "Spør om smart spesialisering", "sv": "Fråga om smart specialisering", "en": "Ask about smart specialisation"},
+    "widget_placeholder": {"nb": "Skriv et spørsmål …", "sv": "Skriv en fråga …", "en": "Type a question …"},
+    "widget_open": {"nb": "Spør assistenten", "sv": "Fråga assistenten", "en": "Ask the assistant"},
+    "widget_thanks": {"nb": "Takk!", "sv": "Tack!", "en": "Thanks!"},
+    "widget_origin": {
+        "nb": "Denne siden ({origin}) har ikke tilgang til assistenten. Be den som drifter assistenten om å legge adressen til i ASSISTANT_CORS_ORIGINS.",
+        "sv": "Den här sidan ({origin}) har inte åtkomst till assistenten. Be den som driftar assistenten att lägga till adressen i ASSISTANT_CORS_ORIGINS.",
+        "en": "This page ({origin}) is not allowed to use the assistant. Ask whoever runs it to add this address to ASSISTANT_CORS_ORIGINS."},
+    "checklists_missing": {"nb": "Sjekklister er ikke tilgjengelige i denne versjonen.", "sv": "Checklistor finns inte i den här versionen.",
+                           "en": "Checklists are not available in this version."},
+    "conv_delete_confirm": {"nb": "Slette samtalen «{title}» for godt?", "sv": "Radera samtalet «{title}» för gott?",
+                            "en": "Delete the conversation «{title}» for good?"},
+    "conv_delete_yes": {"nb": "Ja, slett", "sv": "Ja, radera", "en": "Yes, delete"},
+    "conv_delete_no": {"nb": "Nei, behold den", "sv": "Nej, behåll det", "en": "No, keep it"},
     "error_due": {"nb": "Ugyldig frist «{value}». Bruk formatet ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ.",
                   "sv": "Ogiltigt datum «{value}». Använd formatet ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ.",
                   "en": "Invalid due date «{value}». Use the format YYYY-MM-DD or DD.MM.YYYY."},
@@ -218,6 +245,19 @@ EXAMPLES: dict[str, list[str]] = {
 def t(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
     entry = STRINGS[key]
     return entry.get(lang) or entry[DEFAULT_LANGUAGE]
+
+
+# The widget's names for its strings → their keys in the table.
+WIDGET_KEYS = {"title": "widget_title", "placeholder": "widget_placeholder", "send": "send", "open": "widget_open",
+               "close": "close", "sources": "sources", "page": "page", "searched": "search_query",
+               "error": "error_generic", "origin": "widget_origin", "thanks": "widget_thanks", "up": "like",
+               "down": "dislike", "authority": "authority", "clear": "conv_new", "copy": "copy_sources",
+               "copied": "copied"}
+
+
+def widget_strings() -> dict[str, dict[str, str]]:
+    """Every string the widget shows, per UI language."""
+    return {code: {name: t(key, code) for name, key in WIDGET_KEYS.items()} for code in LANGUAGES}
 
 
 # Core and API messages (bokmål, as `assistant.errors` writes them) → the key that says the same
