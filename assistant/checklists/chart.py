@@ -22,7 +22,7 @@ SEGMENTS = [
 ]
 
 
-def readiness_chart(parts: list[dict], title: str = "Beredskap per del") -> bytes:
+def readiness_chart(parts: list[dict], title: str = "Status per del") -> bytes:
     """`parts`: dicts with `name`, `counts` (status or None -> n) and `readiness` (0..1 or None)."""
     height = 1.6 + 0.55 * max(len(parts), 1)
     fig = Figure(figsize=(8.5, height), dpi=150)
@@ -48,7 +48,7 @@ def readiness_chart(parts: list[dict], title: str = "Beredskap per del") -> byte
     ax.set_yticks(ys, labels, fontsize=8)
     ax.set_xlim(0, 112)
     ax.set_xticks([0, 25, 50, 75, 100], ["0 %", "25 %", "50 %", "75 %", "100 %"], fontsize=8)
-    ax.set_xlabel("Andel av punktene (beredskap = ja + halvparten av delvis)", fontsize=8)
+    ax.set_xlabel("Andel av punktene (på plass = ja + halvparten av delvis)", fontsize=8)
     ax.set_title(title, fontsize=11)
     ax.spines[["top", "right"]].set_visible(False)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28 if len(parts) < 4 else -0.12),

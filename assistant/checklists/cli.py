@@ -13,7 +13,7 @@ from ..config import Config
 from ..errors import AssistantError, ChecklistError
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
-                  help="Sjekklister fra veilederen: gjennomgang punkt for punkt og beredskapsrapport.")
+                  help="Sjekklister fra veilederen: gjennomgang punkt for punkt og statusrapport.")
 
 
 def _service():
@@ -134,7 +134,7 @@ def report_cmd(
     fmt: str = typer.Option("md", "--format", "-f", help="md, docx eller pdf."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Fil å skrive til («-» = skjerm, bare md)."),
 ) -> None:
-    """Lag beredskapsrapporten for en økt som Markdown (med diagram som PNG ved siden av), Word eller PDF."""
+    """Lag statusrapporten for en økt som Markdown (med diagram som PNG ved siden av), Word eller PDF."""
     try:
         svc = _service()
         s = svc.get_session(session)

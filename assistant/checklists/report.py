@@ -39,7 +39,7 @@ def file_stem(session: Session) -> str:
 
 
 def report_title(checklist: Checklist, session: Session) -> str:
-    return f"Beredskapsrapport: {session.name} ({checklist.title})"
+    return f"Statusrapport: {session.name} ({checklist.title})"
 
 
 def readiness(counts: dict) -> float | None:
@@ -120,10 +120,10 @@ def render_markdown(checklist: Checklist, session: Session, chart_ref: str | Non
             ("Kilde", checklist.document), ("Opprettet", _when(session.created_at)),
             ("Sist oppdatert", _when(session.updated_at)),
             ("Fremdrift", f"{s['answered']} av {s['size']} punkter besvart"),
-            ("Samlet beredskap", _pct(s["readiness"]))]
-    out += [f"- **{k}:** {v}" for k, v in meta if v] + ["", "## Beredskap per del", "",
-                                                        f"![Beredskap per del]({chart_ref})", ""]
-    out += ["| Del | " + " | ".join(COUNT_LABELS) + " | Beredskap |", "|---" * (len(COUNT_LABELS) + 2) + "|"]
+            ("Andel på plass", _pct(s["readiness"]))]
+    out += [f"- **{k}:** {v}" for k, v in meta if v] + ["", "## Status per del", "",
+                                                        f"![Status per del]({chart_ref})", ""]
+    out += ["| Del | " + " | ".join(COUNT_LABELS) + " | På plass |", "|---" * (len(COUNT_LABELS) + 2) + "|"]
     for p in s["parts"] + [{"name": "**Totalt**", "counts": s["total"], "readiness": s["readiness"]}]:
         counts = " | ".join(str(p["counts"][k]) for k in COUNT_KEYS)
         out.append(f"| {_cell(p['name'])} | {counts} | {_pct(p['readiness'])} |")
@@ -158,7 +158,7 @@ def _meta(checklist: Checklist, session: Session, s: dict, organisation: str) ->
         ("Organisasjon", organisation), ("Økt", f"{session.name} ({session.id})"),
         ("Sjekkliste", f"{checklist.title} – {checklist.description}"), ("Kilde", checklist.document),
         ("Opprettet", _when(session.created_at)), ("Sist oppdatert", _when(session.updated_at)),
-        ("Fremdrift", f"{s['answered']} av {s['size']} punkter besvart"), ("Samlet beredskap", _pct(s["readiness"])),
+        ("Fremdrift", f"{s['answered']} av {s['size']} punkter besvart"), ("Andel på plass", _pct(s["readiness"])),
     ) if v]
 
 
@@ -190,10 +190,10 @@ def render_docx(checklist: Checklist, session: Session, organisation: str = "") 
         para = doc.add_paragraph()
         para.add_run(f"{label}: ").bold = True
         para.add_run(value)
-    doc.add_heading("Beredskap per del", level=1)
+    doc.add_heading("Status per del", level=1)
     usable = section.page_width - section.left_margin - section.right_margin
     doc.add_picture(io.BytesIO(readiness_chart(s["parts"])), width=usable)
-    _table(doc, ["Del"] + COUNT_LABELS + ["Beredskap"],
+    _table(doc, ["Del"] + COUNT_LABELS + ["På plass"],
            [[p["name"]] + [str(p["counts"][k]) for k in COUNT_KEYS] + [_pct(p["readiness"])] for p in s["parts"]]
            + [["Totalt"] + [str(s["total"][k]) for k in COUNT_KEYS] + [_pct(s["readiness"])]])
     doc.add_heading("Handlingsliste (nei og delvis)", level=1)
@@ -291,10 +291,10 @@ def render_pdf(checklist: Checklist, session: Session, organisation: str = "") -
         pdf.set_font("DejaVu", "", 10)
         pdf.write(5, value)
         pdf.ln(5)
-    heading("Beredskap per del", 13)
+    heading("Status per del", 13)
     pdf.image(io.BytesIO(readiness_chart(s["parts"])), w=width)
     pdf.ln(2)
-    table(["Del"] + COUNT_LABELS + ["Beredskap"],
+    table(["Del"] + COUNT_LABELS + ["På plass"],
           [[p["name"]] + [str(p["counts"][k]) for k in COUNT_KEYS] + [_pct(p["readiness"])] for p in s["parts"]]
           + [["Totalt"] + [str(s["total"][k]) for k in COUNT_KEYS] + [_pct(s["readiness"])]],
           (44, 12, 14, 12, 20, 18, 20))
@@ -345,12 +345,12 @@ def render(checklist: Checklist, session: Session, format: str = "md", organisat
 
 def write(checklist: Checklist, session: Session, path: Path, format: str | None = None,
           organisation: str = "") -> Path:
-    """Write to `path` (format from the suffix unless given); Markdown gets `<stem>-beredskap.png`."""
+    """Write to `path` (format from the suffix unless given); Markdown gets `<stem>-status.png`."""
     fmt = (format or path.suffix or "md").lower().lstrip(".")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if fmt in ("md", "markdown"):
-            chart = path.with_name(f"{path.stem}-beredskap.png")
+            chart = path.with_name(f"{path.stem}-status.png")
             chart.write_bytes(readiness_chart(summarise(checklist, session)["parts"]))
             path.write_text(render_markdown(checklist, session, chart_ref=chart.name, organisation=organisation),
                             encoding="utf-8")

@@ -55,7 +55,9 @@ def _assign_pages(raw_lines: list[str], slides: bool = False) -> list[Line]:
     """Drop page footers and reader page marks; give every line the page range it may lie on.
 
     A footer "| 23…" or "28 |" only says that nearby text is on that page, so text between two
-    footers gets the inclusive range between them; text before the first gets no page. A slide
+    footers gets the inclusive range between them, text before the first the range from page 1
+    (a text extraction whose other footers were lost: the guide keeps only 19, 23 and 28), and
+    text after the last that page and those after it ("28 ff."). A slide
     that labels itself ("Sida 9") gives that page to its own block and what follows, up to the
     next slide break (three blank lines); the label line itself stays in the text.
     """
@@ -90,8 +92,9 @@ def _assign_pages(raw_lines: list[str], slides: bool = False) -> list[Line]:
             if f:
                 page = int(f.group(1))
                 for ln in pending:
-                    if ln.page is not None:
-                        ln.page_end = page
+                    if ln.page is None:
+                        ln.page = 1  # before the first footer
+                    ln.page_end = page
                 pending = []
                 current = page
                 continue

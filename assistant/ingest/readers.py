@@ -131,6 +131,23 @@ def read_raw(path: Path) -> str:
     return repair_text(text)
 
 
+def printed_page_numbers(reader) -> list[int]:
+    """The page number to cite for each page: the number printed on it where the PDF says so
+    (its page labels, e.g. the report whose first numbered page is the fifth sheet), else the
+    page's place in the file. Labels are used only when every page has a plain number and they
+    rise, so a citation never names two pages alike (roman-numbered front matter: the file's
+    own places)."""
+    physical = list(range(1, len(reader.pages) + 1))
+    try:
+        labels = list(reader.page_labels)
+    except Exception:  # noqa: BLE001 - a broken /PageLabels tree: cite the file's own places
+        return physical
+    if len(labels) != len(physical) or not all(label.isdigit() for label in labels):
+        return physical
+    numbers = [int(label) for label in labels]
+    return numbers if all(a < b for a, b in zip(numbers, numbers[1:])) else physical
+
+
 def _read_pdf(path: Path) -> str:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
@@ -139,7 +156,8 @@ def _read_pdf(path: Path) -> str:
         reader = PdfReader(str(path))
         if len(reader.pages) > MAX_PDF_PAGES:
             raise DocumentError(str(path), f"PDF-filen har {len(reader.pages)} sider; grensen er {MAX_PDF_PAGES}")
-        pages = [(i + 1, page.extract_text() or "") for i, page in enumerate(reader.pages)]
+        numbers = printed_page_numbers(reader)
+        pages = [(numbers[i], page.extract_text() or "") for i, page in enumerate(reader.pages)]
     except DocumentError:
         raise
     except Exception as err:  # noqa: BLE001 - pypdf raises many kinds on broken files

@@ -66,15 +66,22 @@ def primed(events: Iterator[dict]) -> Iterator[dict]:
     return rest()
 
 
-def sse_stream(events: Iterator[dict]) -> Iterator[str]:
-    """Forward segment/citations/done events; an error mid-stream becomes an `error` event."""
+def sse_stream(events: Iterator[dict], accept_language: str | None = None) -> Iterator[str]:
+    """Forward segment/citations/done events; an error mid-stream becomes an `error` event, its
+    message in the client's language as every API error (`security.error_body`)."""
+    from .security import error_body
+
+    def error(message: str, kind: str) -> str:
+        body = error_body(message, kind, accept_language)
+        return sse("error", {"type": "error", "error": body["error"], "kind": kind})
+
     try:
         for ev in events:
             yield sse(str(ev.get("type", "message")), ev)
     except AssistantError as err:
-        yield sse("error", {"type": "error", "error": str(err), "kind": type(err).__name__})
+        yield error(str(err), type(err).__name__)
     except Exception:  # noqa: BLE001 - never leak a traceback into the stream
-        yield sse("error", {"type": "error", "error": "Intern feil. Prøv igjen senere.", "kind": "InternalError"})
+        yield error("Intern feil. Prøv igjen senere.", "InternalError")
 
 
 @router.post("/ask", response_model=Answer, summary="Ask a question; returns the cited answer")
@@ -93,7 +100,7 @@ def ask_stream(body: AskRequest, request: Request) -> StreamingResponse:
     question = check_question(body.question, config_of(request).max_question_chars)
     events = primed(iter(assistant_of(request).ask_stream(question, validate_history(body.history))))
     return StreamingResponse(
-        sse_stream(events),
+        sse_stream(events, request.headers.get("accept-language")),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )

@@ -22,7 +22,7 @@ from ..errors import AssistantError
 from ..feedback import FeedbackStore
 from . import api, conversations_api, openai_compat, widget
 from .security import (DEFAULT_MAX_BODY_BYTES, ApiKeyMiddleware, BodySizeLimitMiddleware, OriginLogMiddleware,
-                       RateLimitMiddleware)
+                       RateLimitMiddleware, error_body)
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,10 @@ class AssistantHolder:
         return self._assistant
 
 
-def _error(status: int, message: str, kind: str, **extra) -> JSONResponse:
-    return JSONResponse({"error": message, "type": kind, **extra}, status_code=status)
+def _error(request: Request, status: int, message: str, kind: str, headers=None, **extra) -> JSONResponse:
+    """Every handler's response: {error, type}, the message in the client's language (security.error_body)."""
+    return JSONResponse(error_body(message, kind, request.headers.get("accept-language"), **extra), status_code=status,
+                        headers=headers)
 
 
 def _validation_message(exc: RequestValidationError) -> tuple[int, str, list[dict]]:
@@ -58,16 +60,17 @@ def _validation_message(exc: RequestValidationError) -> tuple[int, str, list[dic
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    """Every error leaves as JSON {error, type}; never a stack trace."""
+    """Every error leaves as JSON {error, type}; never a stack trace. `error` follows the
+    client's Accept-Language (nb, sv, en); `type` is the same in every language."""
 
     @app.exception_handler(AssistantError)
     async def assistant_error(request: Request, exc: AssistantError) -> JSONResponse:
-        return _error(exc.http_status, str(exc), type(exc).__name__)
+        return _error(request, exc.http_status, str(exc), type(exc).__name__)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         status, message, details = _validation_message(exc)
-        return _error(status, message, "ValidationError" if status == 422 else "BadRequest", details=details)
+        return _error(request, status, message, "ValidationError" if status == 422 else "BadRequest", details=details)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
@@ -77,13 +80,13 @@ def install_error_handlers(app: FastAPI) -> None:
             message = "Fant ikke adressen."
         elif exc.status_code == 405 and message == "Method Not Allowed":
             message = "Metoden er ikke tillatt her."
-        return JSONResponse({"error": message, "type": kinds.get(exc.status_code, "HTTPError")},
-                            status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        return _error(request, exc.status_code, message, kinds.get(exc.status_code, "HTTPError"),
+                      headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
-        return _error(500, "Intern feil. Prøv igjen senere.", "InternalError")
+        return _error(request, 500, "Intern feil. Prøv igjen senere.", "InternalError")
 
 
 def create_app(

@@ -85,16 +85,47 @@ class SignInMiddleware:
             return
         name = " ".join(_header(scope, self.header).split())
         if not self._from_proxy(scope) or not name:
+            bypass = not self._from_proxy(scope)
             if scope["type"] == "websocket":
                 await send({"type": "websocket.close", "code": 1008})
-            elif not self._from_proxy(scope):
+            elif _wants_html(scope):
+                await _send_sign_in_page(send, scope, 403 if bypass else 401, bypass)
+            elif bypass:
                 await send_json_error(send, 403, "Forespørselen kom ikke gjennom innloggingen. Bruk adressen "
-                                      "organisasjonen har gitt deg.", "AuthenticationError")
+                                      "organisasjonen har gitt deg.", "AuthenticationError", scope=scope)
             else:
-                await send_json_error(send, 401, "Du er ikke logget inn.", "AuthenticationError")
+                await send_json_error(send, 401, "Du er ikke logget inn.", "AuthenticationError", scope=scope)
             return
         scope.setdefault("state", {})["user"] = Identity(name, name.casefold() in self.admins)
         await self.app(scope, receive, send)
+
+
+def _wants_html(scope: Scope) -> bool:
+    """A browser opening a page (Accept: text/html), not an API client: those keep JSON."""
+    return not is_protected(scope.get("path", "")) and "text/html" in _header(scope, b"accept").lower()
+
+
+SIGN_IN_PAGE = """<!doctype html>
+<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} – {product}</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;line-height:1.5;color:#111827}}
+@media (prefers-color-scheme:dark){{body{{background:#111827;color:#f3f4f6}}}}</style></head>
+<body><main><h1>{product}</h1><p>{message}</p></main></body></html>
+"""
+
+
+async def _send_sign_in_page(send: Send, scope: Scope, status: int, bypass: bool) -> None:
+    """A short page, in the language the browser asks for, saying to sign in through the
+    organisation's portal (the proxy that signs users in)."""
+    from .text import esc, request_language, t
+
+    lang = request_language(_header(scope, b"accept-language"))
+    body = SIGN_IN_PAGE.format(lang=lang, title=esc(t("signin_title", lang)), product=esc(t("title", lang)),
+                               message=esc(t("signin_bypass" if bypass else "signin_needed", lang))).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(body)).encode()),
+        (b"cache-control", b"no-store")]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def identity_of(request: Any) -> Identity | None:

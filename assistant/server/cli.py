@@ -83,7 +83,15 @@ def export(
 def uvicorn_config(app, host: str, port: int, log_level: str = "warning"):
     """How the app is served. `proxy_headers` is off: uvicorn would otherwise replace the caller's
     address with the X-Forwarded-For that an SSO proxy on the same host sets, and the sign-in's
-    trusted-proxy check (`ASSISTANT_TRUSTED_PROXIES`) must see the proxy itself."""
-    import uvicorn
+    trusted-proxy check (`ASSISTANT_TRUSTED_PROXIES`) must see the proxy itself. The app's own
+    log ("assistant", e.g. a page whose origin is not in ASSISTANT_CORS_ORIGINS) goes where
+    uvicorn's goes, with its level, at `log_level` or above."""
+    import copy
 
-    return uvicorn.Config(app, host=host, port=port, log_level=log_level, proxy_headers=False)
+    import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    logging_config = copy.deepcopy(LOGGING_CONFIG)
+    logging_config["loggers"]["assistant"] = {"handlers": ["default"], "level": log_level.upper()}
+    return uvicorn.Config(app, host=host, port=port, log_level=log_level, proxy_headers=False,
+                          log_config=logging_config)

@@ -23,8 +23,19 @@ def is_protected(path: str) -> bool:
     return path.startswith(PROTECTED_PREFIXES) or path in ("/api", "/v1")
 
 
-async def send_json_error(send: Send, status: int, message: str, kind: str, headers: Iterable[tuple[str, str]] = ()) -> None:
-    body = json.dumps({"error": message, "type": kind}, ensure_ascii=False).encode()
+def error_body(message: str, kind: str, accept_language: str | None, **extra) -> dict:
+    """The one shape of an API error: `error` in the language the client asks for
+    (Accept-Language; bokmål by default), `type` the same in every language."""
+    from .text import localise_error, request_language
+
+    return {"error": localise_error(message, request_language(accept_language)), "type": kind, **extra}
+
+
+async def send_json_error(send: Send, status: int, message: str, kind: str, headers: Iterable[tuple[str, str]] = (),
+                          scope: Scope | None = None) -> None:
+    """An error from a middleware (before any route), as the app's error handlers write theirs."""
+    accept = _header(scope, b"accept-language") if scope is not None else None
+    body = json.dumps(error_body(message, kind, accept), ensure_ascii=False).encode()
     raw = [(b"content-type", b"application/json; charset=utf-8"), (b"content-length", str(len(body)).encode())]
     raw += [(k.encode(), v.encode()) for k, v in headers]
     await send({"type": "http.response.start", "status": status, "headers": raw})
@@ -66,7 +77,7 @@ class ApiKeyMiddleware:
         ):
             await send_json_error(
                 send, 401, "Mangler eller ugyldig API-nøkkel (Authorization: Bearer …).", "AuthenticationError",
-                headers=[("www-authenticate", "Bearer")],
+                headers=[("www-authenticate", "Bearer")], scope=scope,
             )
             return
         await self.app(scope, receive, send)
@@ -93,7 +104,7 @@ class BodySizeLimitMiddleware:
         message = f"Forespørselen er for stor (maks {self.max_bytes // 1024} KiB)."
         length = _header(scope, b"content-length")
         if length.isdigit() and int(length) > self.max_bytes:
-            await send_json_error(send, 413, message, "PayloadTooLarge")
+            await send_json_error(send, 413, message, "PayloadTooLarge", scope=scope)
             return
         received = 0
         started = False
@@ -117,7 +128,7 @@ class BodySizeLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
             if not started:
-                await send_json_error(send, 413, message, "PayloadTooLarge")
+                await send_json_error(send, 413, message, "PayloadTooLarge", scope=scope)
 
 
 class TokenBucket:
@@ -165,7 +176,7 @@ class RateLimitMiddleware:
             if wait > 0:
                 await send_json_error(
                     send, 429, "For mange forespørsler. Vent litt og prøv igjen.", "RateLimitError",
-                    headers=[("retry-after", str(max(1, math.ceil(wait))))],
+                    headers=[("retry-after", str(max(1, math.ceil(wait))))], scope=scope,
                 )
                 return
         await self.app(scope, receive, send)

@@ -62,7 +62,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "prev": {"nb": "← Forrige", "sv": "← Föregående", "en": "← Previous"},
     "save_next": {"nb": "Lagre og neste →", "sv": "Spara och nästa →", "en": "Save and next →"},
     "explain": {"nb": "Forklar", "sv": "Förklara", "en": "Explain"},
-    "report": {"nb": "Last ned rapport", "sv": "Ladda ner rapport", "en": "Download report"},
+    "report": {"nb": "Lag statusrapport", "sv": "Skapa lägesrapport", "en": "Make readiness report"},
+    "report_format": {"nb": "Format på statusrapporten", "sv": "Lägesrapportens format", "en": "Format of the readiness report"},
+    "report_download": {"nb": "Last ned {name}", "sv": "Ladda ner {name}", "en": "Download {name}"},
     "item_of": {"nb": "Punkt {i} av {n}", "sv": "Punkt {i} av {n}", "en": "Item {i} of {n}"},
     "answered": {"nb": "{a} av {n} besvart", "sv": "{a} av {n} besvarade", "en": "{a} of {n} answered"},
     "pick_checklist": {"nb": "Velg en sjekkliste og start eller fortsett en gjennomgang.", "sv": "Välj en checklista och starta eller fortsätt en genomgång.", "en": "Choose a checklist and start or resume a walkthrough."},
@@ -100,6 +102,16 @@ STRINGS: dict[str, dict[str, str]] = {
     "error_long": {"nb": "Spørsmålet er for langt ({n} tegn); grensen er {max} tegn.",
                    "sv": "Frågan är för lång ({n} tecken); gränsen är {max} tecken.",
                    "en": "The question is too long ({n} characters); the limit is {max}."},
+    # Gradio's own labels that it writes in English whatever the language (relabelled by page.js)
+    "done": {"nb": "Ferdig", "sv": "Klart", "en": "Done"},
+    "file_upload": {"nb": "Last opp fil", "sv": "Ladda upp fil", "en": "Upload a file"},
+    "fullscreen": {"nb": "Fullskjerm", "sv": "Helskärm", "en": "Fullscreen"},
+    "copy_table": {"nb": "Kopier tabellen", "sv": "Kopiera tabellen", "en": "Copy the table"},
+    "table": {"nb": "Tabell", "sv": "Tabell", "en": "Table"},
+    "table_actions": {"nb": "Tabellvalg", "sv": "Tabellval", "en": "Table actions"},
+    "cell_menu": {"nb": "Åpne cellemenyen", "sv": "Öppna cellmenyn", "en": "Open the cell menu"},
+    "more_tabs": {"nb": "Flere faner", "sv": "Fler flikar", "en": "More tabs"},
+    "select_example": {"nb": "Velg eksempel {n}: ", "sv": "Välj exempel {n}: ", "en": "Choose example {n}: "},
     "edit": {"nb": "Rediger spørsmålet", "sv": "Redigera frågan", "en": "Edit the question"},
     "edit_send": {"nb": "Send på nytt", "sv": "Skicka igen", "en": "Send again"},
     "edit_cancel": {"nb": "Avbryt", "sv": "Avbryt", "en": "Cancel"},
@@ -113,6 +125,21 @@ STRINGS: dict[str, dict[str, str]] = {
     "conv_rename": {"nb": "Gi nytt navn", "sv": "Byt namn", "en": "Rename"},
     "conv_delete": {"nb": "Slett samtalen", "sv": "Radera samtalet", "en": "Delete conversation"},
     "conv_box": {"nb": "Samtaler", "sv": "Samtal", "en": "Conversations"},
+    # The embeddable widget (widget.js gets these from /widget.js; see `widget_strings`)
+    "widget_title": {"nb": "Spør om smart spesialisering", "sv": "Fråga om smart specialisering", "en": "Ask about smart specialisation"},
+    "widget_placeholder": {"nb": "Skriv et spørsmål …", "sv": "Skriv en fråga …", "en": "Type a question …"},
+    "widget_open": {"nb": "Spør assistenten", "sv": "Fråga assistenten", "en": "Ask the assistant"},
+    "widget_thanks": {"nb": "Takk!", "sv": "Tack!", "en": "Thanks!"},
+    "widget_origin": {
+        "nb": "Denne siden ({origin}) har ikke tilgang til assistenten. Be den som drifter assistenten om å legge adressen til i ASSISTANT_CORS_ORIGINS.",
+        "sv": "Den här sidan ({origin}) har inte åtkomst till assistenten. Be den som driftar assistenten att lägga till adressen i ASSISTANT_CORS_ORIGINS.",
+        "en": "This page ({origin}) is not allowed to use the assistant. Ask whoever runs it to add this address to ASSISTANT_CORS_ORIGINS."},
+    "checklists_missing": {"nb": "Sjekklister er ikke tilgjengelige i denne versjonen.", "sv": "Checklistor finns inte i den här versionen.",
+                           "en": "Checklists are not available in this version."},
+    "conv_delete_confirm": {"nb": "Slette samtalen «{title}» for godt?", "sv": "Radera samtalet «{title}» för gott?",
+                            "en": "Delete the conversation «{title}» for good?"},
+    "conv_delete_yes": {"nb": "Ja, slett", "sv": "Ja, radera", "en": "Yes, delete"},
+    "conv_delete_no": {"nb": "Nei, behold den", "sv": "Nej, behåll det", "en": "No, keep it"},
     "error_due": {"nb": "Ugyldig frist «{value}». Bruk formatet ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ.",
                   "sv": "Ogiltigt datum «{value}». Använd formatet ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ.",
                   "en": "Invalid due date «{value}». Use the format YYYY-MM-DD or DD.MM.YYYY."},
@@ -122,6 +149,74 @@ STRINGS: dict[str, dict[str, str]] = {
     "error_not_found": {"nb": "Fant den ikke.", "sv": "Hittades inte.", "en": "Not found."},
     "error_no_name": {"nb": "Navnet kan ikke være tomt.", "sv": "Namnet kan inte vara tomt.", "en": "The name cannot be empty."},
     "error_generic": {"nb": "Noe gikk galt. Prøv igjen.", "sv": "Något gick fel. Försök igen.", "en": "Something went wrong. Please try again."},
+    "signin_title": {"nb": "Logg inn", "sv": "Logga in", "en": "Sign in"},
+    "signin_needed": {"nb": "Du må logge inn for å bruke rådgivningsassistenten. Åpne den gjennom organisasjonens portal (intranettet), så blir du logget inn.",
+                      "sv": "Du måste logga in för att använda rådgivningsassistenten. Öppna den via organisationens portal (intranätet), så loggas du in.",
+                      "en": "You must sign in to use the advisory assistant. Open it through your organisation's portal (the intranet), which signs you in."},
+    "signin_bypass": {"nb": "Denne adressen går utenom innloggingen. Åpne assistenten gjennom organisasjonens portal (intranettet).",
+                      "sv": "Den här adressen går förbi inloggningen. Öppna assistenten via organisationens portal (intranätet).",
+                      "en": "This address goes round the sign-in. Open the assistant through your organisation's portal (the intranet)."},
+    # The JSON API's error messages (see `localise_error`; `type` is never translated).
+    "api_bad_json": {"nb": "Ugyldig JSON i forespørselen.", "sv": "Ogiltig JSON i begäran.", "en": "Invalid JSON in the request."},
+    "api_bad_fields": {"nb": "Ugyldig forespørsel (sjekk feltene: {fields}).", "sv": "Ogiltig begäran (kontrollera fälten: {fields}).",
+                       "en": "Invalid request (check the fields: {fields})."},
+    "api_bad_request": {"nb": "Feil i forespørselen.", "sv": "Fel i begäran.", "en": "Error in the request."},
+    "api_no_route": {"nb": "Fant ikke adressen.", "sv": "Adressen hittades inte.", "en": "No such address."},
+    "api_method": {"nb": "Metoden er ikke tillatt her.", "sv": "Metoden är inte tillåten här.", "en": "The method is not allowed here."},
+    "api_internal": {"nb": "Intern feil. Prøv igjen senere.", "sv": "Internt fel. Försök igen senare.", "en": "Internal error. Please try again later."},
+    "api_key": {"nb": "Mangler eller ugyldig API-nøkkel (Authorization: Bearer …).", "sv": "API-nyckel saknas eller är ogiltig (Authorization: Bearer …).",
+                "en": "Missing or invalid API key (Authorization: Bearer …)."},
+    "api_too_large": {"nb": "Forespørselen er for stor (maks {kib} KiB).", "sv": "Begäran är för stor (högst {kib} KiB).",
+                      "en": "The request is too large (at most {kib} KiB)."},
+    "api_rate": {"nb": "For mange forespørsler. Vent litt og prøv igjen.", "sv": "För många begäranden. Vänta en stund och försök igen.",
+                 "en": "Too many requests. Wait a little and try again."},
+    "api_not_signed_in": {"nb": "Du er ikke logget inn.", "sv": "Du är inte inloggad.", "en": "You are not signed in."},
+    "api_bypass": {"nb": "Forespørselen kom ikke gjennom innloggingen. Bruk adressen organisasjonen har gitt deg.",
+                   "sv": "Begäran kom inte via inloggningen. Använd adressen som organisationen har gett dig.",
+                   "en": "The request did not come through the sign-in. Use the address your organisation gave you."},
+    "api_no_question": {"nb": "Spørsmålet mangler.", "sv": "Frågan saknas.", "en": "The question is missing."},
+    "api_not_text": {"nb": "Spørsmålet må være tekst.", "sv": "Frågan måste vara text.", "en": "The question must be text."},
+    "api_not_utf8": {"nb": "Spørsmålet er ikke gyldig tekst (UTF-8).", "sv": "Frågan är inte giltig text (UTF-8).",
+                     "en": "The question is not valid text (UTF-8)."},
+    "api_control": {"nb": "Spørsmålet inneholder tegn som ikke er tekst.", "sv": "Frågan innehåller tecken som inte är text.",
+                    "en": "The question contains characters that are not text."},
+    "api_history_list": {"nb": "Samtalehistorikken må være en liste med turer (role og content).",
+                         "sv": "Samtalshistoriken måste vara en lista med turer (role och content).",
+                         "en": "The conversation history must be a list of turns (role and content)."},
+    "api_history_long": {"nb": "Samtalehistorikken har {n} turer; grensen er {max}.", "sv": "Samtalshistoriken har {n} turer; gränsen är {max}.",
+                         "en": "The conversation history has {n} turns; the limit is {max}."},
+    "api_history_shape": {"nb": "Samtalehistorikken har feil format: hver tur trenger role (user/assistant) og content.",
+                          "sv": "Samtalshistoriken har fel format: varje tur behöver role (user/assistant) och content.",
+                          "en": "The conversation history has the wrong format: each turn needs role (user/assistant) and content."},
+    "api_history_control": {"nb": "Tur {n} i samtalehistorikken inneholder tegn som ikke er tekst.",
+                            "sv": "Tur {n} i samtalshistoriken innehåller tecken som inte är text.",
+                            "en": "Turn {n} of the conversation history contains characters that are not text."},
+    "api_last_user": {"nb": "Den siste meldingen må være fra brukeren (role: user).", "sv": "Det sista meddelandet måste vara från användaren (role: user).",
+                      "en": "The last message must be from the user (role: user)."},
+    "api_one_choice": {"nb": "Bare ett svar per forespørsel støttes (n = 1): svarene er sitater fra kildene, så flere valg ville vært like.",
+                       "sv": "Bara ett svar per begäran stöds (n = 1): svaren är citat ur källorna, så flera val skulle bli likadana.",
+                       "en": "Only one answer per request is supported (n = 1): answers are quotes from the sources, so several choices would be the same."},
+    "api_no_index": {"nb": "Indeksen er ikke bygget ennå. Kjør `assistant index` først.", "sv": "Indexet är inte byggt än. Kör `assistant index` först.",
+                     "en": "The index has not been built yet. Run `assistant index` first."},
+    "api_no_document": {"nb": "Fant ikke dokumentet {doc}.", "sv": "Dokumentet {doc} hittades inte.", "en": "Document {doc} not found."},
+    "api_no_checklist": {"nb": "Ukjent sjekkliste «{id}». Tilgjengelige: {known}.", "sv": "Okänd checklista «{id}». Tillgängliga: {known}.",
+                         "en": "Unknown checklist «{id}». Available: {known}."},
+    "api_no_item": {"nb": "Sjekklisten «{id}» har ikke noe punkt «{item}».", "sv": "Checklistan «{id}» har ingen punkt «{item}».",
+                    "en": "Checklist «{id}» has no item «{item}»."},
+    "api_no_item_number": {"nb": "Punkt {n} finnes ikke; sjekklisten har {total} punkter.", "sv": "Punkt {n} finns inte; checklistan har {total} punkter.",
+                           "en": "There is no item {n}; the checklist has {total} items."},
+    "api_status": {"nb": "Ugyldig status «{value}». Gyldige verdier er {valid}.", "sv": "Ogiltig status «{value}». Giltiga värden är {valid}.",
+                   "en": "Invalid status «{value}». Valid values are {valid}."},
+    "api_report_format": {"nb": "Ukjent rapportformat «{fmt}». Velg «md», «docx» eller «pdf».", "sv": "Okänt rapportformat «{fmt}». Välj «md», «docx» eller «pdf».",
+                          "en": "Unknown report format «{fmt}». Choose «md», «docx» or «pdf»."},
+    "api_ambiguous": {"nb": "Flere økter heter «{name}»; bruk id-en.", "sv": "Flera sessioner heter «{name}»; använd id:t.",
+                      "en": "Several sessions are called «{name}»; use the id."},
+    "api_too_long_field": {"nb": "{what} kan være høyst {max} tegn.", "sv": "{what} får vara högst {max} tecken.", "en": "{what} may be at most {max} characters."},
+    "api_rating": {"nb": "Vurderingen må være 1 (tommel opp) eller -1 (tommel ned).", "sv": "Bedömningen måste vara 1 (tumme upp) eller -1 (tumme ned).",
+                   "en": "The rating must be 1 (thumb up) or -1 (thumb down)."},
+    "api_comment_long": {"nb": "Kommentaren er for lang (maks {max} tegn).", "sv": "Kommentaren är för lång (högst {max} tecken).",
+                         "en": "The comment is too long (at most {max} characters)."},
+    "api_no_feedback": {"nb": "Fant ingen tilbakemelding med id {id}.", "sv": "Ingen återkoppling med id {id} hittades.", "en": "No feedback with id {id}."},
 }
 
 STATUS_LABELS: dict[str, dict[str, str]] = {
@@ -155,27 +250,101 @@ def t(key: str, lang: str = DEFAULT_LANGUAGE) -> str:
     return entry.get(lang) or entry[DEFAULT_LANGUAGE]
 
 
+# The widget's names for its strings → their keys in the table.
+WIDGET_KEYS = {"title": "widget_title", "placeholder": "widget_placeholder", "send": "send", "open": "widget_open",
+               "close": "close", "sources": "sources", "page": "page", "searched": "search_query",
+               "error": "error_generic", "origin": "widget_origin", "thanks": "widget_thanks", "up": "like",
+               "down": "dislike", "authority": "authority", "clear": "conv_new", "copy": "copy_sources",
+               "copied": "copied"}
+
+
+def widget_strings() -> dict[str, dict[str, str]]:
+    """Every string the widget shows, per UI language."""
+    return {code: {name: t(key, code) for name, key in WIDGET_KEYS.items()} for code in LANGUAGES}
+
+
+# Core and API messages (bokmål, as `assistant.errors` writes them) → the key that says the same
+# in every UI language; named groups fill the key's placeholders. One table for the web UI's
+# notices and the JSON API's `error`.
+ERROR_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p, re.S), key) for p, key in (
+    (r"Spørsmålet er tomt", "error_empty"),
+    (r"Spørsmålet er for langt \((?P<n>\d+) tegn\); grensen er (?P<max>\d+) tegn", "error_long"),
+    (r"Ugyldig frist «(?P<value>.*)»\.", "error_due"),
+    (r"Notatet er (?P<n>\d+) tegn; høyst (?P<max>\d+)", "error_note"),
+    (r"Fant ingen (økt|samtale) med id", "error_not_found"),
+    (r"(Samtalen|Økten) må ha et navn", "error_no_name"),
+    (r"Ugyldig JSON i forespørselen", "api_bad_json"),
+    (r"Ugyldig forespørsel \(sjekk feltene: (?P<fields>.*)\)\.$", "api_bad_fields"),
+    (r"Feil i forespørselen\.$", "api_bad_request"),
+    (r"Fant ikke adressen\.$", "api_no_route"),
+    (r"Metoden er ikke tillatt her", "api_method"),
+    (r"Intern feil\. Prøv igjen senere", "api_internal"),
+    (r"Mangler eller ugyldig API-nøkkel", "api_key"),
+    (r"Forespørselen er for stor \(maks (?P<kib>\d+) KiB\)", "api_too_large"),
+    (r"For mange forespørsler", "api_rate"),
+    (r"Du er ikke logget inn", "api_not_signed_in"),
+    (r"Forespørselen kom ikke gjennom innloggingen", "api_bypass"),
+    (r"Spørsmålet mangler\.$", "api_no_question"),
+    (r"Spørsmålet må være tekst", "api_not_text"),
+    (r"Spørsmålet er ikke gyldig tekst", "api_not_utf8"),
+    (r"Spørsmålet inneholder tegn som ikke er tekst", "api_control"),
+    (r"Samtalehistorikken må være en liste", "api_history_list"),
+    (r"Samtalehistorikken har (?P<n>\d+) turer; grensen er (?P<max>\d+)", "api_history_long"),
+    (r"Samtalehistorikken har feil format", "api_history_shape"),
+    (r"Tur (?P<n>\d+) i samtalehistorikken inneholder tegn", "api_history_control"),
+    (r"Den siste meldingen må være fra brukeren", "api_last_user"),
+    (r"Bare ett svar per forespørsel støttes", "api_one_choice"),
+    (r"Indeksen er ikke bygget ennå", "api_no_index"),
+    (r"Fant ikke dokumentet (?P<doc>.*)\.$", "api_no_document"),
+    (r"Ukjent sjekkliste «(?P<id>.*?)»\. Tilgjengelige: (?P<known>.*)\.$", "api_no_checklist"),
+    (r"Sjekklisten «(?P<id>.*?)» har ikke noe punkt «(?P<item>.*)»\.$", "api_no_item"),
+    (r"Punkt (?P<n>\d+) finnes ikke; sjekklisten har (?P<total>\d+) punkter", "api_no_item_number"),
+    (r"Ugyldig status «(?P<value>.*?)»\. Gyldige verdier er (?P<valid>.*)\.$", "api_status"),
+    (r"Ukjent rapportformat «(?P<fmt>.*?)»", "api_report_format"),
+    (r"Flere økter heter «(?P<name>.*)»; bruk id-en", "api_ambiguous"),
+    (r"(?P<what>\w+) kan være høyst (?P<max>\d+) tegn\.$", "api_too_long_field"),
+    (r"Vurderingen må være 1", "api_rating"),
+    (r"Kommentaren er for lang \(maks (?P<max>\d+) tegn\)", "api_comment_long"),
+    (r"Fant ingen tilbakemelding med id (?P<id>.*)\.$", "api_no_feedback"),
+)]
+
+
 def localise_error(message: str, lang: str) -> str:
-    """A core error message (bokmål) in the UI language, for the messages a user of the web UI
-    can cause; any other message is shown as the core wrote it."""
-    if lang == DEFAULT_LANGUAGE:
+    """A core or API error message (bokmål) in `lang`, from `ERROR_PATTERNS`; a message the
+    table does not know (an operator's: a broken store, a missing model) is shown as written."""
+    if lang not in LANGUAGES or lang == DEFAULT_LANGUAGE:
         return message
-    if message.startswith("Spørsmålet er tomt"):
-        return t("error_empty", lang)
-    m = re.match(r"Spørsmålet er for langt \((\d+) tegn\); grensen er (\d+) tegn", message)
-    if m:
-        return t("error_long", lang).format(n=m.group(1), max=m.group(2))
-    m = re.match(r"Ugyldig frist «(.*)»\.", message, re.S)
-    if m:
-        return t("error_due", lang).format(value=m.group(1))
-    m = re.match(r"Notatet er (\d+) tegn; høyst (\d+)", message)
-    if m:
-        return t("error_note", lang).format(n=m.group(1), max=m.group(2))
-    if re.match(r"Fant ingen (økt|samtale) med id", message):
-        return t("error_not_found", lang)
-    if message.startswith(("Samtalen må ha et navn", "Økten må ha et navn")):
-        return t("error_no_name", lang)
+    for pattern, key in ERROR_PATTERNS:
+        m = pattern.match(message)
+        if m:
+            return t(key, lang).format(**m.groupdict())
     return message
+
+
+LANGUAGE_TAGS = {"nb": "nb", "no": "nb", "nn": "nb", "sv": "sv", "en": "en"}
+
+
+def request_language(accept_language: str | None) -> str:
+    """The UI language an HTTP client asks for in `Accept-Language` ("sv-SE,sv;q=0.9,en;q=0.8"):
+    the most preferred of bokmål (also for "no" and nynorsk), Swedish and English; bokmål when
+    none of them is asked for.
+
+    >>> request_language("en-GB,en;q=0.9"), request_language("da, sv;q=0.5"), request_language(None)
+    ('en', 'sv', 'nb')
+    """
+    best, best_q = DEFAULT_LANGUAGE, 0.0
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        code = LANGUAGE_TAGS.get(tag.strip().lower().split("-")[0])
+        if code is None:
+            continue
+        try:
+            q = float(params.strip()[2:]) if params.strip().startswith("q=") else 1.0
+        except ValueError:
+            q = 0.0
+        if q > best_q:
+            best, best_q = code, q
+    return best
 
 
 def check_question(question: Any, max_chars: int) -> str:

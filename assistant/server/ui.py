@@ -39,9 +39,19 @@ CSS = """
 footer { display: none !important; }
 #title h2 { overflow-wrap: normal; word-break: normal; hyphens: auto; -webkit-hyphens: auto; }
 @media (max-width: 640px) {
+  /* A phone (360-430 px): the title takes the whole width and breaks between words only; the
+     language picker goes below it. Side-by-side fields stack, so a dropdown is wide enough
+     for its text and the text never runs under its arrow. */
+  #title-row, #checklist-start-row, #report-row, #session-row, .stack-narrow .form { flex-wrap: wrap; }
+  #title-row > *, #checklist-start-row > *, #report-row > *, #session-row > *, .stack-narrow .form > *,
+  #lang-pick { flex: 1 1 100% !important; min-width: 100% !important; }
   #title h2 { font-size: 1.25rem; }
   #chat { height: auto !important; min-height: 360px; max-height: 70vh; }
 }
+/* A dropdown's text stops before its arrow (Gradio lays the arrow over the input's right end)
+   and ends with "…" when longer than the box, at any width. */
+.wrap-inner .secondary-wrap input { text-overflow: ellipsis; min-width: 0; padding-right: 32px !important;
+  box-sizing: border-box; }
 .cl-bar { height: 12px; background: var(--neutral-200); border-radius: 6px; overflow: hidden; }
 .cl-fill { height: 100%; background: var(--color-accent); transition: width .3s; }
 .cl-label, .cl-pos, .cl-source, .cl-group { color: var(--body-text-color); font-size: .9em; margin-top: 4px; }
@@ -106,15 +116,32 @@ GRADIO_LABELS = {
 }
 
 
+# Labels Gradio writes in English in every locale, anywhere on the page (the tables of the Sources
+# tab, the tab bar): page.js puts ours in their place, in aria-label, title and visible text.
+GRADIO_ENGLISH = {
+    "fullscreen": ["Fullscreen"],
+    "copy_table": ["Copy table data"],
+    "table": ["Dataframe"],
+    "table_actions": ["Table actions"],
+    "cell_menu": ["Open cell menu"],
+    "more_tabs": ["More tabs"],
+    "file_upload": ["File upload"],
+    "done": ["common.complete"],  # the status announcement, where Gradio's locale lacks the word
+    "error_title": ["common.error"],
+}
+
+
 def page_script(lang: str = DEFAULT_LANGUAGE) -> str:
     import json
 
     labels: dict[str, dict] = {}
-    for key in (*GRADIO_LABELS, "user_said", "bot_said", "question", "warning", "error_title", "close"):
+    variants = {**GRADIO_LABELS, **GRADIO_ENGLISH}
+    for key in (*variants, "user_said", "bot_said", "question", "warning", "error_title", "close", "select_example"):
         ours = {code: t(key, code) for code in LANGUAGES}
-        labels[key] = {**ours, "variants": GRADIO_LABELS.get(key, []) + list(ours.values())}
+        labels[key] = {**ours, "variants": variants.get(key, []) + list(ours.values())}
     script = (PAGE_JS_FILE.read_text(encoding="utf-8")
               .replace("__LABELS__", json.dumps(labels, ensure_ascii=False))
+              .replace("__ANYWHERE__", json.dumps(list(GRADIO_ENGLISH)))
               .replace("__LANG__", json.dumps(lang))
               .replace("__NAMES__", json.dumps({v: k for k, v in LANGUAGES.items()}, ensure_ascii=False)))
     return f"<script>{script}</script>"
@@ -310,10 +337,10 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
         convo = gr.State([])
         rated = gr.State({})
         conv_state = gr.State(None)
-        with gr.Row(equal_height=True):
+        with gr.Row(equal_height=True, elem_id="title-row"):
             title = gr.Markdown(f"## {t('title')}", elem_id="title")
             lang_pick = gr.Dropdown([(v, k) for k, v in LANGUAGES.items()], value=DEFAULT_LANGUAGE, label=t("language"),
-                                    elem_id="lang-pick", scale=0, min_width=180, interactive=True)
+                                    elem_id="lang-pick", scale=0, min_width=210, interactive=True)
         intro = gr.Markdown(t("intro"))
         with gr.Tabs() as tabs:
             with gr.Tab(t("tab_chat"), id="chat-tab") as chat_tab:
@@ -329,6 +356,13 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
                             with gr.Row():
                                 conv_new = gr.Button(t("conv_new"), elem_id="conv-new", size="sm")
                                 conv_delete = gr.Button(t("conv_delete"), elem_id="conv-delete", size="sm")
+                            # Deleting asks first: one misclick must not lose a conversation.
+                            with gr.Group(visible=False, elem_id="conv-delete-confirm") as confirm_box:
+                                confirm_text = gr.Markdown("", elem_id="conv-delete-question")
+                                with gr.Row():
+                                    confirm_yes = gr.Button(t("conv_delete_yes"), variant="stop", elem_id="conv-delete-yes",
+                                                            size="sm")
+                                    confirm_no = gr.Button(t("conv_delete_no"), elem_id="conv-delete-no", size="sm")
                         chatbot = gr.Chatbot(
                             elem_id="chat", height=520, show_label=False, latex_delimiters=[],
                             sanitize_html=True, examples=[{"text": q} for q in EXAMPLES[DEFAULT_LANGUAGE]],
@@ -350,7 +384,7 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
                         panel = gr.HTML(render.source_panel(None, DEFAULT_LANGUAGE), elem_id="source-panel",
                                         js_on_load=CITE_JS, max_height=600)
             with gr.Tab(t("tab_checklists"), id="checklists-tab") as checklists_tab:
-                checklist_pick = _checklist_tab(holder, config, lang)
+                checklist_pick = _checklist_tab(holder, config, lang, demo)
             with gr.Tab(t("tab_sources"), id="sources-tab") as sources_tab:
                 from .ui_sources import sources_tab as build_sources
 
@@ -385,8 +419,23 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
         # land in (and be saved to) the conversation the user has just left
         conv_new.click(new_conversation, inputs=[lang], outputs=conv_outputs, api_visibility="private",
                        cancels=answering)
-        conv_delete.click(delete_conversation, inputs=[conv_state, lang], outputs=conv_outputs, api_visibility="private",
-                          cancels=answering)
+        def ask_delete(conv_id: str | None, title: str, lang: str):
+            if not conv_id:
+                return gr.update(), gr.update(), gr.update()
+            question = t("conv_delete_confirm", lang).format(title=render.md_escape(title or ""))
+            return gr.update(visible=True), question, gr.update(visible=False)
+
+        conv_delete.click(ask_delete, inputs=[conv_state, conv_name, lang], outputs=[confirm_box, confirm_text, conv_delete],
+                          api_visibility="private", queue=False)
+        def end_confirm():
+            return gr.update(visible=False), gr.update(visible=True)
+
+        confirm_io = dict(fn=end_confirm, outputs=[confirm_box, conv_delete], api_visibility="private", queue=False)
+        confirm_no.click(**confirm_io)
+        confirm_yes.click(delete_conversation, inputs=[conv_state, lang], outputs=conv_outputs, api_visibility="private",
+                          cancels=answering).then(**confirm_io)
+        conv_open.click(**confirm_io)  # the question was about the conversation shown before
+        conv_new.click(**confirm_io)
         from .ui_sources import SCROLL_TO_FOCUS
 
         panel.click(open_source, inputs=[convo, lang], outputs=[panel, tabs, doc_focus, doc_pick, doc_view],
@@ -417,12 +466,14 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
                 gr.update(label=t("conv_box", code)), gr.update(label=t("conversations", code)),
                 gr.update(value=t("conv_open", code)), gr.update(label=t("conv_name", code)),
                 gr.update(value=t("conv_rename", code)), gr.update(value=t("conv_new", code)),
-                gr.update(value=t("conv_delete", code)),
+                gr.update(value=t("conv_delete", code), visible=True),
+                gr.update(value=t("conv_delete_yes", code)), gr.update(value=t("conv_delete_no", code)),
+                gr.update(visible=False),
             )
 
         lang_outputs = [lang, title, intro, chat_tab, checklists_tab, sources_tab, lang_pick, box, send, clear_btn,
                         comment, comment_send, panel_title, panel, chatbot, conv_box, conv_pick, conv_open, conv_name,
-                        conv_rename, conv_new, conv_delete]
+                        conv_rename, conv_new, conv_delete, confirm_yes, confirm_no, confirm_box]
         lang_pick.change(set_language, inputs=[lang_pick, convo], outputs=lang_outputs, api_visibility="private").then(
             None, inputs=[lang_pick], js="(code) => { window.__assistantSetLang && window.__assistantSetLang(code); }",
             api_visibility="private")
@@ -439,16 +490,16 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
     return demo
 
 
-def _checklist_tab(holder: Any, config: Config, lang: gr.State) -> gr.Dropdown | None:
+def _checklist_tab(holder: Any, config: Config, lang: gr.State, demo: gr.Blocks) -> gr.Dropdown | None:
     """The tab's checklist picker, so a chat answer can open a checklist; None if unavailable."""
     try:
         from .ui_checklists import checklist_tab
     except ImportError:
-        gr.Markdown("Sjekklister er ikke tilgjengelige i denne versjonen.")
+        gr.Markdown(t("checklists_missing"))
         return None
     from .auth import resolver
 
-    return checklist_tab(holder, config, lang, user=resolver(config))
+    return checklist_tab(holder, config, lang, demo, user=resolver(config))
 
 
 def mount_ui(app: FastAPI, holder: Any, config: Config, feedback: FeedbackStore) -> FastAPI:

@@ -100,11 +100,13 @@ def overview_html(checklist: Any, session: Any, index: int, lang: str) -> str:
     return f'<div class="cl-overview">{"".join(rows)}</div>'
 
 
-def checklist_tab(holder: Any, config: Config, lang: gr.State, user: Any = None) -> gr.Dropdown:
+def checklist_tab(holder: Any, config: Config, lang: gr.State, demo: gr.Blocks, user: Any = None) -> gr.Dropdown:
     """`user(request)` gives the signed-in `Identity` (sessions are then theirs; an admin sees
-    all) or None when sign-in is not configured."""
+    all) or None when sign-in is not configured. The earlier sessions are listed when the page
+    opens, so one can resume at once; picking a checklist narrows the list to it."""
     svc = ChecklistService(config)
     checklists = svc.list_checklists()
+    titles = {c.id: c.title for c in checklists}
     walk = gr.State({"sid": None, "index": 0})
 
     def identity(request: gr.Request | None):
@@ -120,12 +122,12 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, user: Any = None)
         return None if ident is None or ident.admin else ident.name
 
     intro = gr.Markdown(t("pick_checklist"))
-    with gr.Row():
+    with gr.Row(elem_id="checklist-start-row", elem_classes="stack-narrow"):
         pick = gr.Dropdown([(c.title, c.id) for c in checklists], value=None, label=t("checklist"),
                            elem_id="checklist-pick", scale=3)
         name = gr.Textbox(label=t("session_name"), elem_id="session-name", scale=2)
         start = gr.Button(t("start_session"), variant="primary", elem_id="session-start", scale=1)
-    with gr.Row():
+    with gr.Row(elem_id="session-row", elem_classes="stack-narrow"):
         sessions = gr.Dropdown([], label=t("sessions"), elem_id="session-pick", scale=5)
         resume = gr.Button(t("resume"), elem_id="session-resume", scale=1)
     with gr.Column(visible=False, elem_id="checklist-walk") as panel:
@@ -134,7 +136,7 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, user: Any = None)
         item = gr.HTML("", elem_id="checklist-item")
         status = gr.Radio(_status_choices(DEFAULT_LANGUAGE), label=t("status"), elem_id="item-status")
         note = gr.Textbox(label=t("note"), lines=2, elem_id="item-note")
-        with gr.Row():
+        with gr.Row(elem_classes="stack-narrow"):
             owner = gr.Textbox(label=t("owner"), elem_id="item-owner", max_lines=1)
             due = gr.Textbox(label=t("due"), elem_id="item-due", max_lines=1, placeholder="2026-03-31")
         saved = gr.Markdown("", elem_id="item-saved")
@@ -148,9 +150,11 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, user: Any = None)
         explanation = gr.HTML("", elem_id="item-explanation")
         with gr.Accordion(t("overview"), open=False, elem_id="item-overview-box") as overview_box:
             overview = gr.HTML("", elem_id="item-overview")
-        with gr.Row():
-            report = gr.Button(t("report"), elem_id="report-make")
-            files = gr.File(label=t("report"), file_count="multiple", interactive=False, elem_id="report-files")
+        with gr.Row(elem_id="report-row", elem_classes="stack-narrow"):
+            report_format = gr.Radio(_format_choices(), value="docx", label=t("report_format"), elem_id="report-format",
+                                     scale=2)
+            report = gr.Button(t("report"), elem_id="report-make", scale=1)
+            download = gr.DownloadButton(visible=False, elem_id="report-download", scale=1)
 
     view_outputs = [walk, panel, progress, item, status, note, owner, due, explanation, saved, jump, overview, shown]
     fields = [walk, shown, status, note, owner, due, lang]
@@ -196,11 +200,14 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, user: Any = None)
             return state["index"]
         return svc.get_checklist(svc.get_session(state["sid"]).checklist_id).index_of(item_id)
 
-    def session_choices(checklist_id: str | None, owner: str | None = None) -> list[tuple[str, str]]:
-        if not checklist_id:
-            return []
-        return [(f"{s.name} – {s.progress} ({s.updated_at:%d.%m.%Y %H:%M})", s.id)
-                for s in svc.list_sessions(checklist_id, owner=owner)]
+    def session_choices(checklist_id: str | None, owner: str | None, code: str) -> list[tuple[str, str]]:
+        """The sessions this user may resume (all checklists', or the picked one's), newest first."""
+        def name(s: Any) -> str:  # the checklist named, unless the session's name starts with it
+            title = titles.get(s.checklist_id, s.checklist_id)
+            return s.name if s.name.startswith(title) else f"{s.name} · {title}"
+
+        return [(f"{name(s)} – {t('answered', code).format(a=s.answered, n=s.total)} ({s.updated_at:%d.%m.%Y %H:%M})",
+                 s.id) for s in svc.list_sessions(checklist_id or None, owner=owner)]
 
     def guarded(fn):
         @functools.wraps(fn)
@@ -213,8 +220,8 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, user: Any = None)
                 return tuple(gr.update() for _ in view_outputs)
         return run
 
-    def on_pick(checklist_id: str | None, request: gr.Request):
-        return gr.update(choices=session_choices(checklist_id, scope(request)), value=None)
+    def on_pick(checklist_id: str | None, code: str, request: gr.Request):
+        return gr.update(choices=session_choices(checklist_id, scope(request), code), value=None)
 
     @guarded
     def on_start(checklist_id: str | None, session_name: str, code: str, request: gr.Request):
@@ -282,26 +289,30 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, user: Any = None)
             return f'<p class="cl-error">{esc(localise_error(str(err), code))}</p>'
         return render_explanation(answer, code)
 
-    def on_report(state: dict, code: str):
+    def on_report(state: dict, fmt: str, code: str):
+        """The report in the one format chosen, named after the session, behind a download
+        button (Markdown with its chart inside, so the one file is the whole report)."""
         try:
             session = svc.get_session(state["sid"])
-            out = Path(tempfile.mkdtemp(prefix="rapport-"))
-            stem = report_stem(session)
-            paths = [svc.write_report(session.id, out / f"{stem}.{fmt}") for fmt in REPORT_FORMATS]
+            fmt = fmt if fmt in REPORT_FORMATS else REPORT_FORMATS[0]
+            path = Path(tempfile.mkdtemp(prefix="rapport-")) / f"{report_stem(session)}.{fmt}"
+            data = svc.report(session.id, fmt)
+            path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
         except AssistantError as err:
             gr.Warning(esc(localise_error(str(err), code)), title=t("warning", code))
-            return None
-        chart = out / f"{stem}-beredskap.png"
-        return [str(p) for p in paths] + ([str(chart)] if chart.exists() else [])
+            return gr.update(visible=False)
+        return gr.update(value=str(path), visible=True, label=t("report_download", code).format(name=path.name))
 
-    def relabel(code: str, state: dict):
+    def relabel(code: str, state: dict, picked: str | None, request: gr.Request):
         labels = (
             t("pick_checklist", code),
             gr.update(label=t("checklist", code)), gr.update(label=t("session_name", code)),
-            gr.update(value=t("start_session", code)), gr.update(label=t("sessions", code)),
+            gr.update(value=t("start_session", code)),
+            gr.update(label=t("sessions", code), choices=session_choices(picked, scope(request), code)),
             gr.update(value=t("resume", code)), gr.update(label=t("status", code), choices=_status_choices(code)),
             gr.update(label=t("note", code)), gr.update(value=t("prev", code)), gr.update(value=t("save_next", code)),
-            gr.update(value=t("explain", code)), gr.update(value=t("report", code)), gr.update(label=t("report", code)),
+            gr.update(value=t("explain", code)), gr.update(value=t("report", code)),
+            gr.update(label=t("report_format", code)),
             gr.update(label=t("owner", code)), gr.update(label=t("due", code)), gr.update(label=t("overview", code)),
         )
         if state.get("sid"):
@@ -312,9 +323,10 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, user: Any = None)
     private = {"api_visibility": "private"}
     # Saves and moves run one at a time, in the order they were made.
     form = {**private, "concurrency_id": "checklist-form", "concurrency_limit": 1}
-    pick.change(on_pick, inputs=[pick], outputs=[sessions], **private)
+    demo.load(on_pick, inputs=[pick, lang], outputs=[sessions], **private)
+    pick.change(on_pick, inputs=[pick, lang], outputs=[sessions], **private)
     start.click(on_start, inputs=[pick, name, lang], outputs=view_outputs, **form).then(
-        on_pick, inputs=[pick], outputs=[sessions], **private)
+        on_pick, inputs=[pick, lang], outputs=[sessions], **private)
     resume.click(on_resume, inputs=[sessions, lang], outputs=view_outputs, **form)
     save.click(on_save, inputs=fields, outputs=view_outputs, **form)
     prev.click(on_prev, inputs=fields, outputs=view_outputs, **form)
@@ -323,15 +335,22 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, user: Any = None)
     status.input(on_field, inputs=fields, outputs=field_outputs, **form)
     for box in (note, owner, due):
         box.blur(on_field, inputs=fields, outputs=field_outputs, **form)
+        # Typing makes the last "saved" notice untrue until the field is left: clear it in the
+        # page, without a server call per key.
+        box.input(None, outputs=[saved], js="() => ''", **private)
     explain.click(on_explain, inputs=[walk, lang], outputs=[explanation], **private)
-    report.click(on_report, inputs=[walk, lang], outputs=[files], **private)
-    lang.change(relabel, inputs=[lang, walk], outputs=[intro, pick, name, start, sessions, resume, status, note, prev,
-                                                       save, explain, report, files, owner, due, overview_box,
-                                                       progress, item, jump, overview], **private)
+    report.click(on_report, inputs=[walk, report_format, lang], outputs=[download], **private)
+    lang.change(relabel, inputs=[lang, walk, pick], outputs=[intro, pick, name, start, sessions, resume, status, note,
+                                                             prev, save, explain, report, report_format, owner, due,
+                                                             overview_box, progress, item, jump, overview], **private)
     return pick
 
 
 REPORT_FORMATS = ("docx", "pdf", "md")
+
+
+def _format_choices() -> list[tuple[str, str]]:
+    return [("Word (.docx)", "docx"), ("PDF (.pdf)", "pdf"), ("Markdown (.md)", "md")]
 
 
 def report_stem(session: Any) -> str:

@@ -29,18 +29,20 @@ def sources_tab(holder: Any, lang: gr.State, demo: gr.Blocks) -> tuple[gr.Dropdo
     view = gr.HTML("", elem_id="document-view")
 
     def load(code: str):
+        labels = (gr.update(label=t("search_sources", code)), gr.update(value=t("search_sources", code)))
         try:
             docs = holder.get().documents()
         except AssistantError as err:
-            return render.md_escape(str(err)), gr.update(), gr.update(choices=[])
+            return render.md_escape(str(err)), gr.update(), gr.update(choices=[]), *labels
         except Exception:  # noqa: BLE001 - e.g. no index yet; the chat shows the details
-            return t("not_ready", code), gr.update(), gr.update(choices=[])
+            return t("not_ready", code), gr.update(), gr.update(choices=[]), *labels
         rows = render.documents_table(docs)
         headers = [t(c, code) for c in COLUMNS]
         return (
             f"{len(docs)} {t('documents', code).lower()}",
             gr.update(value={"data": rows, "headers": headers}),
             gr.update(choices=[(d.title, d.id) for d in docs], value=None, label=t("document", code)),
+            *labels,
         )
 
     def show(doc_id: str | None, code: str, where: dict) -> str:
@@ -64,8 +66,8 @@ def sources_tab(holder: Any, lang: gr.State, demo: gr.Blocks) -> tuple[gr.Dropdo
         except AssistantError as err:
             return f"<p>{esc(err)}</p>"
 
-    demo.load(load, inputs=[lang], outputs=[intro, table, pick], api_visibility="private")
-    lang.change(load, inputs=[lang], outputs=[intro, table, pick], api_visibility="private")
+    demo.load(load, inputs=[lang], outputs=[intro, table, pick, query, go], api_visibility="private")
+    lang.change(load, inputs=[lang], outputs=[intro, table, pick, query, go], api_visibility="private")
     pick.change(show, inputs=[pick, lang, focus], outputs=[view], api_visibility="private").then(
         None, js=SCROLL_TO_FOCUS, api_visibility="private")
     query.submit(search, inputs=[query, lang], outputs=[results], api_visibility="private")

@@ -2,12 +2,13 @@
 (a page that shows it full-size and how to embed it)."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
-from .text import LANGUAGES, esc
+from .text import LANGUAGES, esc, widget_strings
 
 router = APIRouter(tags=["widget"])
 STATIC = Path(__file__).parent / "static"
@@ -41,9 +42,11 @@ _PAGE = """<!doctype html>
 
 
 @router.get("/widget.js", include_in_schema=False)
-def widget_js() -> FileResponse:
-    return FileResponse(STATIC / "widget.js", media_type="application/javascript; charset=utf-8",
-                        headers={"Cache-Control": "no-cache"})
+def widget_js() -> Response:
+    """The widget, with its strings from the translation table (text.py)."""
+    script = (STATIC / "widget.js").read_text(encoding="utf-8").replace(
+        "__STRINGS__", json.dumps(widget_strings(), ensure_ascii=False))
+    return Response(script, media_type="application/javascript; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/widget", response_class=HTMLResponse, summary="Full-page widget with embed instructions")

@@ -56,8 +56,8 @@ def test_full_oppstart_walkthrough_with_a_break(run, tmp_path):
     md = run("report", sid, "--format", "md", "--out", "rapport.md")
     assert md.exit_code == 0, md.output
     text = (tmp_path / "rapport.md").read_text(encoding="utf-8")
-    assert "![Beredskap per del](rapport-beredskap.png)" in text
-    assert (tmp_path / "rapport-beredskap.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "![Status per del](rapport-status.png)" in text
+    assert (tmp_path / "rapport-status.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "## Handlingsliste (nei og delvis)" in text and "Mangler avtale med NHO" in text
     assert "Kari Nordmann" in text and "31.03.2025" in text and "24 av 24 punkter besvart" in text
 
@@ -66,7 +66,7 @@ def test_full_oppstart_walkthrough_with_a_break(run, tmp_path):
     doc = Document(str(tmp_path / "rapport.docx"))
     assert doc.inline_shapes and len(doc.inline_shapes) == 1
     body = "\n".join(p.text for p in doc.paragraphs)
-    assert "Beredskapsrapport: Nordland 2025 (Oppstart av planprosess)" in body and "Kilde:" in body
+    assert "Statusrapport: Nordland 2025 (Oppstart av planprosess)" in body and "Kilde:" in body
 
 
 def test_resume_flag_picks_the_unfinished_session(run):

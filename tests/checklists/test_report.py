@@ -40,7 +40,7 @@ def test_summary_counts_and_orders_actions_by_due_date(service, answered):
 
 def test_markdown_report(service, answered):
     md = service.report(answered.id, "md")
-    assert md.startswith("# Beredskapsrapport: Rapport (1 Organisering)")
+    assert md.startswith("# Statusrapport: Rapport (1 Organisering)")
     assert "| Ved oppstarten av prosessen | 1 | 1 | 1 | 1 | 3 | 25 % |" in md
     action_rows = re.findall(r"^\| (\d) \| Ved oppstarten av prosessen \|.*$", md, re.M)
     assert action_rows == ["3", "2"]
@@ -55,12 +55,12 @@ def test_markdown_report(service, answered):
 def test_word_report_opens_and_embeds_the_chart(service, answered, tmp_path):
     data = service.report(answered.id, "docx")
     doc = Document(io.BytesIO(data))
-    assert doc.core_properties.title == "Beredskapsrapport: Rapport (1 Organisering)"
+    assert doc.core_properties.title == "Statusrapport: Rapport (1 Organisering)"
     assert len(doc.inline_shapes) == 1
     blip = doc.inline_shapes[0]._inline.graphic.graphicData.pic.blipFill.blip
     assert doc.part.related_parts[blip.get(qn("r:embed"))].blob.startswith(PNG)
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
-    assert headings == ["Beredskap per del", "Handlingsliste (nei og delvis)", "Alle punkter",
+    assert headings == ["Status per del", "Handlingsliste (nei og delvis)", "Alle punkter",
                         "Ved oppstarten av prosessen"]
     summary, actions = doc.tables
     assert [c.text for c in summary.rows[1].cells] == ["Ved oppstarten av prosessen", "1", "1", "1", "1", "3", "25 %"]
@@ -93,7 +93,7 @@ def test_word_report_is_a4_with_the_chart_inside_the_margins_and_named_by_the_se
     assert doc.inline_shapes[0].width <= usable
     assert doc.core_properties.author == "Nordland fylkeskommune" and "python-docx" not in doc.core_properties.author
     assert "Nordland fylkeskommune" in section.header.paragraphs[0].text and "Utskrevet" in section.header.paragraphs[0].text
-    assert doc.paragraphs[0].text == "Beredskapsrapport: Rapport (1 Organisering)"
+    assert doc.paragraphs[0].text == "Statusrapport: Rapport (1 Organisering)"
     assert file_stem(svc.get_session(answered.id)) == "rapport-organisering"
     other = svc.start_session("organisering", "Næringsplan 2026 – Ålesund")
     assert file_stem(other) == "naeringsplan-2026-alesund-organisering"
@@ -112,10 +112,10 @@ def test_pdf_report_renders_to_png_pages(service, answered, tmp_path):
     page = reader.pages[0]
     assert round(float(page.mediabox.width)) == 595 and round(float(page.mediabox.height)) == 842  # A4 in points
     text = "\n".join(p.extract_text() for p in reader.pages)
-    for expected in ("Beredskapsrapport: Rapport (1 Organisering)", "Nordland fylkeskommune", "Handlingsliste",
+    for expected in ("Statusrapport: Rapport (1 Organisering)", "Nordland fylkeskommune", "Handlingsliste",
                      "Halvveis | mangler LO", "Ubesvart", "Organisering, s. 23"):
         assert expected in text, expected
-    assert reader.metadata.title == "Beredskapsrapport: Rapport (1 Organisering)"
+    assert reader.metadata.title == "Statusrapport: Rapport (1 Organisering)"
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm (Debian poppler-utils) is not installed")
     from assistant.config import PROJECT_ROOT

@@ -11,8 +11,9 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def make_pdf(path: Path, pages: list[list[str]]) -> Path:
-    """One PDF page per entry, each line of text on its own line (Helvetica, WinAnsi)."""
+def make_pdf(path: Path, pages: list[list[str]], first_printed: int | None = None) -> Path:
+    """One PDF page per entry, each line of text on its own line (Helvetica, WinAnsi). With
+    `first_printed`, the PDF's page labels number the pages from that number."""
     writer = PdfWriter()
     font = writer._add_object(DictionaryObject({
         NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
@@ -25,6 +26,8 @@ def make_pdf(path: Path, pages: list[list[str]]) -> Path:
         page[NameObject("/Contents")] = writer._add_object(stream)
         page[NameObject("/Resources")] = DictionaryObject(
             {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})})
+    if first_printed is not None:
+        writer.set_page_label(0, len(pages) - 1, style="/D", start=first_printed)
     with open(path, "wb") as fh:
         writer.write(fh)
     return path

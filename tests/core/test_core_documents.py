@@ -194,6 +194,22 @@ def test_a_sentence_split_across_a_pdf_page_break_cites_both_pages(tmp_path):
                      "Tredje setning står på side to.": "2"}
 
 
+def test_a_pdf_cites_the_page_numbers_printed_on_its_pages(tmp_path):
+    """A PDF whose page labels number its pages from 11 (the report after its cover and
+    contents) is cited by those numbers, not by the sheets' places in the file."""
+    make_pdf(tmp_path / "labels.pdf", [["Havbruket i Ørland vokser raskt hvert år."],
+                                       ["Reiselivet langs kysten trenger flere overnattingssteder."]], first_printed=11)
+    _, [passage], _ = _ingest(tmp_path / "labels.pdf")
+    assert page_of(passage, "Havbruket i Ørland vokser raskt hvert år.") == "11"
+    assert page_of(passage, "Reiselivet langs kysten trenger flere overnattingssteder.") == "12"
+
+
+def test_a_cited_passage_of_the_guide_names_its_page(assistant):
+    answer = assistant.ask("Hva er smart spesialisering?")
+    guide = [c for c in answer.citations if c.doc_id == "veileder-2018"]
+    assert guide and all(c.page for c in guide), [(c.n, c.section, c.page) for c in answer.citations]
+
+
 def test_a_slide_deck_cites_its_own_page_labels(tmp_path):
     deck = ("# Analyser i Dalarna\n\nDalarna gjorde en styrkeområdesanalys.\n\n\n\n"
             " Analyser i Värmland\n Sida 9\n\nVärmland gjorde en klusterkartering.\n\n\n\n"

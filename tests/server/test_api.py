@@ -200,3 +200,27 @@ def test_a_long_chat_is_not_refused_its_last_turns_are_used(client):
     assert r.status_code == 200, r.text
     too_many = history * 5  # 210 turns: not a conversation
     assert client.post("/api/ask", json={"question": "Hva?", "history": too_many}).status_code == 422
+
+
+def test_errors_follow_accept_language_and_keep_their_type(make_client):
+    """`error` is in the client's language (Accept-Language: nb by default, sv, en); `type` is the
+    same in every language, from the handlers and from the middleware alike."""
+    client = make_client(api_keys=("k",))
+    key = {"Authorization": "Bearer k"}
+    cases = [  # (request, status, type, the message in nb, sv, en)
+        (lambda h: client.post("/api/ask", json={"question": "  "}, headers={**key, **h}), 422, "InputError",
+         ("Spørsmålet er tomt", "Frågan är tom", "The question is empty")),
+        (lambda h: client.post("/api/ask", content=b"{", headers={**key, "Content-Type": "application/json", **h}),
+         400, "BadRequest", ("Ugyldig JSON", "Ogiltig JSON", "Invalid JSON")),
+        (lambda h: client.get("/api/finnes-ikke", headers={**key, **h}), 404, "NotFound",
+         ("Fant ikke adressen", "Adressen hittades inte", "No such address")),
+        (lambda h: client.get("/api/sessions/nei", headers={**key, **h}), 404, "NotFoundError",
+         ("Fant ingen økt", "Hittades inte", "Not found")),
+        (lambda h: client.get("/api/documents", headers=h), 401, "AuthenticationError",
+         ("Mangler eller ugyldig API-nøkkel", "API-nyckel saknas", "Missing or invalid API key")),
+    ]
+    for send, status, kind, messages in cases:
+        for header, expected in zip((None, "sv-SE,sv;q=0.9", "en-US,en;q=0.8,nb;q=0.5"), messages):
+            r = send({"Accept-Language": header} if header else {})
+            assert r.status_code == status and r.json()["type"] == kind, r.text
+            assert r.json()["error"].startswith(expected), (header, r.json())

@@ -153,11 +153,11 @@ def test_chat_citation_feedback_and_checklist(page, live_server, live_home, outp
     assert overview.locator(".cl-ov-open").count() == len(items) - 3
     assert overview.locator('[aria-current="step"]').inner_text().endswith(items[2].label)
 
-    # The report: Word, PDF and Markdown named after the session.
+    # The report, in the format chosen (Word unless another is picked), named after the session.
     page.click("#report-make")
-    page.wait_for_function("document.querySelector('#report-files').innerText.includes('.pdf')")
-    files = page.inner_text("#report-files")
-    assert "nettlesertest-" in files and ".docx" in files and ".md" in files
+    page.wait_for_function("document.querySelector('#report-download') && "
+                           "document.querySelector('#report-download').innerText.includes('nettlesertest-')")
+    assert page.inner_text("#report-download").strip() == "Last ned nettlesertest-oppstart.docx"
     page.screenshot(path=str(output_dir / "04-checklist.png"), full_page=True)
 
     page.get_by_role("tab", name="Kilder").click()
@@ -198,11 +198,18 @@ def test_chat_citation_feedback_and_checklist(page, live_server, live_home, outp
 
 
 def test_widget(page, live_server, output_dir):
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     page.goto(live_server.url + "/widget")
     box = page.locator("[data-assistant-widget] input")
     box.fill(QUESTION)
     box.press("Enter")
     page.locator("[data-assistant-widget] .cite").first.wait_for()
+    # «Kopier med kilder»: clean text with [n] and a plain source list, as in the chat.
+    page.locator("[data-assistant-widget] button.copy").first.click()
+    page.wait_for_function("() => document.querySelector('[data-assistant-widget]').shadowRoot"
+                           ".querySelector('button.copy').textContent === 'Kopiert.'")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "[1]" in copied and "\n\nKilder:\n[1] " in copied and "<" not in copied
     page.locator("[data-assistant-widget] .cite").first.click()
     panel = page.locator("[data-assistant-widget] .panel")
     panel.locator("h4").wait_for()

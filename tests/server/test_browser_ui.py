@@ -40,6 +40,39 @@ def axe_violations(page) -> list[dict]:
     return found
 
 
+GRADIO_ENGLISH_LABELS = ("Fullscreen", "Copy table data", "Dataframe", "Table actions", "Open cell menu", "More tabs",
+                         "File upload", "common.complete", "Select example")
+
+
+def foreign_labels(page, lang: str) -> list[str]:
+    """Labels, placeholders and interface text on the page that are another UI language's
+    wording from the translation table, or Gradio's English-only labels: every UI string must
+    come from the table in `lang` (the sources' own text is content and may be Norwegian)."""
+    from assistant.server.text import STATUS_LABELS, STRINGS
+
+    tables = [*STRINGS.values(), *({code: STATUS_LABELS[code][s] for code in STATUS_LABELS} for s in STATUS_LABELS["nb"])]
+    mine = {entry.get(lang) for entry in tables}
+    others = {v for entry in tables for code, v in entry.items() if len(v) > 3 and "{" not in v} - mine
+    found = page.evaluate("""() => {
+        const out = [];
+        const content = '#chat .message, #source-panel, #documents-table tbody, #document-view, #checklist-item, '
+                      + '#item-overview li, #item-explanation, #source-results, [role="option"]';
+        document.querySelectorAll('[aria-label], [placeholder], [title]').forEach(el => {
+            if (el.closest(content)) return;
+            for (const a of ['aria-label', 'placeholder', 'title']) if (el.getAttribute(a)) out.push(el.getAttribute(a));
+        });
+        const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        let n;
+        while ((n = w.nextNode())) {
+            const el = n.parentElement;
+            if (!el || el.closest('script, style, #copy-store') || el.closest(content) || !n.data.trim()) continue;
+            out.push(n.data.trim());
+        }
+        return out;
+    }""")
+    return sorted({f for f in found if f not in mine and (f in others or f.startswith(GRADIO_ENGLISH_LABELS))})
+
+
 def close_notices(page) -> None:
     """Close every notice with its own (labelled) close button."""
     page.evaluate("document.querySelectorAll('[data-testid=\"toast-close\"]').forEach(b => b.click())")
@@ -147,9 +180,11 @@ def test_universal_design(context_for, live_server, output_dir, lang, scheme):
                            arg=due_error)
     close_notices(page)
     page.fill("#item-due input, #item-due textarea", "")
+    assert foreign_labels(page, lang) == []
     page.get_by_role("tab", name=t("tab_sources", lang)).click()
     page.wait_for_selector("#documents-table table")
     assert axe_violations(page) == []
+    assert foreign_labels(page, lang) == []
     page.screenshot(path=str(output_dir / f"{shot}-desktop-sources.png"))
 
     # 390 px: nothing wider than the screen; the source panel comes into view after tapping [1].
@@ -250,9 +285,20 @@ def test_conversations_are_kept_listed_resumed_renamed_edited_and_deleted(contex
     page.locator('#chat a[href*="#kopier-0"]').wait_for()
     page.screenshot(path=str(output_dir / "ui-conversations.png"))
 
-    # Deleted, it is gone from the list.
+    # Deleting asks first: «No» keeps the conversation, «Yes, delete» deletes it.
     page.click("#conv-delete")
+    page.locator("#conv-delete-question").wait_for()
+    assert "Private investeringer" in page.inner_text("#conv-delete-question")
+    page.screenshot(path=str(output_dir / "ui-conversation-delete-confirm.png"))
+    page.click("#conv-delete-no")
+    page.locator("#conv-delete-question").wait_for(state="hidden")
+    page.locator("#conv-delete").wait_for()
+    assert page.locator('#chat [data-testid="bot"]').count() == 1
+    assert page.input_value("#conv-pick input").startswith("Private investeringer")
+    page.click("#conv-delete")
+    page.click("#conv-delete-yes")
     page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"bot\"]').length === 0")
+    page.locator("#conv-delete-question").wait_for(state="hidden")
     page.locator("#conv-pick input").click()
     import re
 
@@ -289,3 +335,82 @@ def test_a_checklist_by_keyboard_alone(context_for, live_server):
     page.locator("#item-explanation .cite-btn").first.focus()
     page.keyboard.press("Enter")
     page.locator("#item-explanation details[open]").wait_for()
+
+
+def test_checklist_sessions_on_load_saved_notice_and_one_report_format(context_for, live_server, live_home, output_dir):
+    """In the English UI: the earlier sessions are listed as the page opens (no checklist picked
+    first); «saved» shows only once a change is saved, not while a note is being typed; the
+    report comes in the one format chosen, named after the session."""
+    from assistant.checklists.service import ChecklistService
+    from assistant.config import Config
+
+    svc = ChecklistService(Config(home=live_home))
+    session = svc.start_session("oppstart", "Reload test")
+    page = context_for("light").new_page()
+    page.set_default_timeout(60_000)
+    page.goto(live_server.url + "/?lang=en")
+    page.wait_for_selector("#question textarea")
+    page.get_by_role("tab", name="Checklists").click()
+    page.locator("#session-pick input").click()
+    option = page.get_by_role("option").filter(has_text="Reload test").first
+    option.wait_for()
+    assert "0 of 24 answered" in option.inner_text()
+    option.click()
+    page.wait_for_function("document.querySelector('#session-pick input').value.startsWith('Reload test')")
+    page.click("#session-resume")
+    page.wait_for_selector("#checklist-item .cl-text")
+
+    saved = "document.querySelector('#item-saved').innerText.trim()"
+    page.locator("#item-status").get_by_label("Yes", exact=True).check()
+    page.wait_for_function(f"{saved} === 'The change is saved.'")
+    page.locator("#item-note textarea").click()
+    page.keyboard.type("Agreed")
+    page.wait_for_function(f"{saved} === ''")  # typing: nothing is saved yet, so no notice
+    page.wait_for_function("document.querySelector('#item-note textarea').value === 'Agreed'")
+    page.locator("#item-owner input, #item-owner textarea").click()  # leaving the note saves it
+    page.wait_for_function(f"{saved} === 'The change is saved.'")
+    first = svc.get_checklist("oppstart").items[0].id
+    assert svc.get_session(session.id).state(first).note == "Agreed"
+
+    assert page.inner_text("#report-make") == "Make readiness report"
+    for label, suffix, start in (("Markdown (.md)", "md", b"# Statusrapport: Reload test"), ("PDF (.pdf)", "pdf", b"%PDF")):
+        page.locator("#report-format").get_by_label(label).check()
+        page.click("#report-make")
+        button = page.locator("#report-download")
+        page.wait_for_function("(s) => document.querySelector('#report-download') && "
+                               "document.querySelector('#report-download').innerText.endsWith(s)", arg=f".{suffix}")
+        with page.expect_download() as download:
+            button.click()
+        assert download.value.suggested_filename == f"reload-test-oppstart.{suffix}"
+        body = open(download.value.path(), "rb").read()
+        assert body.startswith(start) and (suffix != "md" or b"data:image/png;base64," in body)
+    page.screenshot(path=str(output_dir / "ui-en-checklist-report.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [360, 430])
+def test_narrow_screens_wrap_the_title_between_words_and_keep_dropdown_text_clear(context_for, live_server, output_dir,
+                                                                                  width):
+    """360-430 px: the English title breaks only between words and is not cut; a dropdown's text
+    stays clear of its arrow (and ends with «…» if it is longer than the box)."""
+    page = context_for("light", width, 800).new_page()
+    page.set_default_timeout(60_000)
+    page.goto(live_server.url + "/?lang=en")
+    page.wait_for_function("document.querySelector('#title h2') && "
+                           "document.querySelector('#title h2').innerText.startsWith('Smart specialisation')")
+    title = page.evaluate("""() => { const h = document.querySelector('#title h2');
+        return {fits: h.scrollWidth <= h.clientWidth + 1, right: h.getBoundingClientRect().right}; }""")
+    assert title["fits"] and title["right"] <= width, title
+    page.get_by_role("tab", name="Checklists").click()
+    page.locator("#checklist-pick input").click()
+    page.get_by_role("option").filter(has_text="Oppstart av planprosess").first.click()
+    page.wait_for_function("document.querySelector('#checklist-pick input').value === 'Oppstart av planprosess'")
+    boxes = page.evaluate("""() => Array.from(document.querySelectorAll('#lang-pick, #checklist-pick, #session-pick'))
+        .map(d => { const i = d.querySelector('input'), a = d.querySelector('.icon-wrap');
+          const textRight = i.getBoundingClientRect().right - parseFloat(getComputedStyle(i).paddingRight);
+          return {id: d.id, clear: textRight <= a.getBoundingClientRect().left + 1,
+                  fits: i.scrollWidth <= i.clientWidth, ellipsis: getComputedStyle(i).textOverflow === 'ellipsis'}; })""")
+    assert all(b["clear"] and b["ellipsis"] for b in boxes), boxes
+    assert next(b for b in boxes if b["id"] == "checklist-pick")["fits"], boxes
+    assert page.evaluate("document.documentElement.scrollWidth") <= width + 2
+    page.wait_for_function("!document.querySelector('[role=\"option\"]')")  # the list has closed
+    page.screenshot(path=str(output_dir / f"ui-en-{width}-checklist.png"))

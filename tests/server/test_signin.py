@@ -224,3 +224,29 @@ def test_a_proxy_on_the_same_host_that_sets_x_forwarded_for_is_still_the_proxy(a
         r = httpx.get(server.url + "/api/documents", headers={HEADER: "kari", "X-Forwarded-For": "10.1.2.3"}, timeout=30)
         assert r.status_code == 200, r.text
         assert httpx.get(server.url + "/api/documents", timeout=30).status_code == 401
+
+
+def test_a_browser_without_sign_in_gets_a_readable_page_in_its_language(assistant, tmp_path):
+    """A browser opening `/` unsigned gets a short HTML page (Accept-Language decides nb, sv or
+    en; bokmål by default) that says to sign in through the portal; API clients keep JSON."""
+    from fastapi.testclient import TestClient
+
+    from assistant.server.app import create_app
+    from assistant.server.text import esc, t
+
+    config = assistant.config.with_(home=tmp_path, auth_header=HEADER, trusted_proxies=("127.0.0.2",))
+    app = create_app(assistant, config, ui=False)
+    proxy = TestClient(app, client=("127.0.0.2", 5000), raise_server_exceptions=False)
+    html = "text/html,application/xhtml+xml,*/*;q=0.8"
+    for accept_language, lang in ((None, "nb"), ("sv-SE,sv;q=0.9,en;q=0.5", "sv"), ("en-GB,en;q=0.9", "en"),
+                                  ("de-DE,de;q=0.9", "nb")):
+        headers = {"Accept": html, **({"Accept-Language": accept_language} if accept_language else {})}
+        r = proxy.get("/", headers=headers)
+        assert r.status_code == 401 and r.headers["content-type"].startswith("text/html")
+        assert f'<html lang="{lang}">' in r.text and esc(t("signin_needed", lang)) in r.text
+    r = proxy.get("/api/checklists", headers={"Accept": html, "Accept-Language": "en"})
+    assert r.status_code == 401 and r.json() == {"error": "You are not signed in.", "type": "AuthenticationError"}
+    assert proxy.get("/").json()["type"] == "AuthenticationError"  # a client that does not ask for HTML
+    elsewhere = TestClient(app, client=("192.0.2.7", 5000), raise_server_exceptions=False)
+    r = elsewhere.get("/", headers={"Accept": html, "Accept-Language": "sv"})
+    assert r.status_code == 403 and esc(t("signin_bypass", "sv")) in r.text

@@ -8,6 +8,7 @@
   var LABELS = __LABELS__;
   var LANG = __LANG__;
   var NAMES = __NAMES__;
+  var ANYWHERE = __ANYWHERE__;  // keys of Gradio's English-only labels, relabelled wherever they stand
   window.__assistantLang = LANG;
   document.documentElement.lang = LANG;
   function labelKey(text) {
@@ -31,11 +32,45 @@
       if (el.getAttribute('aria-label') !== want) el.setAttribute('aria-label', want);
       if (el.hasAttribute('title') && el.getAttribute('title') !== want) el.setAttribute('title', want);
     });
+    relabelAnywhere(lang);
     document.querySelectorAll('#chat [data-testid="user"][aria-label], #chat [data-testid="bot"][aria-label]').forEach(function (el) {
       var label = el.getAttribute('aria-label'), i = label.indexOf(': ');
       var prefix = LABELS[el.getAttribute('data-testid') === 'user' ? 'user_said' : 'bot_said'][lang];
       if (i > 0 && i < 60 && label.slice(0, i) !== prefix) el.setAttribute('aria-label', prefix + label.slice(i));
     });
+  }
+  function anywhereKey(text) {
+    for (var i = 0; i < ANYWHERE.length; i++) { if (LABELS[ANYWHERE[i]].variants.indexOf(text) >= 0) return ANYWHERE[i]; }
+    return null;
+  }
+  var EXAMPLE = /^(.*?) (\d+): ([\s\S]*)$/;
+  function exampleLabel(text, lang) {
+    var m = EXAMPLE.exec(text);
+    if (!m) return null;
+    var prefixes = ['Select example'].concat(Object.keys(NAMES).map(function (name) {
+      return LABELS.select_example[NAMES[name]].split(' {n}')[0];
+    }));
+    if (prefixes.indexOf(m[1]) < 0) return null;
+    return LABELS.select_example[lang].replace('{n}', m[2]) + m[3];
+  }
+  // Gradio's English-only labels (tables, tab bar, example chips), in attributes and text.
+  function relabelAnywhere(lang) {
+    document.querySelectorAll('[aria-label], [title]').forEach(function (el) {
+      ['aria-label', 'title'].forEach(function (attr) {
+        var value = el.getAttribute(attr);
+        if (!value) return;
+        var key = anywhereKey(value);
+        var want = key ? LABELS[key][lang] : exampleLabel(value, lang);
+        if (want && want !== value) el.setAttribute(attr, want);
+      });
+    });
+    var walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT), node;
+    while ((node = walker.nextNode())) {
+      var text = node.data.trim();
+      if (!text || text.length > 40) continue;
+      var key = anywhereKey(text);
+      if (key && text !== LABELS[key][lang]) node.data = node.data.replace(text, LABELS[key][lang]);
+    }
   }
   // Gradio markup that axe-core reports (WCAG 4.1.2, 2.1.1): example chips in a role=list with
   // buttons for children, an empty file box labelled without a role, and scrollable panels

@@ -18,23 +18,7 @@
   var LANG = script.getAttribute("data-lang") || "nb";
   var TARGET = script.getAttribute("data-target");
 
-  var STRINGS = {
-    nb: { title: "Spør om smart spesialisering", placeholder: "Skriv et spørsmål …", send: "Send",
-          open: "Spør assistenten", close: "Lukk", sources: "Kilder", page: "s.", searched: "Søkte etter",
-          error: "Noe gikk galt. Prøv igjen.",
-          origin: "Denne siden ({origin}) har ikke tilgang til assistenten. Be den som drifter assistenten om å legge adressen til i ASSISTANT_CORS_ORIGINS.", thanks: "Takk!", up: "Nyttig svar", down: "Ikke nyttig svar",
-          authority: "Status", clear: "Ny samtale" },
-    sv: { title: "Fråga om smart specialisering", placeholder: "Skriv en fråga …", send: "Skicka",
-          open: "Fråga assistenten", close: "Stäng", sources: "Källor", page: "s.", searched: "Sökte efter",
-          error: "Något gick fel. Försök igen.",
-          origin: "Den här sidan ({origin}) har inte åtkomst till assistenten. Be den som driftar assistenten att lägga till adressen i ASSISTANT_CORS_ORIGINS.", thanks: "Tack!", up: "Användbart svar", down: "Inte användbart svar",
-          authority: "Status", clear: "Nytt samtal" },
-    en: { title: "Ask about smart specialisation", placeholder: "Type a question …", send: "Send",
-          open: "Ask the assistant", close: "Close", sources: "Sources", page: "p.", searched: "Searched for",
-          error: "Something went wrong. Please try again.",
-          origin: "This page ({origin}) is not allowed to use the assistant. Ask whoever runs it to add this address to ASSISTANT_CORS_ORIGINS.", thanks: "Thanks!", up: "Helpful answer", down: "Not helpful",
-          authority: "Authority", clear: "New conversation" }
-  };
+  var STRINGS = __STRINGS__;  // from the server's translation table (assistant/server/text.py)
   var S = STRINGS[LANG] || STRINGS.nb;
 
   var CSS = [
@@ -55,6 +39,7 @@
     ".panel .meta{color:#4b5563;font-size:12px;margin-bottom:6px}",
     ".panel mark{background:#fde68a;color:#111827}",
     ".rate{margin-top:4px}",
+    ".copy{margin-right:8px;background:none;border:1px solid #1e3a5f;border-radius:4px;color:#1e3a5f;cursor:pointer}",
     ".rate button{background:none;border:1px solid #d1d5db;border-radius:4px;cursor:pointer;margin-right:4px}",
     ".err{color:#b91c1c}",
     "form{display:flex;gap:6px;padding:8px;border-top:1px solid #e5e7eb}",
@@ -165,6 +150,33 @@
       return b;
     }
 
+    // The answer as clean text to paste into a case document: its sentences with [n], then a
+    // plain source list (title, section, page), as the chat's «copy with sources».
+    function plainAnswer(a) {
+      var text = String(a.answer || "").trim();
+      var lines = (a.citations || []).map(function (c) {
+        return "[" + c.n + "] " + [c.title, c.section, c.page ? S.page + " " + c.page : ""]
+          .filter(function (x) { return x; }).join(", ");
+      });
+      return lines.length ? text + "\n\n" + S.sources + ":\n" + lines.join("\n") : text;
+    }
+
+    function writeClipboard(text) {
+      if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text);
+      var area = el("textarea"); area.value = text; area.style.position = "fixed"; area.style.opacity = "0";
+      root.appendChild(area); area.select();
+      try { document.execCommand("copy"); } finally { root.removeChild(area); }
+      return Promise.resolve();
+    }
+
+    function copyButton(answer, into) {
+      var copy = el("button", "copy", S.copy); copy.type = "button";
+      copy.addEventListener("click", function () {
+        writeClipboard(plainAnswer(answer)).then(function () { copy.textContent = S.copied; });
+      });
+      into.appendChild(copy);
+    }
+
     function rateButtons(question, answer, into) {
       var wrap = el("div", "rate");
       [[1, "+ " + S.up, S.up], [-1, "− " + S.down, S.down]].forEach(function (r) {
@@ -221,6 +233,7 @@
             });
             bot.appendChild(list);
           }
+          copyButton(a, bot);
           rateButtons(question, a, bot);
           history.push({ role: "user", content: question });
           // Structured conversation state: the server reads what this answer cited and searched.
