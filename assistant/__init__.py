@@ -13,6 +13,7 @@ _EXPORTS = {
     "Segment": "models", "Turn": "models", "Config": "config", "Assistant": "core", "default_assistant": "core",
     "AssistantError": "errors", "BackendError": "errors", "ChecklistError": "errors", "DocumentError": "errors",
     "IndexMissingError": "errors", "InputError": "errors", "NotFoundError": "errors",
+    "StoreUnavailableError": "errors",
 }
 __all__ = sorted(_EXPORTS)
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .config import Config
     from .core import Assistant, default_assistant
     from .errors import (AssistantError, BackendError, ChecklistError, DocumentError, IndexMissingError,
-                         InputError, NotFoundError)
+                         InputError, NotFoundError, StoreUnavailableError)
     from .models import Answer, Citation, DocumentInfo, Hit, Passage, Segment, Turn
 
 

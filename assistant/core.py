@@ -15,9 +15,11 @@ instead of re-running retrieval.
 from __future__ import annotations
 
 import re
+import threading
 import time
 import unicodedata
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import cached_property
 
 from .answering import Evidence, ExtractiveAnswerer, QuestionShape
@@ -25,14 +27,17 @@ from .checklists.intent import checklists_answer, pointer_answer
 from .config import Config
 from .decision import AnswerabilityModel, decide, no_evidence
 from .embedders import Embedder, get_embedder
+from .errors import AssistantError
 from .glossary import Glossary
-from .index import Index, IndexReport, build_index
+from .index import Index, IndexReport, build_index, current_build
 from .intents import Intent, IntentClassifier, classify
+from .live import IndexView, LiveIndex
 from .models import Answer, Decision, DocumentInfo, Hit, Passage, QueryPlan, Trace, TracedHit, Turn
 from .prompts import fixed_texts, template
 from .query import named_source, without_source_frame, without_title_phrase
 from .retrieval import HybridRetriever
 from .spelling import Speller
+from .store import UNREACHABLE
 from .terms import Termbase
 from .scope import Vocabulary, asks_about_present, asks_for_quantity, foreign_specifics, states_quantity
 from .text import ORDINALS, detect_language, split_sentences
@@ -133,30 +138,58 @@ class Assistant:
 
     def __init__(self, config: Config | None = None):
         self.config = config or Config.from_env()
+        self._live = LiveIndex(self._load_view, lambda: current_build(self.config, self.embedder.name))
+        self._pinned = threading.local()
 
     # -- parts, built on first use ------------------------------------------------------------
     @cached_property
     def embedder(self) -> Embedder:
         return get_embedder(self.config.embedder)
 
-    @cached_property
+    def _load_view(self) -> IndexView:
+        return IndexView(Index.load(self.config, self.embedder.name), self.embedder, self.config)
+
+    def _view(self) -> IndexView:
+        """The index this call answers from: the one its request pinned, else the current one
+        (switched to a newer build by `live.LiveIndex` when `assistant index` completes)."""
+        return getattr(self._pinned, "view", None) or self._live.current()
+
+    @contextmanager
+    def _pin(self) -> Iterator[IndexView]:
+        """One index for the whole of a request, however the current one changes meanwhile."""
+        pinned = getattr(self._pinned, "view", None)
+        if pinned is not None:
+            yield pinned
+            return
+        self._pinned.view = view = self._live.current()
+        try:
+            yield view
+        finally:
+            self._pinned.view = None
+
+    @property
     def index(self) -> Index:
-        return Index.load(self.config, self.embedder.name)
+        return self._view().index
 
-    @cached_property
+    @property
     def vocabulary(self) -> Vocabulary:
-        return Vocabulary(self.index.passages)
+        return self._view().vocabulary
 
-    @cached_property
+    @property
     def retriever(self) -> HybridRetriever:
-        return HybridRetriever(self.index, self.embedder, self.config.retrieval, vocabulary=self.vocabulary,
-                               glossary=Glossary.in_cache(self.config.cache))
+        return self._view().retriever
 
-    @cached_property
+    @property
     def answerer(self) -> ExtractiveAnswerer:
-        return ExtractiveAnswerer(self.index.passages, self.embedder, unit_vectors=self.index.unit_vectors,
-                                  vocabulary=self.vocabulary,
-                                  titles={d.id: d.title for d in self.index.documents.values()})
+        return self._view().answerer
+
+    @property
+    def speller(self) -> Speller:
+        return self._view().speller
+
+    @property
+    def titles(self) -> list[str]:
+        return self._view().titles
 
     @cached_property
     def answerability(self) -> AnswerabilityModel | None:
@@ -166,31 +199,33 @@ class Assistant:
     def intents(self) -> IntentClassifier | None:
         return IntentClassifier.load(self.embedder)
 
-    @cached_property
-    def speller(self) -> Speller:
-        return Speller(self.vocabulary.words, knows=self.vocabulary.knows)
-
-    @cached_property
-    def titles(self) -> list[str]:
-        return sorted({d.title for d in self.index.documents.values()})
-
-    def _reset(self) -> None:
-        for name in ("index", "vocabulary", "retriever", "answerer", "titles", "speller"):
-            self.__dict__.pop(name, None)
-
     # -- indexing -----------------------------------------------------------------------
     def build_index(self, progress: bool = True) -> IndexReport:
         """(Re)build the index from the corpus folder; the old one serves until the new is complete."""
         report = build_index(self.config, self.embedder, progress=progress)
         Glossary.in_cache(self.config.cache)  # reduced now rather than on the first question
-        self._reset()
+        self._live.reset()
         return report
 
+    @property
+    def index_version(self) -> str | None:
+        """The id of the index build this assistant answers from (None before one is loaded)."""
+        return self._live.version
+
     def is_ready(self) -> bool:
+        return self.readiness()[0]
+
+    def readiness(self) -> tuple[bool, str]:
+        """(ready, why not): an index is loaded, has passages, and its vector store answers."""
         try:
-            return bool(self.index.passages)
-        except Exception:
-            return False
+            index = self.index
+        except Exception as err:  # noqa: BLE001 - readiness is a yes/no question with a reason
+            return False, str(err) if isinstance(err, AssistantError) else "Indeksen er ikke lastet."
+        if not index.passages:
+            return False, "Indeksen er tom."
+        if not index.reachable():
+            return False, UNREACHABLE
+        return True, ""
 
     # -- reading the corpus --------------------------------------------------------------
     def documents(self) -> list[DocumentInfo]:
@@ -212,6 +247,10 @@ class Assistant:
         show) for an empty, too long or non-text question or a malformed history, and
         `IndexMissingError` when no index has been built.
         """
+        with self._pin():
+            return self._ask(question, history)
+
+    def _ask(self, question: str, history: Sequence[Turn | dict]) -> Answer:
         t0 = time.perf_counter()
         question = unicodedata.normalize("NFC", validate_question(question, self.config.max_question_chars))
         turns = validate_history(history)

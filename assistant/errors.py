@@ -5,7 +5,10 @@
     ├── IndexMissingError   no index built yet (run `assistant index`)
     ├── DocumentError       a source file could not be read (names the file)
     ├── BackendError        Chroma server or model not reachable
-    └── ChecklistError      unknown checklist/item, bad status, session store problems
+    └── ChecklistError      unknown checklist/item, bad status, a damaged session database
+        ├── NotFoundError           no such session or checklist (HTTP 404)
+        └── StoreUnavailableError   the session database is locked, missing or unreachable for
+                                    now; try again (HTTP 503)
 """
 from __future__ import annotations
 
@@ -43,3 +46,10 @@ class ChecklistError(AssistantError):
 
 class NotFoundError(ChecklistError):
     http_status = 404
+
+
+class StoreUnavailableError(ChecklistError):
+    """The session database cannot be used right now (locked by another process, deleted under a
+    running server, not reachable). Nothing saved is lost; the message says to try again."""
+
+    http_status = 503

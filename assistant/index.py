@@ -7,13 +7,22 @@ Layout under ASSISTANT_HOME:
                                         chroma/ (embedded)
     cache/embeddings/<embedder>/<key>.npy|.npz   one document's vectors, by content (ASSISTANT_CACHE_DIR)
 
-A build is written aside and `current` is switched only when it is complete, so the previous
-index stays usable until then. Unchanged documents reuse cached embeddings.
+A build is written aside and `current` is switched (by an atomic rename) only when it is
+complete, so the previous index stays usable until then, also when the build is killed half way.
+Unchanged documents reuse cached embeddings.
+
+A running server reads `current` every few seconds and switches to a new build by itself
+(`live.py`). So that requests still under way on the build it left can finish, a build is removed
+(with its Chroma collections) only when it is neither current nor the one before, and was retired
+more than `RETIRED_GRACE_SECONDS` ago. A build being written holds a lock on its `.building` file;
+one whose writer died (no lock held) is removed by the next build.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
@@ -32,10 +41,15 @@ from .embedders import Embedder, has_sparse
 from .errors import AssistantError, DocumentError, IndexMissingError
 from .ingest import drop_duplicates, ingest_source
 from .models import DocumentInfo, Passage
-from .store import VectorStore, chroma_client
+from .store import VectorStore, chroma_client, server_reachable
 from .units import units_of
 
+log = logging.getLogger(__name__)
+
 FORMAT_VERSION = 3
+RETIRED_GRACE_SECONDS = 120.0  # a retired build outlives every request that may still be reading it
+BUILDING = ".building"  # locked (flock) by the process writing the build, removed when it is complete
+RETIRED = "retired"  # written into a build when another build replaces it as `current`
 BRACKETED_TAIL = re.compile(r"\s*\(.*?\)\s*$")  # "(lysbilder)" describes the file, not the content
 
 
@@ -132,8 +146,10 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
     passages, dropped = drop_duplicates(ingested)
     report.duplicates = len(dropped)
     stores: list[VectorStore] = []
+    client = lock = None
     try:
         build_dir.mkdir(parents=True)
+        lock = _hold_build_lock(build_dir)
         cache = config.cache / "embeddings" / embedder.name
         vectors: list[np.ndarray] = []
         doc_vectors: list[np.ndarray] = []
@@ -176,13 +192,21 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
                 "chroma_host": config.chroma_host, "chroma_port": config.chroma_port, "duplicates": dropped,
                 "errors": report.errors, "warnings": report.warnings, "flagged": report.flagged,
                 "created": time.time()}
-        (build_dir / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+        _write_atomic(build_dir / "meta.json", json.dumps(meta, ensure_ascii=False, indent=1))
     except BaseException:
         for store in stores:
             store.drop()
         shutil.rmtree(build_dir, ignore_errors=True)
+        if lock is not None:
+            lock.close()
         raise
-    _swap(root, build_id)
+    finally:
+        _close(client)
+    try:
+        _swap(config, root, build_id)  # still locked: a build running beside this one leaves it alone
+    finally:
+        (build_dir / BUILDING).unlink(missing_ok=True)
+        lock.close()
     report.documents = len(ingested)
     report.passages = len(ordered)
     report.seconds = time.perf_counter() - start
@@ -201,29 +225,87 @@ def _excerpt(text: str, chars: int = 100) -> str:
     return text if len(text) <= chars else text[:chars].rsplit(" ", 1)[0] + " …"
 
 
-def _swap(root: Path, build_id: str) -> None:
-    """Point `current` at the new build atomically; remove builds older than the previous one."""
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _hold_build_lock(build_dir: Path):
+    """An open file on which this process holds an exclusive lock while it writes the build; the
+    kernel lets go of it when the process dies, however it dies."""
+    fh = open(build_dir / BUILDING, "w")
+    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    fh.write(str(os.getpid()))
+    fh.flush()
+    return fh
+
+
+def _being_built(build_dir: Path) -> bool:
+    """True while a live process writes this build."""
+    try:
+        with open(build_dir / BUILDING) as fh:
+            fcntl.flock(fh, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except FileNotFoundError:
+        return False
+    except OSError:  # the lock is held
+        return True
+    return False
+
+
+def current_build(config: Config, embedder_name: str) -> str | None:
+    """The id of the build `current` points at, or None: one small read, cheap to call often."""
+    try:
+        return (_root(config, embedder_name) / "current").read_text().strip() or None
+    except OSError:
+        return None
+
+
+def _swap(config: Config, root: Path, build_id: str) -> None:
+    """Point `current` at the new build atomically, mark the one it replaces as retired, and
+    remove the builds no request can still be reading (see the module's docstring)."""
     current = root / "current"
     previous = current.read_text().strip() if current.exists() else None
-    tmp = root / "current.tmp"
-    tmp.write_text(build_id)
-    os.replace(tmp, current)
+    _write_atomic(current, build_id)
+    if previous and previous != build_id and (root / "builds" / previous).is_dir():
+        (root / "builds" / previous / RETIRED).write_text(str(time.time()))
     for old in (root / "builds").iterdir():
-        if old.name not in (build_id, previous):
-            _remove_build(old)
+        if old.name in (build_id, previous) or not old.is_dir() or _being_built(old):
+            continue
+        retired = old / RETIRED  # none: its writer died before it became current, or it predates the marker
+        age = time.time() - retired.stat().st_mtime if retired.exists() else float("inf")
+        if age >= RETIRED_GRACE_SECONDS:
+            _remove_build(config, old)
 
 
-def _remove_build(build_dir: Path) -> None:
+def _remove_build(config: Config, build_dir: Path) -> None:
+    """Delete a build's files and, on a Chroma server, its collections. A build whose writer was
+    killed has no meta.json: its collections are found by the names every build gives them."""
     try:
         meta = json.loads((build_dir / "meta.json").read_text())
+    except (OSError, ValueError):
+        meta = {"chroma_host": config.chroma_host, "chroma_port": config.chroma_port,
+                "collection": _collection_name(build_dir.parent.parent.name, build_dir.name)}
+    try:
         if meta.get("chroma_host"):
             client = chroma_client(None, meta["chroma_host"], meta["chroma_port"])
-            for name in (meta["collection"], meta.get("doc_collection")):
-                if name:
-                    VectorStore(client, name).drop()
-    except Exception:
-        pass
+            base = meta["collection"]
+            for name in (base, meta.get("doc_collection") or f"{base}-doc"):
+                VectorStore.drop_named(client, name)
+            _close(client)
+    except Exception:  # noqa: BLE001 - an unreachable server keeps a few stale collections; not fatal
+        log.warning("Could not remove the Chroma collections of the old build %s", build_dir.name, exc_info=True)
     shutil.rmtree(build_dir, ignore_errors=True)
+
+
+def _close(client) -> None:
+    """Let go of a Chroma client (an embedded one holds its files and memory until closed)."""
+    close = getattr(client, "close", None)
+    if close is not None:
+        try:
+            close()
+        except Exception:  # noqa: BLE001
+            pass
 
 
 @dataclass
@@ -238,6 +320,7 @@ class Index:
     unit_vectors: dict[str, np.ndarray] = field(default_factory=dict)
     doc_store: VectorStore | None = None  # the passages embedded with their document title (format 2)
     sparse: object | None = None  # scipy CSR, one row of latent terms per passage (format 3, e5)
+    server: tuple[str, int] | None = None  # the Chroma server's (host, port); None when embedded
 
     @property
     def by_id(self) -> dict[str, Passage]:
@@ -260,12 +343,26 @@ class Index:
         except (OSError, ValueError) as err:
             raise IndexMissingError(f"Indeksen er ufullstendig eller skadet ({err.__class__.__name__}). "
                                     "Kjør `assistant index` på nytt.") from err
-        client = chroma_client(build_dir / "chroma", config.chroma_host or meta.get("chroma_host", ""),
-                               config.chroma_port if config.chroma_host else meta.get("chroma_port", 8000))
-        store = VectorStore(client, meta["collection"])
-        doc_store = VectorStore(client, meta["doc_collection"]) if meta.get("doc_collection") else None
+        host = config.chroma_host or meta.get("chroma_host", "")
+        port = config.chroma_port if config.chroma_host else meta.get("chroma_port", 8000)
+        client = chroma_client(build_dir / "chroma", host, port)
+        try:
+            store = VectorStore(client, meta["collection"])
+            doc_store = VectorStore(client, meta["doc_collection"]) if meta.get("doc_collection") else None
+        except BaseException:
+            _close(client)
+            raise
         return cls(build_id, passages, {d.id: d for d in docs}, store, meta, _unit_vectors(build_dir, passages),
-                   doc_store, _sparse_rows(build_dir, passages))
+                   doc_store, _sparse_rows(build_dir, passages), (host, port) if host else None)
+
+    def reachable(self) -> bool:
+        """Whether the vector store can answer now: always for the embedded store, and for a
+        Chroma server when it answers its heartbeat."""
+        return self.server is None or server_reachable(*self.server)
+
+    def close(self) -> None:
+        """Let go of the Chroma client; the index must not be searched afterwards."""
+        _close(self.store.client)
 
 
 def _sparse_rows(build_dir: Path, passages: list[Passage]):

@@ -6,12 +6,16 @@ is never used.
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from .errors import BackendError
+
+log = logging.getLogger(__name__)
+UNREACHABLE = "Søketjenesten (Chroma) svarer ikke akkurat nå. Prøv igjen om litt."
 
 
 def _settings():
@@ -60,14 +64,33 @@ class VectorStore:
         try:
             res = self.collection.query(query_embeddings=[embedding.tolist()], n_results=k, include=["distances"])
         except Exception as err:
-            raise BackendError(f"Søket i Chroma feilet: {err.__class__.__name__}.") from err
+            log.warning("Chroma query on %s failed: %r", self.name, err)
+            if err.__class__.__name__ == "NotFoundError":
+                raise BackendError("Søkeindeksen finnes ikke lenger i Chroma. Kjør `assistant index` på nytt.") from err
+            raise BackendError(UNREACHABLE) from err
         return [(pid, 1.0 - float(d)) for pid, d in zip(res["ids"][0], res["distances"][0])]
 
     def count(self) -> int:
         return self.collection.count()
 
     def drop(self) -> None:
+        self.drop_named(self.client, self.name)
+
+    @staticmethod
+    def drop_named(client, name: str) -> None:
         try:
-            self.client.delete_collection(self.name)
-        except Exception:
+            client.delete_collection(name)
+        except Exception:  # noqa: BLE001 - already gone
             pass
+
+
+def server_reachable(host: str, port: int, timeout: float = 2.0) -> bool:
+    """Whether the Chroma server answers its heartbeat within `timeout`: asked directly, since the
+    chromadb client waits without limit on a server that accepts but does not answer."""
+    import httpx
+
+    try:
+        where = f"[{host}]" if ":" in host else host
+        return httpx.get(f"http://{where}:{port}/api/v2/heartbeat", timeout=timeout).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -5,20 +5,35 @@ different items of the same session at once never lose each other's work, and th
 wins per field of one item. WAL mode lets readers and one writer work side by side; a busy
 timeout makes concurrent writers wait instead of failing. A file that is not a readable
 database raises ChecklistError and is never overwritten.
+
+A database locked by another process beyond the busy timeout, deleted under a running server or
+out of reach raises StoreUnavailableError (HTTP 503) and nothing saved is touched. A deleted file
+is noticed on the next call (its inode is gone), created anew with its schema and reported once;
+later calls work without a restart. Messages never name the file's path (a server would show it
+to its users); the log does.
 """
 from __future__ import annotations
 
+import logging
+import os
 import secrets
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from ..errors import ChecklistError, NotFoundError
+from ..errors import ChecklistError, NotFoundError, StoreUnavailableError
 from .models import ItemState, Session
 
+log = logging.getLogger(__name__)
 _UNSET = object()
+LOCKED = "Øktdatabasen er låst av en annen prosess. Prøv igjen om litt; ingen lagrede svar er tapt."
+UNREACHABLE = ("Øktdatabasen er ikke tilgjengelig akkurat nå. Prøv igjen om litt; "
+               "svar som alt er lagret, blir ikke berørt.")
+VANISHED = ("Øktdatabasen var slettet og er nå opprettet på nytt, tom: økter som var lagret i den, finnes ikke "
+            "lenger. Prøv igjen; nye økter lagres som vanlig.")
 
 
 def _m001_initial(db: sqlite3.Connection) -> None:
@@ -62,14 +77,14 @@ class SessionStore:
     def __init__(self, path: Path, busy_timeout: float = 10.0):
         self.path = Path(path)
         self.busy_timeout = busy_timeout
-        self._ready = False
+        self._identity: tuple[int, int] | None = None  # (device, inode) of the file opened and migrated
+        self._lock = threading.Lock()
 
     # -- connection -----------------------------------------------------------------------
     @contextmanager
     def _db(self, write: bool = False) -> Iterator[sqlite3.Connection]:
         """A connection in one transaction; sqlite errors become Norwegian ChecklistErrors."""
-        if not self._ready:
-            self._open()
+        self._check()
         try:
             db = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
         except sqlite3.Error as err:
@@ -89,17 +104,52 @@ class SessionStore:
         finally:
             db.close()
 
+    def _check(self) -> None:
+        """Open and migrate on first use; afterwards notice the file deleted or replaced under us.
+
+        sqlite3.connect would quietly create an empty file where a deleted one was, and every
+        call would then fail on a missing table: the schema is created anew instead, and the call
+        that notices says once that the saved sessions are gone. A replaced file (a backup put
+        back) is checked and migrated like a new one."""
+        if self._identity is None:
+            with self._lock:
+                if self._identity is None:
+                    self._open()
+            return
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            with self._lock:
+                if self._identity is not None and not self.path.exists():
+                    log.error("The session database %s was deleted while in use; creating it anew, empty.",
+                              self.path)
+                    self._identity = None
+                    for suffix in ("-wal", "-shm", "-journal"):  # the deleted database's, never to be replayed
+                        Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+                    self._open()
+                    raise StoreUnavailableError(VANISHED) from None
+            if self._identity is None:  # another call found it gone too, and could not create it
+                self._check()
+            return  # another call created it anew and said so
+        except OSError as err:
+            raise self._unavailable(err) from err
+        if (st.st_dev, st.st_ino) != self._identity:
+            with self._lock:
+                log.warning("The session database %s was replaced; checking and opening the new file.", self.path)
+                self._open()
+
     def _open(self) -> None:
         """Check the file is a database (reading it first, writing nothing), then migrate."""
-        if self.path.exists() and self.path.stat().st_size:
-            with self.path.open("rb") as fh:
-                if fh.read(16) != b"SQLite format 3\x00":
-                    raise self._corrupt()
+        self._identity = None
         try:
+            if self.path.exists() and self.path.stat().st_size:
+                with self.path.open("rb") as fh:
+                    if fh.read(16) != b"SQLite format 3\x00":
+                        raise self._corrupt()
             self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
         except (OSError, sqlite3.Error) as err:
-            raise ChecklistError(f"Kunne ikke åpne øktdatabasen {self.path}: {err}") from err
+            raise self._unavailable(err) from err
         try:
             if [tuple(r) for r in db.execute("PRAGMA quick_check")] != [("ok",)]:
                 raise self._corrupt()
@@ -107,33 +157,50 @@ class SessionStore:
             db.execute("BEGIN IMMEDIATE")
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > len(MIGRATIONS):
-                raise ChecklistError(f"Øktdatabasen {self.path} er laget av en nyere versjon av programmet.")
+                log.error("The session database %s has schema version %d; this program knows %d.",
+                          self.path, version, len(MIGRATIONS))
+                raise ChecklistError("Øktdatabasen er laget av en nyere versjon av programmet.")
             for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
                 migration(db)
                 db.execute(f"PRAGMA user_version={number}")
             db.execute("COMMIT")
+            st = os.stat(self.path)
         except sqlite3.Error as err:
             raise self._translate(err) from err
+        except OSError as err:
+            raise self._unavailable(err) from err
         finally:
             _rollback(db)
             db.close()
-        self._ready = True
+        self._identity = (st.st_dev, st.st_ino)
 
     def _corrupt(self) -> ChecklistError:
+        log.error("The session database %s is damaged or not a database; it is left as it is.", self.path)
         return ChecklistError(
-            f"Øktdatabasen {self.path} er skadet eller er ikke en database. Filen er ikke endret. "
-            "Flytt den til side (eller gjenopprett en sikkerhetskopi) og prøv igjen."
+            f"Øktdatabasen ({self.path.name} i assistentens hjemmemappe) er skadet eller er ikke en database. "
+            "Filen er ikke endret. Flytt den til side (eller gjenopprett en sikkerhetskopi) og prøv igjen."
         )
+
+    def _unavailable(self, err: Exception) -> StoreUnavailableError:
+        log.error("The session database %s cannot be used: %s", self.path, err)
+        self._identity = None  # opened and checked anew on the next call
+        return StoreUnavailableError(UNREACHABLE)
 
     def _translate(self, err: sqlite3.Error) -> ChecklistError:
         text = str(err).lower()
         if "locked" in text or "busy" in text:
-            return ChecklistError(
-                "Øktdatabasen er låst av en annen prosess. Prøv igjen om litt; ingen lagrede svar er tapt."
-            )
+            log.warning("The session database %s is locked by another process: %s", self.path, err)
+            return StoreUnavailableError(LOCKED)
         if "not a database" in text or "malformed" in text or "corrupt" in text:
             return self._corrupt()
-        return ChecklistError(f"Feil i øktdatabasen {self.path}: {err}")
+        if "no such table" in text:  # deleted between the check and the connection: sqlite made it empty
+            log.error("The session database %s lost its tables (deleted while in use?): %s", self.path, err)
+            self._identity = None
+            return StoreUnavailableError(VANISHED)
+        if any(t in text for t in ("unable to open", "disk i/o", "readonly", "disk is full", "out of memory")):
+            return self._unavailable(err)
+        log.error("Session database error in %s: %s", self.path, err)
+        return ChecklistError(f"Feil i øktdatabasen: {err}")
 
     # -- sessions -------------------------------------------------------------------------
     def create(self, checklist_id: str, name: str, created_by: str = "") -> Session:

@@ -42,6 +42,11 @@ class Health(BaseModel):
     status: str
 
 
+class Readiness(Health):
+    index: str | None = Field(default=None, description="The id of the index build being served; it changes when "
+                                                        "`assistant index` completes and the server has switched to it.")
+
+
 def assistant_of(request: Request):
     return request.app.state.assistants.get()
 
@@ -137,15 +142,17 @@ def healthz() -> Health:
     return Health(status="ok")
 
 
-@health_router.get("/readyz", response_model=Health, summary="The index is loaded (503 until then)",
-                   responses={503: {"description": "index not built or not loadable"}})
+@health_router.get("/readyz", response_model=Readiness, summary="The index is loaded and searchable (503 until then)",
+                   responses={503: {"description": "index not built or not loadable, or the Chroma server not answering"}})
 def readyz(request: Request):
     from fastapi.responses import JSONResponse
 
     try:
-        ready = bool(assistant_of(request).is_ready())
+        assistant = assistant_of(request)
+        ready, why = assistant.readiness()
+        version = assistant.index_version
     except Exception:  # noqa: BLE001 - readiness is a yes/no question
-        ready = False
+        ready, why, version = False, "Indeksen er ikke lastet.", None
     if ready:
-        return Health(status="ready")
-    return JSONResponse({"status": "not ready", "error": "Indeksen er ikke lastet."}, status_code=503)
+        return Readiness(status="ready", index=version)
+    return JSONResponse({"status": "not ready", "error": why, "index": version}, status_code=503)

@@ -86,9 +86,18 @@ def test_build_and_answer_against_a_chroma_server(chroma_server, core_config, tm
     assert any("dense" in h.ranks for h in hits), "the dense half of hybrid search went to the server"
 
 
-def test_rebuilds_on_a_server_keep_current_and_previous_collections(chroma_server, small_corpus):
+def test_rebuilds_on_a_server_keep_current_and_previous_collections(chroma_server, small_corpus, monkeypatch):
+    """Once its grace period is over, a build older than the previous one is removed with its
+    collections (a running server may still read a just-retired build: tests/server/test_live_reindex.py)."""
+    from assistant import index
+
+    monkeypatch.setattr(index, "RETIRED_GRACE_SECONDS", 0.0)
     host, port = chroma_server
     config = small_corpus(chroma_host=host, chroma_port=port)
+    killed = config.index_dir / "e5" / "builds" / "20000101-000000-1-000"  # its writer died after making its collections
+    killed.mkdir(parents=True)
+    stale = index.VectorStore(index.chroma_client(None, host, port), index._collection_name("e5", killed.name),
+                              create=True)
     ids = []
     for _ in range(3):
         report = Assistant(config).build_index(progress=False)
@@ -98,6 +107,7 @@ def test_rebuilds_on_a_server_keep_current_and_previous_collections(chroma_serve
     metas = [json.loads((config.index_dir / "e5" / "builds" / b / "meta.json").read_text()) for b in ids[1:]]
     assert {m["collection"] for m in metas} <= collections
     assert not any(ids[0].lower() in n for n in collections), "the oldest build's collection is dropped"
+    assert stale.name not in collections and not killed.exists(), "so is the half build's, found by its name"
     assert sorted(index_state(config)["builds"]) == sorted(ids[1:])
     answer = Assistant(config).ask(SMALL_QUESTION)
     assert answer.citations and not answer.refused

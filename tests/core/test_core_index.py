@@ -160,3 +160,28 @@ def test_a_build_without_latent_terms_still_loads_and_answers(small_corpus):
     older = Assistant(config)
     assert older.index.sparse is None
     _answers(config)
+
+
+def test_old_builds_outlive_their_grace_period_and_half_builds_their_writer(small_corpus, monkeypatch):
+    """A retired build stays while a running server may still be reading it; a build whose writer
+    died half way is removed by the next build, one still being written is not."""
+    from assistant import index
+
+    config = small_corpus()
+    assistant = Assistant(config)
+    ids = [assistant.build_index(progress=False).build_id for _ in range(3)]
+    builds = config.index_dir / "e5" / "builds"
+    assert sorted(index_state(config)["builds"]) == sorted(ids), "the oldest was retired just now: kept"
+    dead, writing = builds / "20000101-000000-1-000", builds / "20000101-000000-2-000"
+    for half in (dead, writing):
+        half.mkdir()
+        (half / index.BUILDING).write_text("1")  # killed: nobody holds its lock
+    lock = index._hold_build_lock(writing)  # a live writer (this process) holds this one's
+    try:
+        monkeypatch.setattr(index, "RETIRED_GRACE_SECONDS", 0.0)
+        latest = assistant.build_index(progress=False).build_id
+        assert sorted(p.name for p in builds.iterdir()) == sorted([ids[2], latest, writing.name])
+    finally:
+        lock.close()
+    assert assistant.index.build_id == latest == assistant.index_version
+    _answers(config)

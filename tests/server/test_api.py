@@ -6,10 +6,11 @@ from assistant.models import Answer, DocumentInfo
 from server_helpers import QUESTION, parse_sse
 
 
-def test_health_and_ready(client):
+def test_health_and_ready(client, assistant):
     assert client.get("/healthz").json() == {"status": "ok"}
     r = client.get("/readyz")
-    assert r.status_code == 200 and r.json() == {"status": "ready"}
+    assert r.status_code == 200 and r.json() == {"status": "ready", "index": assistant.index_version}
+    assert r.json()["index"] == (assistant.config.index_dir / "e5" / "current").read_text().strip()
 
 
 def test_readyz_is_503_without_an_index(tmp_path, assistant):
