@@ -40,7 +40,7 @@ from .spelling import Speller
 from .store import UNREACHABLE
 from .terms import Termbase
 from .scope import Vocabulary, asks_about_present, asks_for_quantity, foreign_specifics, states_quantity
-from .text import ORDINALS, detect_language, split_sentences
+from .text import ORDINALS, detect_language, has_anaphor, split_sentences
 from .validation import validate_history, validate_question
 
 MARKER_RE = re.compile(r"\s*\[\d+\]")
@@ -123,7 +123,10 @@ def context_of(history: Sequence[Turn]) -> str:
     if user is None:
         return ""
     if answer is not None and answer.query:  # a structured turn: its search query names its topic
-        topic = "" if answer.query.strip() == user.content.strip() else capped(answer.query)
+        query, asked = answer.query.strip(), user.content.strip()
+        if query.endswith(asked):  # a follow-up's query is its context and then the question itself
+            query = query[: len(query) - len(asked)].strip()
+        topic = capped(query)
     else:
         topic = capped(" ".join(quotes_of(answer)))
     return " ".join(x for x in (capped(user.content), topic) if x)
@@ -311,11 +314,14 @@ class Assistant:
             hits, follow_up = self.retriever.retrieve(focus, depth), True
         elif context and hits:
             combined = self.retriever.retrieve(searched, depth, context=context)
-            if combined and combined[0].passage.id not in {h.passage.id for h in hits[:FOLLOW_UP_TOP]}:
+            # a question that names a term of the field and points back to nothing has its own topic
+            own_topic = bool(Termbase.load().used(spelled, lang)) and not has_anaphor(spelled, lang)
+            if not own_topic and combined and combined[0].passage.id not in {h.passage.id for h in hits[:FOLLOW_UP_TOP]}:
                 user = last_turn(turns, "user")
                 query, follow_up = f"{context} {spelled}", True
                 focus = f"{capped(user.content)} {searched}" if user else searched
-            hits = combined
+            if not own_topic:
+                hits = combined
         named = named_source(question, self.titles)
         plan = QueryPlan(question=question, language=lang, search_query=query, follow_up=follow_up, terms=terms,
                          spelled=spelled,

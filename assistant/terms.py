@@ -42,6 +42,12 @@ class Termbase:
         return cls([Term({lang: tuple(str(f).lower() for f in e[lang]) for lang in ("nb", "sv", "en") if e.get(lang)},
                          str(e.get("source", ""))) for e in entries])
 
+    def used(self, question: str, lang: str) -> list[Term]:
+        """The terms of the field the question uses, in its own language."""
+        stems = set(content_terms(question, (lang,))) | set(tokens(question))
+        return [term for term, keys in zip(self.terms, self._keys)
+                if any(key and key <= stems for key in keys.get(lang, ()))]
+
     def equivalents(self, question: str, lang: str) -> list[str]:
         """The usual forms, in the material's other languages, of the terms the question uses."""
         stems = set(content_terms(question, (lang,))) | set(tokens(question))

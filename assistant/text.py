@@ -211,3 +211,17 @@ def spell(word: str) -> str:
     for pattern, repl in SPELLING:
         word = pattern.sub(repl, word)
     return word
+
+
+# Pronouns and demonstratives that point back to something said before (facts of the languages):
+# a question with one of them may lean on the earlier turn for its subject.
+ANAPHORS: dict[str, frozenset[str]] = {
+    "nb": frozenset("den det de dem denne dette disse han hun ham henne dens dets deres der dit slik".split()),
+    "sv": frozenset("den det de dem denna detta dessa han hon honom henne dess deras där dit sådan sådant".split()),
+    "en": frozenset("it its they them their this that these those he she him her there such".split()),
+}
+
+
+def has_anaphor(text: str, lang: str) -> bool:
+    """Whether the text uses a word that points back (`ANAPHORS` of its language)."""
+    return bool(ANAPHORS.get(lang, ANAPHORS["nb"]) & set(tokens(text)))

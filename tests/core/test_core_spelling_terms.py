@@ -68,3 +68,14 @@ def test_a_question_without_a_term_of_the_field_gets_nothing():
 def test_every_term_names_its_source():
     assert all(t.source for t in Termbase.load().terms)
     assert all({"nb", "sv", "en"} <= set(t.forms) for t in Termbase.load().terms)
+
+
+def test_a_term_used_and_a_word_pointing_back_are_found_per_language():
+    from assistant.terms import Termbase
+    from assistant.text import has_anaphor
+
+    base = Termbase.load()
+    assert [t.forms["nb"][0] for t in base.used("Hva er smart spesialisering?", "nb")] == ["smart spesialisering"]
+    assert not base.used("Hvor ofte skal den utarbeides?", "nb")
+    assert has_anaphor("Hvor ofte skal den utarbeides?", "nb") and has_anaphor("Why is this useful?", "en")
+    assert not has_anaphor("Hva er smart spesialisering?", "nb") and not has_anaphor("Vad är EDP?", "sv")

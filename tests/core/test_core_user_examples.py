@@ -68,6 +68,24 @@ def test_a_new_question_after_an_unrelated_turn_is_searched_alone(assistant):
     assert answer.refused and "Tromsø" not in answer.query
 
 
+def test_a_question_naming_its_own_topic_after_a_follow_up_is_searched_alone(assistant):
+    """Found by trying it: after a question and its follow-up about the planning programme, «Hva
+    er smart spesialisering?» was searched with both earlier turns and answered with the regional
+    planning strategy's four-year cycle. A question that names a term of the field and points
+    back to nothing has its own topic; the turn before it (sent back with its query, as the web
+    UI does) is not searched with it."""
+    history: list[dict] = []
+    for question in ("Hva skal planprogrammet gjøre rede for?", "Hvor ofte skal den utarbeides?"):
+        answer = assistant.ask(question, history)
+        history += [{"role": "user", "content": question},
+                    {"role": "assistant", "content": answer.answer, "query": answer.query,
+                     "citations": [c.model_dump() for c in answer.citations]}]
+    assert answer.trace.plan.follow_up  # the pronoun's turn still leans on the one before
+    answer = assistant.ask("Hva er smart spesialisering?", history)
+    assert not answer.trace.plan.follow_up and answer.query == "Hva er smart spesialisering?"
+    assert "planstrategi" not in answer.answer and "smart spesialisering" in answer.answer.lower()
+
+
 def test_a_short_english_question_after_a_swedish_slide_answer_is_not_answered_from_the_slides(assistant):
     history = exchange(assistant, "Vilka analyser gjorde Dalarna?")
     answer = assistant.ask("What is related variety?", history)
