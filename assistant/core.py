@@ -171,11 +171,20 @@ class Assistant:
         return Speller(self.vocabulary.words, knows=self.vocabulary.knows)
 
     @cached_property
+    def generator(self):
+        """The language model that writes answers (ASSISTANT_LLM), or None: answers stay extractive."""
+        if not self.config.llm.enabled:
+            return None
+        from .generation import GenerativeAnswerer
+
+        return GenerativeAnswerer(self.config.llm, self.embedder)
+
+    @cached_property
     def titles(self) -> list[str]:
         return sorted({d.title for d in self.index.documents.values()})
 
     def _reset(self) -> None:
-        for name in ("index", "vocabulary", "retriever", "answerer", "titles", "speller"):
+        for name in ("index", "vocabulary", "retriever", "answerer", "titles", "speller", "_passages_by_id"):
             self.__dict__.pop(name, None)
 
     # -- indexing -----------------------------------------------------------------------
@@ -203,7 +212,7 @@ class Assistant:
     def retrieve(self, query: str, k: int | None = None) -> list[Hit]:
         return self.retriever.retrieve(query, k or self.config.top_k)
 
-    def ask(self, question: str, history: Sequence[Turn | dict] = ()) -> Answer:
+    def ask(self, question: str, history: Sequence[Turn | dict] = (), _streaming: bool = False) -> Answer:
         """Answer one message of a conversation.
 
         `history`: earlier turns, oldest first, as `Turn`s or dicts {role: "user"|"assistant",
@@ -227,7 +236,25 @@ class Assistant:
             # the likelier reading wins: "Hvordan brukes det?" in a conversation is a question
             answer = self._routed(intent, question, lang)
             answer.timings = {"total_ms": _ms(t0)}
+        if self._writes(answer) and not _streaming:
+            answer = self.generator.answer(answer, *self._writing_inputs(answer))
         return answer
+
+    def _writes(self, answer: Answer) -> bool:
+        """Whether a language model writes this answer: one is configured, and the decision was to
+        answer a question from the material (it is never asked what the material does not cover)."""
+        return (self.generator is not None and answer.intent == "question" and not answer.refused
+                and bool(answer.citations) and answer.trace is not None and answer.trace.plan is not None)
+
+    def _writing_inputs(self, answer: Answer) -> tuple[list[Passage], dict[str, DocumentInfo], dict]:
+        """The decision's top passages (best first), the documents and the passages' unit vectors."""
+        by_id = self._passages_by_id
+        hits = [by_id[h.passage_id] for h in answer.trace.hits[: self.config.top_k] if h.passage_id in by_id]
+        return hits, self.index.documents, self.index.unit_vectors
+
+    @cached_property
+    def _passages_by_id(self) -> dict[str, Passage]:
+        return self.index.by_id
 
     def _answer(self, question: str, turns: list[Turn], lang: str, t0: float) -> Answer:
         """A question about the material: plan, retrieve, gather, decide, then compose or refuse."""
@@ -267,8 +294,15 @@ class Assistant:
         query, follow_up, focus = spelled, False, searched
         item = referred_item(question, last_turn(turns, "assistant"))
         context = context_of(turns)
+        # with a language model, a follow-up is rewritten as a stand-alone query and searched as such
+        condensed = self.generator.condense(question, turns, lang) if self.generator is not None and context else ""
         if item:
             query, focus = f"{item} {spelled}", f"{item} {searched}"
+            hits, follow_up = self.retriever.retrieve(focus, depth), True
+        elif condensed and condensed.casefold() != question.strip().casefold():
+            query = capped(self.speller.correct(condensed, lang), QUERY_WORDS)
+            extra = Termbase.load().equivalents(query, lang)
+            focus = f"{query} ({', '.join(extra)})" if extra else query
             hits, follow_up = self.retriever.retrieve(focus, depth), True
         elif context and hits:
             combined = self.retriever.retrieve(searched, depth, context=context)
@@ -313,8 +347,14 @@ class Assistant:
 
     def ask_stream(self, question: str, history: Sequence[Turn | dict] = ()) -> Iterator[dict]:
         """Yields {"type": "segment", "text", "cite"} events, then {"type": "citations", "citations"},
-        then {"type": "done", "answer": Answer-as-dict}. Validation errors raise before the first event."""
-        answer = self.ask(question, history)
+        then {"type": "done", "answer": Answer-as-dict}. Validation errors raise before the first event.
+        A written answer (ASSISTANT_LLM) streams its sentences as the model writes them; if it falls
+        back to the quotes after some were shown, a {"type": "reset"} event comes first."""
+        answer = self.ask(question, history, _streaming=True)
+        if self._writes(answer):  # written as it streams: each sentence sent once the guard has kept it
+            for event in self.generator.stream(answer, *self._writing_inputs(answer)):
+                yield {**event, "answer": event["answer"].model_dump()} if event["type"] == "done" else event
+            return
         segments = answer.segments or [{"text": answer.answer, "cite": None, "kind": "lead"}]
         for seg in segments:
             s = seg if isinstance(seg, dict) else seg.model_dump()
