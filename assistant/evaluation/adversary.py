@@ -9,7 +9,8 @@ It answers from the numbered passages in the prompt with scripted mixes of sente
   instruction injected into the answer.
 
 The script is the model name (`ASSISTANT_LLM_MODEL`): `mixed` (the default), `copy` (supported
-sentences without markers, as small models write), `invented` (only invented sentences), `refuse`,
+sentences without markers, as small models write), `mostly` (three supported sentences, one invented and
+one changed), `invented` (only invented sentences), `refuse`,
 `slow` (waits past any timeout), `error` (HTTP 500), `garbage` (a stream that is not JSON). It
 listens on 127.0.0.1 only, on a free port, in a thread; `stop()` ends it.
 """
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
+from ..generation.guard import markers
 from ..text import split_sentences
 
 INVENTED = {  # claims no passage makes, in the three languages, each with a number, name or both
@@ -106,6 +108,13 @@ def script_reply(script: str, prompt: str) -> Reply:
                                   "en": "The passages do not cover this."}[lang], False)])
     if script == "copy":
         return Reply(question, [(s, True) for _, s in first[:2]])
+    if script == "mostly":  # a fair model that slips now and then: three supported, one invented, one changed
+        out = [(f"{s} [{n}]", True) for n, s in first]
+        changed = [c for c in (changed_number(s) or negated(s, lang) for _, s in first) if c]
+        out.insert(1, (f"{INVENTED[lang][0]} [{first[0][0] if first else 1}]", False))
+        if changed:
+            out.append((f"{changed[0]} [{first[0][0]}]", False))
+        return Reply(question, out)
     if script == "invented":
         return Reply(question, [(f"{s} [{i % max(len(passages), 1) + 1}]", False)
                                 for i, s in enumerate(INVENTED[lang])])
@@ -143,7 +152,8 @@ def create_app(log: list[Reply]) -> FastAPI:
     @app.get("/v1/models")
     def models() -> dict:
         return {"object": "list", "data": [{"id": s, "object": "model"} for s in
-                                           ("mixed", "copy", "invented", "refuse", "slow", "error", "garbage")]}
+                                           ("mixed", "mostly", "copy", "invented", "refuse", "slow", "error",
+                                            "garbage")]}
 
     @app.post("/v1/chat/completions")
     async def completions(request: Request):
@@ -230,6 +240,10 @@ class AdversaryServer:
     def invented(self) -> set[str]:
         """Every sentence the server made up (a claim no passage makes), without its marker; true
         sentences written with a wrong marker are not among them (`Reply.wrong_markers`)."""
-        from ..generation.guard import markers
-
         return {markers(s)[0] for r in self.log for s, ok in r.sentences if not ok and s not in r.wrong_markers}
+
+    def labels(self) -> dict[str, bool]:
+        """Each sentence written (without its marker) → True when it is true (copied from a passage,
+        whatever its marker), False when it was made up."""
+        invented = self.invented()
+        return {markers(s)[0]: markers(s)[0] not in invented for r in self.log for s, _ in r.sentences}
