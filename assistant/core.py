@@ -212,8 +212,16 @@ class Assistant:
     def retrieve(self, query: str, k: int | None = None) -> list[Hit]:
         return self.retriever.retrieve(query, k or self.config.top_k)
 
-    def ask(self, question: str, history: Sequence[Turn | dict] = (), _streaming: bool = False) -> Answer:
-        """Answer one message of a conversation.
+    def ask(self, question: str, history: Sequence[Turn | dict] = ()) -> Answer:
+        """Answer one message of a conversation (see `_quoted`); with a language model configured,
+        a question the material covers is answered in writing, every sentence guarded."""
+        answer = self._quoted(question, history)
+        if self._writes(answer):
+            answer = self.generator.answer(answer, *self._writing_inputs(answer))
+        return answer
+
+    def _quoted(self, question: str, history: Sequence[Turn | dict] = ()) -> Answer:
+        """Answer one message of a conversation from quotes.
 
         `history`: earlier turns, oldest first, as `Turn`s or dicts {role: "user"|"assistant",
         content, citations?, query?}; an assistant turn that carries its citations and query is
@@ -236,8 +244,6 @@ class Assistant:
             # the likelier reading wins: "Hvordan brukes det?" in a conversation is a question
             answer = self._routed(intent, question, lang)
             answer.timings = {"total_ms": _ms(t0)}
-        if self._writes(answer) and not _streaming:
-            answer = self.generator.answer(answer, *self._writing_inputs(answer))
         return answer
 
     def _writes(self, answer: Answer) -> bool:
@@ -350,7 +356,7 @@ class Assistant:
         then {"type": "done", "answer": Answer-as-dict}. Validation errors raise before the first event.
         A written answer (ASSISTANT_LLM) streams its sentences as the model writes them; if it falls
         back to the quotes after some were shown, a {"type": "reset"} event comes first."""
-        answer = self.ask(question, history, _streaming=True)
+        answer = self._quoted(question, history)
         if self._writes(answer):  # written as it streams: each sentence sent once the guard has kept it
             for event in self.generator.stream(answer, *self._writing_inputs(answer)):
                 yield {**event, "answer": event["answer"].model_dump()} if event["type"] == "done" else event
