@@ -11,8 +11,8 @@ A sentence is supported by a cited passage when all of these hold:
 - **names**: every proper name in it occurs in a cited passage (or the passage's section or
   title), in any of the forms the material's languages write it (`assistant/data/exonyms.yaml`,
   and the termbase for acronyms such as ERDF/ERUF);
-- **negation**: it negates only where the passage's closest sentences do, and drops no negation
-  they have.
+- **negation**: it has as many negations as the passage's closest sentence: none added, none
+  dropped.
 
 A sentence citing a passage number the model was not given fails, and so does one that another of
 the given passages holds clearly more closely (the right claim citing the wrong passage). A
@@ -104,10 +104,15 @@ def _number(digits: str) -> str:
     return n.rstrip("0").rstrip(".") if "." in n else n
 
 
-def negated(text: str) -> bool:
+def negations(text: str) -> int:
+    """How many negations a text has («ikke bare», «not only» do not negate)."""
     cleaned = NOT_NEGATING.sub(" ", text)
     words = re.findall(r"[a-zæøåäöé']+", cleaned.lower())
-    return any(w in NEGATIONS or w.endswith("n't") for w in words)
+    return sum(1 for w in words if w in NEGATIONS or w.endswith("n't"))
+
+
+def negated(text: str) -> bool:
+    return negations(text) > 0
 
 
 def clauses(sentence: str) -> list[str]:
@@ -285,7 +290,7 @@ class CitationGuard:
         missing_numbers = sorted(numbers_in(sentence) - passage_numbers)
         missing_names = [n for n in names_in(sentence, lang) if not name_present(n, folded, plain)]
         closest = best_src.units[int(np.argmax(best_rows))] if best_rows.size else ""
-        neg_ok = negated(sentence) == negated(closest) if closest else True
+        neg_ok = negations(sentence) == negations(closest) if closest else True  # «er ikke aldri» is no paraphrase
         return Features(round(best_sim, 4), round(clause_sim, 4), best_src.n, not missing_numbers,
                         not missing_names, neg_ok, tuple(missing_numbers + missing_names),
                         coverage(sentence, _fold(best_src.passage.text + " " + best_src.context)), closest, lang,

@@ -9,7 +9,8 @@ import pytest
 
 from assistant.config import PROJECT_ROOT
 from assistant.generation.calibration import HELD_OUT_SHARE, corpus_passages, find_passage, load_pairs
-from assistant.generation.guard import CALIBRATION, CitationGuard, Source, markers, names_in, negated, numbers_in
+from assistant.generation.guard import (CALIBRATION, CitationGuard, Source, markers, names_in, negated, negations,
+                                        numbers_in)
 from assistant.generation.streaming import SentenceBuffer
 
 CORPUS = PROJECT_ROOT / "corpus"
@@ -63,6 +64,7 @@ def test_markers_numbers_names_negation():
     assert names_in("The EU has a platform in Seville run by Vinnova.", "en") == ["EU", "Seville", "Vinnova"]
     assert names_in("Fylkeskommunen samarbeider med Innovasjon Norge.", "nb") == ["Innovasjon", "Norge"]
     assert negated("Det er ikke mulig") and not negated("ikke bare næringslivet, men også") and negated("It isn't")
+    assert negations("Utviklingen er ikke aldri lineær") == 2  # a double negation is no paraphrase of one
 
 
 def test_guard_verdicts(guard, passages):
