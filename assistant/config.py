@@ -38,6 +38,14 @@ SETTINGS: dict[str, Setting] = {
     "trusted_proxies": Setting("ASSISTANT_TRUSTED_PROXIES", "127.0.0.1,::1", "Addresses (or CIDR ranges) of the reverse proxies whose user header is believed; a request from elsewhere is refused."),
     "admins": Setting("ASSISTANT_ADMINS", "", "Comma-separated user names (as the proxy sends them) with the admin role: they see every user's conversations and checklist sessions."),
     "organisation": Setting("ASSISTANT_ORGANISATION", "", "The organisation's name, printed in the header of checklist reports."),
+    # a language model that writes answers from the cited passages (assistant/generation/); none by default
+    "llm": Setting("ASSISTANT_LLM", "none", "`none` (extractive answers, the default), `openai` (any OpenAI-compatible server: Azure OpenAI, vLLM, LM Studio, llama.cpp server) or `ollama`."),
+    "llm_base_url": Setting("ASSISTANT_LLM_BASE_URL", "", "The model server's URL (e.g. `http://127.0.0.1:8080/v1`; for ollama `http://127.0.0.1:11434`)."),
+    "llm_model": Setting("ASSISTANT_LLM_MODEL", "", "The model's name on that server."),
+    "llm_api_key": Setting("ASSISTANT_LLM_API_KEY", "", "The model server's key, if it needs one; never logged or shown."),
+    "llm_timeout": Setting("ASSISTANT_LLM_TIMEOUT", "30", "Seconds to wait for the model before answering extractively instead."),
+    "llm_retries": Setting("ASSISTANT_LLM_RETRIES", "1", "Retries of a failed model request (before any text has arrived)."),
+    "llm_unsupported": Setting("ASSISTANT_LLM_UNSUPPORTED", "remove", "A written sentence its citation does not support: `remove` it, or `mark` it as not supported."),
 }
 
 
@@ -64,6 +72,7 @@ class Config:
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     admins: tuple[str, ...] = ()
     organisation: str = ""
+    llm: "LLMSettings" = field(default_factory=lambda: LLMSettings())
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Config":
@@ -96,6 +105,7 @@ class Config:
             trusted_proxies=tuple(p.strip() for p in get("trusted_proxies").split(",") if p.strip()),
             admins=tuple(a.strip() for a in env.get("ASSISTANT_ADMINS", "").split(",") if a.strip()),
             organisation=" ".join(env.get("ASSISTANT_ORGANISATION", "").split()),
+            llm=LLMSettings.from_env(env),
         )
         return replace(cfg, **overrides) if overrides else cfg
 
@@ -117,6 +127,43 @@ class Config:
     @property
     def feedback_db(self) -> Path:
         return self.home / "feedback.sqlite3"
+
+
+LLM_BACKENDS = ("none", "openai", "ollama")
+UNSUPPORTED_MODES = ("remove", "mark")
+
+
+@dataclass(frozen=True)
+class LLMSettings:
+    """The language model that writes answers (ASSISTANT_LLM…); `backend == "none"` keeps every
+    answer extractive. The key is kept out of the repr, so a logged Config never shows it."""
+
+    backend: str = "none"
+    base_url: str = ""
+    model: str = ""
+    api_key: str = field(default="", repr=False)
+    timeout: float = float(SETTINGS["llm_timeout"].default)
+    retries: int = int(SETTINGS["llm_retries"].default)
+    unsupported: str = "remove"
+
+    def __post_init__(self) -> None:
+        if self.backend not in LLM_BACKENDS:
+            raise ValueError(f"ASSISTANT_LLM must be one of {', '.join(LLM_BACKENDS)}, not {self.backend!r}")
+        if self.unsupported not in UNSUPPORTED_MODES:
+            raise ValueError(f"ASSISTANT_LLM_UNSUPPORTED must be remove or mark, not {self.unsupported!r}")
+
+    @property
+    def enabled(self) -> bool:
+        return self.backend != "none"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> "LLMSettings":
+        def get(name: str) -> str:
+            return env.get(SETTINGS[name].env, "").strip() or SETTINGS[name].default
+
+        return cls(backend=get("llm").lower(), base_url=get("llm_base_url"), model=get("llm_model"),
+                   api_key=env.get("ASSISTANT_LLM_API_KEY", "").strip(), timeout=float(get("llm_timeout")),
+                   retries=int(get("llm_retries")), unsupported=get("llm_unsupported").lower())
 
 
 def config_fields() -> list[str]:

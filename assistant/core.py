@@ -202,6 +202,15 @@ class Assistant:
     def intents(self) -> IntentClassifier | None:
         return IntentClassifier.load(self.embedder)
 
+    @cached_property
+    def generator(self):
+        """The language model that writes answers (ASSISTANT_LLM), or None: answers stay extractive."""
+        if not self.config.llm.enabled:
+            return None
+        from .generation import GenerativeAnswerer
+
+        return GenerativeAnswerer(self.config.llm, self.embedder)
+
     # -- indexing -----------------------------------------------------------------------
     def build_index(self, progress: bool = True) -> IndexReport:
         """(Re)build the index from the corpus folder; the old one serves until the new is complete."""
@@ -242,7 +251,16 @@ class Assistant:
         return self.retriever.retrieve(query, k or self.config.top_k)
 
     def ask(self, question: str, history: Sequence[Turn | dict] = ()) -> Answer:
-        """Answer one message of a conversation.
+        """Answer one message of a conversation (see `_quoted`); with a language model configured,
+        a question the material covers is answered in writing, every sentence guarded."""
+        with self._pin():  # the writing reads the same index build as the quotes it starts from
+            answer = self._quoted(question, history)
+            if self._writes(answer):
+                answer = self.generator.answer(answer, *self._writing_inputs(answer))
+        return answer
+
+    def _quoted(self, question: str, history: Sequence[Turn | dict] = ()) -> Answer:
+        """Answer one message of a conversation from quotes.
 
         `history`: earlier turns, oldest first, as `Turn`s or dicts {role: "user"|"assistant",
         content, citations?, query?}; an assistant turn that carries its citations and query is
@@ -270,6 +288,19 @@ class Assistant:
             answer = self._routed(intent, question, lang)
             answer.timings = {"total_ms": _ms(t0)}
         return answer
+
+    def _writes(self, answer: Answer) -> bool:
+        """Whether a language model writes this answer: one is configured, and the decision was to
+        answer a question from the material (it is never asked what the material does not cover)."""
+        return (self.generator is not None and answer.intent == "question" and not answer.refused
+                and bool(answer.citations) and answer.trace is not None and answer.trace.plan is not None)
+
+    def _writing_inputs(self, answer: Answer) -> tuple[list[Passage], dict[str, DocumentInfo], dict]:
+        """The decision's top passages (best first), the documents and the passages' unit vectors."""
+        index = self.index  # the pinned build's, so a re-index between the two steps changes nothing
+        by_id = index.by_id
+        hits = [by_id[h.passage_id] for h in answer.trace.hits[: self.config.top_k] if h.passage_id in by_id]
+        return hits, index.documents, index.unit_vectors
 
     def _answer(self, question: str, turns: list[Turn], lang: str, t0: float) -> Answer:
         """A question about the material: plan, retrieve, gather, decide, then compose or refuse."""
@@ -309,8 +340,15 @@ class Assistant:
         query, follow_up, focus = spelled, False, searched
         item = referred_item(question, last_turn(turns, "assistant"))
         context = context_of(turns)
+        # with a language model, a follow-up is rewritten as a stand-alone query and searched as such
+        condensed = self.generator.condense(question, turns, lang) if self.generator is not None and context else ""
         if item:
             query, focus = f"{item} {spelled}", f"{item} {searched}"
+            hits, follow_up = self.retriever.retrieve(focus, depth), True
+        elif condensed and condensed.casefold() != question.strip().casefold():
+            query = capped(self.speller.correct(condensed, lang), QUERY_WORDS)
+            extra = Termbase.load().equivalents(query, lang)
+            focus = f"{query} ({', '.join(extra)})" if extra else query
             hits, follow_up = self.retriever.retrieve(focus, depth), True
         elif context and hits:
             combined = self.retriever.retrieve(searched, depth, context=context)
@@ -358,8 +396,14 @@ class Assistant:
 
     def ask_stream(self, question: str, history: Sequence[Turn | dict] = ()) -> Iterator[dict]:
         """Yields {"type": "segment", "text", "cite"} events, then {"type": "citations", "citations"},
-        then {"type": "done", "answer": Answer-as-dict}. Validation errors raise before the first event."""
-        answer = self.ask(question, history)
+        then {"type": "done", "answer": Answer-as-dict}. Validation errors raise before the first event.
+        A written answer (ASSISTANT_LLM) streams its sentences as the model writes them; if it falls
+        back to the quotes after some were shown, a {"type": "reset"} event comes first."""
+        answer = self._quoted(question, history)
+        if self._writes(answer):  # written as it streams: each sentence sent once the guard has kept it
+            for event in self.generator.stream(answer, *self._writing_inputs(answer)):
+                yield {**event, "answer": event["answer"].model_dump()} if event["type"] == "done" else event
+            return
         segments = answer.segments or [{"text": answer.answer, "cite": None, "kind": "lead"}]
         for seg in segments:
             s = seg if isinstance(seg, dict) else seg.model_dump()

@@ -137,12 +137,39 @@ class TracedHit(BaseModel):
     ranks: dict[str, int] = Field(default_factory=dict)
 
 
+class GuardedSentence(BaseModel):
+    """One sentence a language model wrote, and the citation guard's verdict on it."""
+
+    text: str = Field(description="the sentence without its markers")
+    cites: list[int] = Field(default_factory=list, description="the passage numbers the model cited (in its prompt)")
+    supported: bool = False
+    score: float | None = Field(default=None, description="closeness to the best sentence of the supporting passage")
+    passage: int | None = Field(default=None, description="the prompt's passage number that supports it")
+    reason: str = Field(default="", description="why not: no_claim, unknown_citation, similarity, clause, coverage, number, "
+                                                  "name, negation, wrong_citation")
+    evidence: str = Field(default="", description="the supporting passage's closest sentence")
+
+
+class GenerationTrace(BaseModel):
+    """How a written answer was made: the model, its raw text and the guard's verdicts."""
+
+    backend: str
+    model: str = ""
+    prompt_version: str = ""
+    condensed_query: str = ""
+    raw: str = Field(default="", description="what the model wrote, before the guard")
+    sentences: list[GuardedSentence] = Field(default_factory=list)
+    fallback: str = Field(default="", description="why the extractive answer was given instead: error, timeout, unsupported")
+    model_ms: float | None = None
+
+
 class Trace(BaseModel):
     """How an answer was made, for the evaluation, the UI and debugging: nobody re-runs a stage."""
 
     plan: QueryPlan | None = None
     hits: list[TracedHit] = Field(default_factory=list)
     decision: Decision | None = None
+    generation: GenerationTrace | None = Field(default=None, description="with a language model configured")
 
 
 class Answer(BaseModel):
@@ -158,6 +185,9 @@ class Answer(BaseModel):
     relevance: float | None = Field(default=None, description="answerability (0–1) from the fitted decision model")
     intent: Intent = "question"
     trace: Trace | None = Field(default=None, description="query plan, hits with scores, decision and reason")
+    mode: Literal["extractive", "generative", "extractive-fallback"] = Field(
+        default="extractive", description="quoted sentences, sentences a language model wrote (each guarded by its "
+                                          "citation), or quotes given because the written answer failed")
 
     def as_turn(self) -> "Turn":
         """This answer as an earlier turn of a conversation, with the structured state a follow-up

@@ -59,6 +59,13 @@ def eval_cmd(
                                                                       "with the plain embedder (-1: all, 0: none)."),
     check: bool = typer.Option(False, "--check", help="Exit 1 when the gate fails."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bars on stderr."),
+    llm: bool = typer.Option(False, "--llm", help="Generative vs extractive side by side (evaluation/llm.py), with "
+                                                  "the configured ASSISTANT_LLM or else the adversarial model server; "
+                                                  "writes llm.md."),
+    script: str = typer.Option("mostly", "--script", help="With --llm and no ASSISTANT_LLM: the adversarial "
+                                                          "server's script (mostly, mixed, copy, invented)."),
+    guard: bool = typer.Option(False, "--guard", help="Calibrate the citation guard on evals/guard/pairs.yaml and "
+                                                      "report its held-out precision and recall."),
 ) -> None:
     """Mål kvaliteten: gjenfinning, kilder, troskap, avvisning og svartid, per konfigurasjon."""
     from . import report
@@ -89,7 +96,22 @@ def eval_cmd(
         items = stratified(items, 45)
         latency_sample = 9 if latency_sample < 0 else min(latency_sample, 9)
     base = Config.from_env()
+    if guard:
+        import json
+
+        from ..embedders import get_embedder
+        from ..generation.calibration import calibrate
+
+        typer.echo(json.dumps(calibrate(base.corpus_dir, get_embedder(base.embedder)), indent=1, ensure_ascii=False))
+        return
     evaluation = Evaluation(base.home / "eval", base.cache, base, progress=progress)
+    if llm:
+        from .llm import run_llm, write
+
+        report = run_llm(evaluation, items, base.llm, script)
+        evaluation.save()
+        typer.echo(f"Report: {write(report, out)} ({time.perf_counter() - start:.0f} s)")
+        return
     if fit:
         for line in fit_models(evaluation, items):
             typer.echo(line, err=True)

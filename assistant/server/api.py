@@ -99,7 +99,10 @@ def ask(body: AskRequest, request: Request) -> Answer:
     "/ask/stream",
     summary="Ask a question; server-sent events: segment…, citations, done",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "`event: segment|citations|done|error` with JSON `data`"}},
+    responses={200: {"content": {"text/event-stream": {}},
+                     "description": "`event: segment|reset|citations|done|error` with JSON `data`; with a language "
+                                    "model, each written sentence as the guard keeps it, and `reset` before the "
+                                    "quotes replace sentences already sent"}},
 )
 def ask_stream(body: AskRequest, request: Request) -> StreamingResponse:
     question = check_question(body.question, config_of(request).max_question_chars)

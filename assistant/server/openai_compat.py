@@ -192,7 +192,7 @@ def chat_completions(body: ChatRequest, request: Request):
         pieces, sources, citations, finish = plan_reply(answer, limit)
         content = "".join(pieces) + sources
         return _completion(cid, created, content, finish, _usage(question, content),
-                           {"citations": citations, "refused": answer.refused})
+                           {"citations": citations, "refused": answer.refused, "mode": answer.mode})
     events = primed(iter(assistant.ask_stream(question, history)))
     return _stream(_plans(events, limit), cid, created, question, body.stream_options)
 
@@ -212,17 +212,42 @@ def _completion(cid: str, created: int, content: str, finish: str, usage: dict, 
 
 
 class _ReplyPlan:
-    def __init__(self, pieces: list[str], sources: str, citations: list[dict], finish: str, extra: dict):
+    def __init__(self, pieces: list[str], sources: str, citations: list[dict], finish: str | None, extra: dict):
         self.pieces, self.sources, self.citations, self.finish, self.extra = pieces, sources, citations, finish, extra
 
 
 def _plans(events: Iterator[dict], limit: int | None) -> Iterator[_ReplyPlan]:
-    """The answer's events (computed in full before the first) become one reply plan."""
+    """The answer's events become reply plans: without a length limit, each segment as it comes (a
+    written answer streams), then the sources; with one, the whole answer cut to the limit."""
+    if limit is None:
+        yield from _live_plans(events)
+        return
     for ev in events:
         if ev.get("type") == "done":
             answer = Answer.model_validate(ev["answer"])
             pieces, sources, citations, finish = plan_reply(answer, limit)
             yield _ReplyPlan(pieces, sources, citations, finish, {"citations": citations, "refused": answer.refused})
+
+
+def _live_plans(events: Iterator[dict]) -> Iterator[_ReplyPlan]:
+    """One plan per segment as it arrives, and a last one with the sources. A reset (a written
+    answer replaced by the quotes) cannot take back what a client has shown: the quotes follow
+    after a blank line, opened by their notice."""
+    shown: list[dict] = []
+    for ev in events:
+        kind = ev.get("type")
+        if kind == "segment":
+            shown.append({"text": ev.get("text", ""), "cite": ev.get("cite"), "kind": ev.get("kind")})
+            yield _ReplyPlan([body_pieces(shown)[-1]], "", [], None, {})
+        elif kind == "reset":
+            shown = []
+            yield _ReplyPlan(["\n\n"], "", [], None, {})
+        elif kind == "done":
+            answer = Answer.model_validate(ev["answer"])
+            citations = _citations(answer)
+            block = sources_block(citations, answer.language)
+            yield _ReplyPlan([], f"\n\n{block}" if block else "", citations, "stop",
+                             {"citations": citations, "refused": answer.refused, "mode": answer.mode})
 
 
 def _stream(plans: Iterator[_ReplyPlan], cid: str, created: int, question: str,
@@ -250,17 +275,22 @@ def _chunk(cid: str, created: int, delta: dict, finish: str | None = None, usage
 
 def _chunks(plans: Iterator[_ReplyPlan], cid: str, created: int, question: str, usage: bool) -> Iterator[str]:
     yield _chunk(cid, created, {"role": "assistant", "content": ""}, usage=usage)
+    sent = ""
     try:
         for plan in plans:
             for piece in plan.pieces:
+                sent += piece
                 yield _chunk(cid, created, {"content": piece}, usage=usage)
             if plan.sources:
+                sent += plan.sources
                 yield _chunk(cid, created, {"content": plan.sources}, usage=usage)
+            if plan.finish is None:
+                continue
             yield _chunk(cid, created, {}, plan.finish, usage=usage, **plan.extra)
             if usage:
                 data = {"id": cid, "object": "chat.completion.chunk", "created": created, "model": MODEL_ID,
                         "system_fingerprint": None, "choices": [],
-                        "usage": _usage(question, "".join(plan.pieces) + plan.sources)}
+                        "usage": _usage(question, sent)}
                 yield f"data: {json.dumps(data, ensure_ascii=False)}\n\n"
     except AssistantError as err:
         yield f"data: {json.dumps({'error': {'message': str(err), 'type': type(err).__name__}}, ensure_ascii=False)}\n\n"

@@ -226,6 +226,8 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
                     segments.append(ev)
                     item["display"] = render.render_segments(segments, turn)
                     yield "", _messages(convo), convo, gr.update(), *keep
+                elif kind == "reset":  # a written answer fell back to the quotes: they replace it
+                    segments.clear()
                 elif kind == "done":
                     item["answer"] = ev["answer"]
                     item["display"] = display_of(ev["answer"], turn, lang, question)
