@@ -37,6 +37,7 @@ SETTINGS: dict[str, Setting] = {
     "auth_header": Setting("ASSISTANT_AUTH_HEADER", "", "Sign-in through the organisation's SSO reverse proxy: the request header that names the signed-in user (e.g. `X-Forwarded-User`). When set, every route requires it (or an API key on /api and /v1)."),
     "trusted_proxies": Setting("ASSISTANT_TRUSTED_PROXIES", "127.0.0.1,::1", "Addresses (or CIDR ranges) of the reverse proxies whose user header is believed; a request from elsewhere is refused."),
     "admins": Setting("ASSISTANT_ADMINS", "", "Comma-separated user names (as the proxy sends them) with the admin role: they see every user's conversations and checklist sessions."),
+    "database_url": Setting("ASSISTANT_DATABASE_URL", "", "Database for checklist sessions, conversations and feedback, shared by every app process: a SQLAlchemy URL such as `postgresql+psycopg://user:password@host:5432/db`. Empty means SQLite files under ASSISTANT_HOME."),
     "organisation": Setting("ASSISTANT_ORGANISATION", "", "The organisation's name, printed in the header of checklist reports."),
 }
 
@@ -64,6 +65,7 @@ class Config:
     trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
     admins: tuple[str, ...] = ()
     organisation: str = ""
+    database_url: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Config":
@@ -96,6 +98,7 @@ class Config:
             trusted_proxies=tuple(p.strip() for p in get("trusted_proxies").split(",") if p.strip()),
             admins=tuple(a.strip() for a in env.get("ASSISTANT_ADMINS", "").split(",") if a.strip()),
             organisation=" ".join(env.get("ASSISTANT_ORGANISATION", "").split()),
+            database_url=env.get("ASSISTANT_DATABASE_URL", "").strip(),
         )
         return replace(cfg, **overrides) if overrides else cfg
 
