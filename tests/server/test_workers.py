@@ -1,7 +1,8 @@
-"""Two app processes (`assistant serve`, as two workers behind a reverse proxy) against one Chroma
-server and one PostgreSQL server: both write the same checklist session at once and nothing is
-lost; both answer, a re-index is picked up by both, and a conversation stored through one is read
-through the other. Real processes throughout (tests/server/processes.py, tests/postgres.py).
+"""Two app processes (`assistant serve`, as two workers behind a reverse proxy, the second with an
+ASSISTANT_HOME of its own as on another machine) against one Chroma server and one PostgreSQL
+server: both write the same checklist session at once and nothing is lost; both answer, a re-index
+is picked up by both (the second fetches the build from the Chroma server), a conversation stored
+through one is read through the other, and a stopped PostgreSQL is a 503 on both until it is back. Real processes throughout (tests/server/processes.py, tests/postgres.py).
 """
 from __future__ import annotations
 
@@ -32,7 +33,9 @@ def workers(tmp_path_factory, embedding_cache, pg_cluster) -> Iterator[tuple[lis
         env = make_home(root, private_cache(embedding_cache, root / "cache"), CHROMA_HOST=chroma.host,
                         CHROMA_PORT=str(chroma.port), ASSISTANT_DATABASE_URL=pg_cluster.create_database())
         run_index(env, timeout=300)
-        apps = [AppServer(env, root / f"serve-{n}.log") for n in (1, 2)]
+        # the second worker has a home of its own, empty: it finds each build through the Chroma server
+        apps = [AppServer(env, root / "serve-1.log"), AppServer({**env, "ASSISTANT_HOME": str(root / "home-2")},
+                                                               root / "serve-2.log")]
         for app in apps:  # started one after the other: two cold starts at once starve two cores
             app.start()
         try:
@@ -89,11 +92,15 @@ def test_both_workers_answer_and_both_switch_to_a_new_index(workers):
     (Path(env["ASSISTANT_CORPUS_DIR"]) / f"{NOTE_ID}.md").write_text(NOTE, encoding="utf-8")
     built = run_index(env)
     assert built not in before
+    fetched = Path(env["ASSISTANT_HOME"]).parent / "home-2" / "index" / "e5" / "builds"
     for app in apps:
         until(lambda app=app: app.ready() == built, 60, f"{app.url} to serve the new build {built}")
         assert NOTE_ID in {d["id"] for d in app.client.get("/api/documents").json()}
         r = app.ask(QUESTIONS[1])
         assert r.status_code == 200 and r.json()["citations"], r.text
+    assert {p.name for p in fetched.iterdir() if not p.name.startswith(".")} == {built, *before}, \
+        "the second worker fetched each build into its own home"
+    assert "Traceback" not in apps[1].log()
 
 
 def test_a_conversation_stored_through_one_worker_is_read_through_the_other(workers):
