@@ -29,6 +29,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import (CheckConstraint, Column, Connection, ForeignKey, Index, Integer, MetaData, Table, Text,
@@ -148,16 +149,14 @@ SESSIONS = Messages("Øktdatabasen")
 FEEDBACK = Messages("Databasen for tilbakemeldinger")
 
 
-def _now() -> str:
-    from datetime import datetime, timezone
+def now() -> str:
+    """A timestamp as every table stores it (ISO 8601, UTC, microseconds: it sorts as text)."""
     return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 # -- the database ---------------------------------------------------------------------------------
 class Database:
     """An engine plus the components it holds; `transaction()` is one transaction on one connection."""
-
-    dialect = ""
 
     def __init__(self, components: tuple[str, ...], messages: Messages = SESSIONS):
         self.components = components
@@ -226,7 +225,7 @@ class Database:
                     continue
                 if name not in legacy:
                     step(db)
-                db.execute(insert(schema_migrations).values(component=component, name=name, applied_at=_now()))
+                db.execute(insert(schema_migrations).values(component=component, name=name, applied_at=now()))
 
     def _legacy(self, db: Connection, component: str) -> list[str]:
         return []
@@ -246,8 +245,6 @@ class Database:
 class ServerDatabase(Database):
     """PostgreSQL (or any server SQLAlchemy reaches) through a small pool, each connection pinged
     before use so one broken by a server restart is replaced instead of failing a request."""
-
-    dialect = "postgresql"
 
     def __init__(self, url: str, components: tuple[str, ...], messages: Messages = SESSIONS,
                  connect_timeout: int = 5):
@@ -284,8 +281,6 @@ class SQLiteDatabase(Database):
     would quietly create an empty file where a deleted one was, and every call would then fail on
     a missing table: the schema is created anew instead, and the call that notices says once that
     the saved data are gone. A replaced file (a backup put back) is checked and migrated like a new one."""
-
-    dialect = "sqlite"
 
     def __init__(self, path: Path, components: tuple[str, ...], messages: Messages = SESSIONS,
                  busy_timeout: float = 10.0):

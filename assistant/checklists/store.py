@@ -20,13 +20,14 @@ import logging
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..database import SESSIONS, Database, item_states, open_database, sessions
+from ..database import now as _now
 from ..errors import NotFoundError
 from .models import ItemState, Session
 
@@ -35,10 +36,6 @@ _UNSET = object()
 LOCKED = SESSIONS.locked
 UNREACHABLE = SESSIONS.unreachable
 VANISHED = SESSIONS.vanished
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
 
 
 def _missing(session_id: str) -> NotFoundError:
