@@ -247,11 +247,11 @@ class ServerDatabase(Database):
     before use so one broken by a server restart is replaced instead of failing a request."""
 
     def __init__(self, url: str, components: tuple[str, ...], messages: Messages = SESSIONS,
-                 connect_timeout: int = 5):
+                 connect_timeout: int = 5, engine: Engine | None = None):
         super().__init__(components, messages)
         args = {"connect_timeout": connect_timeout} if url.startswith("postgresql") else {}
-        self.engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10, pool_timeout=10,
-                                    connect_args=args)
+        self.engine = engine or create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                                              pool_timeout=10, connect_args=args)
 
     @property
     def where(self) -> str:
@@ -403,19 +403,21 @@ def _sqlite_begin(conn: Connection) -> None:
 
 
 _shared: dict[tuple, ServerDatabase] = {}
+_engines: dict[str, Engine] = {}
 _shared_lock = threading.Lock()
 
 
 def open_database(path: Path, url: str, components: tuple[str, ...], messages: Messages = SESSIONS,
                   busy_timeout: float = 10.0) -> Database:
     """The database for these components: the SQLite file at `path`, or the server at `url` (one
-    engine per URL and process, shared by every store that uses it)."""
+    engine, so one pool of at most 15 connections, per URL and process, shared by every store)."""
     if not url:
         return SQLiteDatabase(path, components, messages, busy_timeout)
     key = (url, components, messages)
     with _shared_lock:
         if key not in _shared:
-            _shared[key] = ServerDatabase(url, components, messages)
+            _shared[key] = ServerDatabase(url, components, messages, engine=_engines.get(url))
+            _engines[url] = _shared[key].engine
         return _shared[key]
 
 

@@ -159,3 +159,10 @@ def test_postgresql_out_of_reach_is_unavailable_until_it_is_back(pg_cluster, tmp
     assert service.get_session(s.id).state("opp-org-01").note == "lagret"
     service.update_item(s.id, "opp-org-02", status="nei")
     assert service.get_session(s.id).state("opp-org-02").status == "nei"
+
+
+def test_every_store_in_a_process_shares_one_pool_per_database(pg_url, tmp_path):
+    sessions = SessionStore(tmp_path / "s.sqlite3", url=pg_url)
+    feedback = FeedbackStore(tmp_path / "f.sqlite3", url=pg_url)
+    conversations = Conversations(Config(home=tmp_path, database_url=pg_url))
+    assert sessions.database.engine is feedback.database.engine is conversations.store.database.engine
