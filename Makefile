@@ -34,8 +34,9 @@ install-test: $(TEST_STAMP) browser-deps
 
 # Debian packages the browser, report and sign-in tests use: chromium, poppler-utils (pdftoppm
 # turns the PDF report into PNG pages), nginx (the SSO reverse proxy in front of the app), and
-# node/npm for axe-core (tests/server/js), which Playwright injects into the page.
-DEB_TEST_PACKAGES := chromium:chromium chromedriver:chromium-driver pdftoppm:poppler-utils nginx:nginx-light node:nodejs npm:npm
+# node/npm for axe-core (tests/server/js), which Playwright injects into the page, and postgresql
+# (the storage tests start a throwaway cluster; pg_ctlcluster is on PATH once the server is installed).
+DEB_TEST_PACKAGES := chromium:chromium chromedriver:chromium-driver pdftoppm:poppler-utils nginx:nginx-light node:nodejs npm:npm pg_ctlcluster:postgresql
 browser-deps:
 	@missing=""; for pair in $(DEB_TEST_PACKAGES); do command -v $${pair%%:*} >/dev/null 2>&1 || missing="$$missing $${pair#*:}"; done; \
 	  if [ -n "$$missing" ]; then \

@@ -37,6 +37,7 @@ SETTINGS: dict[str, Setting] = {
     "auth_header": Setting("ASSISTANT_AUTH_HEADER", "", "Sign-in through the organisation's SSO reverse proxy: the request header that names the signed-in user (e.g. `X-Forwarded-User`). When set, every route requires it (or an API key on /api and /v1)."),
     "trusted_proxies": Setting("ASSISTANT_TRUSTED_PROXIES", "127.0.0.1,::1", "Addresses (or CIDR ranges) of the reverse proxies whose user header is believed; a request from elsewhere is refused."),
     "admins": Setting("ASSISTANT_ADMINS", "", "Comma-separated user names (as the proxy sends them) with the admin role: they see every user's conversations and checklist sessions."),
+    "database_url": Setting("ASSISTANT_DATABASE_URL", "", "Database for checklist sessions, conversations and feedback, shared by every app process: a SQLAlchemy URL such as `postgresql+psycopg://user:password@host:5432/db`. Empty means SQLite files under ASSISTANT_HOME."),
     "organisation": Setting("ASSISTANT_ORGANISATION", "", "The organisation's name, printed in the header of checklist reports."),
     # a language model that writes answers from the cited passages (assistant/generation/); none by default
     "llm": Setting("ASSISTANT_LLM", "none", "`none` (extractive answers, the default), `openai` (any OpenAI-compatible server: Azure OpenAI, vLLM, LM Studio, llama.cpp server) or `ollama`."),
@@ -73,6 +74,7 @@ class Config:
     admins: tuple[str, ...] = ()
     organisation: str = ""
     llm: "LLMSettings" = field(default_factory=lambda: LLMSettings())
+    database_url: str = ""
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides) -> "Config":
@@ -106,6 +108,7 @@ class Config:
             admins=tuple(a.strip() for a in env.get("ASSISTANT_ADMINS", "").split(",") if a.strip()),
             organisation=" ".join(env.get("ASSISTANT_ORGANISATION", "").split()),
             llm=LLMSettings.from_env(env),
+            database_url=env.get("ASSISTANT_DATABASE_URL", "").strip(),
         )
         return replace(cfg, **overrides) if overrides else cfg
 

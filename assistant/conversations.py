@@ -1,4 +1,5 @@
-"""Web-chat conversations, kept in the same SQLite file as checklist sessions (`Config.sessions_db`).
+"""Web-chat conversations, kept beside the checklist sessions (`Config.sessions_db`, or the database
+ASSISTANT_DATABASE_URL names).
 
 A conversation is a list of turns, each the question and the answer as the core returned it
 (text, segments, citations, query), so a resumed conversation shows the same clickable sources
@@ -16,9 +17,11 @@ import json
 import secrets
 from datetime import datetime, timezone
 from pydantic import BaseModel, Field
+from sqlalchemy import delete, insert, select, update
 
 from .checklists.store import SessionStore, _now
 from .config import Config
+from .database import conversations as table
 from .errors import ChecklistError, NotFoundError
 from .validation import clean_text
 
@@ -57,7 +60,7 @@ class Conversations:
 
     def __init__(self, config: Config | None = None, store: SessionStore | None = None):
         self.config = config or Config.from_env()
-        self.store = store or SessionStore(self.config.sessions_db)
+        self.store = store or SessionStore(self.config.sessions_db, url=self.config.database_url)
 
     def create(self, owner: str, items: list[dict], title: str | None = None) -> Conversation:
         cid = secrets.token_hex(6)
@@ -65,46 +68,46 @@ class Conversations:
         first = next((i.get("question", "") for i in items), "")
         name = self._title(title or title_of(first) or "Samtale")
         with self.store._db(write=True) as db:
-            db.execute("INSERT INTO conversations (id, owner, title, created_at, updated_at, turns) VALUES (?,?,?,?,?,?)",
-                       (cid, owner or "", name, now, now, json.dumps([_kept(i) for i in items], ensure_ascii=False)))
+            db.execute(insert(table).values(id=cid, owner=owner or "", title=name, created_at=now, updated_at=now,
+                                            turns=json.dumps([_kept(i) for i in items], ensure_ascii=False)))
         return self.get(cid, owner)
 
     def get(self, conversation_id: str, owner: str | None = None) -> Conversation:
         with self.store._db() as db:
-            row = db.execute("SELECT * FROM conversations WHERE id=?", (conversation_id,)).fetchone()
-        if row is None or (owner is not None and row["owner"] != owner):
+            row = db.execute(select(table).where(table.c.id == conversation_id)).first()
+        if row is None or (owner is not None and row.owner != owner):
             raise NotFoundError(f"Fant ingen samtale med id «{conversation_id}».")
-        items = json.loads(row["turns"])
-        return Conversation(id=row["id"], owner=row["owner"], title=row["title"], created_at=row["created_at"],
-                            updated_at=row["updated_at"], turns=len(items), items=items)
+        items = json.loads(row.turns)
+        return Conversation(id=row.id, owner=row.owner, title=row.title, created_at=row.created_at,
+                            updated_at=row.updated_at, turns=len(items), items=items)
 
     def list(self, owner: str | None = None) -> list[ConversationSummary]:
-        sql, args = "SELECT id, owner, title, created_at, updated_at, turns FROM conversations", ()
+        query = select(table)
         if owner is not None:
-            sql, args = sql + " WHERE owner=?", (owner,)
+            query = query.where(table.c.owner == owner)
         with self.store._db() as db:
-            rows = db.execute(sql + " ORDER BY updated_at DESC", args).fetchall()
-        return [ConversationSummary(id=r["id"], owner=r["owner"], title=r["title"], created_at=r["created_at"],
-                                    updated_at=r["updated_at"], turns=len(json.loads(r["turns"]))) for r in rows]
+            rows = db.execute(query.order_by(table.c.updated_at.desc())).all()
+        return [ConversationSummary(id=r.id, owner=r.owner, title=r.title, created_at=r.created_at,
+                                    updated_at=r.updated_at, turns=len(json.loads(r.turns))) for r in rows]
 
     def save(self, conversation_id: str, items: list[dict], owner: str | None = None) -> Conversation:
         self.get(conversation_id, owner)
-        with self.store._db(write=True) as db:
-            db.execute("UPDATE conversations SET turns=?, updated_at=? WHERE id=?",
-                       (json.dumps([_kept(i) for i in items], ensure_ascii=False), _now(), conversation_id))
+        self._update(conversation_id, turns=json.dumps([_kept(i) for i in items], ensure_ascii=False))
         return self.get(conversation_id, owner)
 
     def rename(self, conversation_id: str, title: str, owner: str | None = None) -> Conversation:
         self.get(conversation_id, owner)
-        with self.store._db(write=True) as db:
-            db.execute("UPDATE conversations SET title=?, updated_at=? WHERE id=?",
-                       (self._title(title), _now(), conversation_id))
+        self._update(conversation_id, title=self._title(title))
         return self.get(conversation_id, owner)
 
     def delete(self, conversation_id: str, owner: str | None = None) -> None:
         self.get(conversation_id, owner)
         with self.store._db(write=True) as db:
-            db.execute("DELETE FROM conversations WHERE id=?", (conversation_id,))
+            db.execute(delete(table).where(table.c.id == conversation_id))
+
+    def _update(self, conversation_id: str, **values: str) -> None:
+        with self.store._db(write=True) as db:
+            db.execute(update(table).where(table.c.id == conversation_id).values(updated_at=_now(), **values))
 
     @staticmethod
     def _title(title: str) -> str:

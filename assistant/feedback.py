@@ -1,51 +1,28 @@
-"""Thumbs up/down on answers, kept in SQLite so they can feed the evaluation sets.
+"""Thumbs up/down on answers, kept in the storage layer (SQLite, or PostgreSQL with
+ASSISTANT_DATABASE_URL) so they can feed the evaluation sets.
 
 The interfaces (web chat, widget, HTTP API) only call `FeedbackStore.record`; the
 `assistant feedback export` command writes the rows as JSONL for curating new eval items.
 
-    >>> store = FeedbackStore(Config.from_env().feedback_db)
+    >>> config = Config.from_env()
+    >>> store = FeedbackStore(config.feedback_db, url=config.database_url)
     >>> fid = store.record("Hva er RIS3?", {"answer": "..."}, [], rating=1)
     >>> store.update(fid, comment="Bra svar")
 """
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import IO, Any
 
+from sqlalchemy import func, insert, select, update
+
+from .database import FEEDBACK, feedback as table, open_database
 from .validation import clean_text
 from .errors import InputError
-
-Migration = Callable[[sqlite3.Connection], None]
-_MIGRATIONS: list[tuple[str, Migration]] = []
-
-
-def migration(fn: Migration) -> Migration:
-    """Register a schema step; steps run once each, in definition order."""
-    _MIGRATIONS.append((fn.__name__, fn))
-    return fn
-
-
-@migration
-def m001_feedback(db: sqlite3.Connection) -> None:
-    db.execute(
-        """CREATE TABLE feedback (
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            created TEXT NOT NULL,
-            question TEXT NOT NULL,
-            answer_json TEXT NOT NULL,
-            citations_json TEXT NOT NULL,
-            rating INTEGER NOT NULL CHECK (rating IN (-1, 1)),
-            comment TEXT NOT NULL DEFAULT '',
-            source TEXT NOT NULL DEFAULT ''
-        )"""
-    )
-
 
 MAX_COMMENT_CHARS = 4000
 
@@ -60,33 +37,13 @@ def _jsonable(value: Any) -> Any:
 
 
 class FeedbackStore:
-    """One SQLite file; a connection per call keeps it safe across server threads."""
+    """The SQLite file `path` (one connection per call, safe across server threads), or the table in
+    the database `url` names (ASSISTANT_DATABASE_URL), through the storage layer (database.py)."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, url: str = ""):
         self.path = Path(path)
-        self._lock = threading.Lock()
-        self._migrated = False
-
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=10)
-        db.row_factory = sqlite3.Row
-        if not self._migrated:
-            with self._lock:
-                self._migrate(db)
-                self._migrated = True
-        return db
-
-    @staticmethod
-    def _migrate(db: sqlite3.Connection) -> None:
-        db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied TEXT NOT NULL)")
-        done = {r[0] for r in db.execute("SELECT name FROM _migrations")}
-        for name, fn in _MIGRATIONS:
-            if name in done:
-                continue
-            with db:
-                fn(db)
-                db.execute("INSERT INTO _migrations VALUES (?, ?)", (name, _now()))
+        self.url = url
+        self.database = open_database(self.path, url, ("feedback",), FEEDBACK)
 
     def record(
         self,
@@ -105,17 +62,11 @@ class FeedbackStore:
             raise InputError(f"Kommentaren er for lang (maks {MAX_COMMENT_CHARS} tegn).")
         answer_json = json.dumps(_jsonable(answer), ensure_ascii=False)
         citations_json = json.dumps(_jsonable(list(citations)), ensure_ascii=False)
-        db = self._connect()
-        try:
-            with db:
-                cur = db.execute(
-                    "INSERT INTO feedback (created, question, answer_json, citations_json, rating, comment, source)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (_now(), question, answer_json, citations_json, rating, comment.strip(), source),
-                )
-            return int(cur.lastrowid)
-        finally:
-            db.close()
+        with self.database.transaction(write=True) as db:
+            cur = db.execute(insert(table).values(
+                created=_now(), question=question, answer_json=answer_json, citations_json=citations_json,
+                rating=rating, comment=comment.strip(), source=source))
+            return int(cur.inserted_primary_key[0])
 
     def update(self, feedback_id: int, rating: int | None = None, comment: str | None = None) -> None:
         """Change a rating (the user flipped the thumb) or attach the optional comment."""
@@ -124,36 +75,22 @@ class FeedbackStore:
         comment = clean_text(comment) if comment is not None else None
         if comment is not None and len(comment) > MAX_COMMENT_CHARS:
             raise InputError(f"Kommentaren er for lang (maks {MAX_COMMENT_CHARS} tegn).")
-        db = self._connect()
-        try:
-            with db:
-                cur = db.execute(
-                    "UPDATE feedback SET rating = COALESCE(?, rating), comment = COALESCE(?, comment) WHERE id = ?",
-                    (rating, comment.strip() if comment is not None else None, feedback_id),
-                )
-            if cur.rowcount == 0:
-                raise InputError(f"Fant ingen tilbakemelding med id {feedback_id}.")
-        finally:
-            db.close()
+        with self.database.transaction(write=True) as db:
+            cur = db.execute(update(table).where(table.c.id == feedback_id).values(
+                rating=func.coalesce(rating, table.c.rating),
+                comment=func.coalesce(comment.strip() if comment is not None else None, table.c.comment)))
+        if cur.rowcount == 0:
+            raise InputError(f"Fant ingen tilbakemelding med id {feedback_id}.")
 
     def rows(self) -> Iterator[dict]:
-        if not self.path.exists():
+        if not self.url and not self.path.exists():
             return
-        db = self._connect()
-        try:
-            for r in db.execute("SELECT * FROM feedback ORDER BY id"):
-                yield {
-                    "id": r["id"],
-                    "created": r["created"],
-                    "question": r["question"],
-                    "answer": json.loads(r["answer_json"]),
-                    "citations": json.loads(r["citations_json"]),
-                    "rating": r["rating"],
-                    "comment": r["comment"],
-                    "source": r["source"],
-                }
-        finally:
-            db.close()
+        with self.database.transaction() as db:
+            rows = db.execute(select(table).order_by(table.c.id)).all()
+        for r in rows:
+            yield {"id": r.id, "created": r.created, "question": r.question, "answer": json.loads(r.answer_json),
+                   "citations": json.loads(r.citations_json), "rating": r.rating, "comment": r.comment,
+                   "source": r.source}
 
     def export_jsonl(self, out: Path | str | IO[str] | None = None) -> int:
         """Write one JSON object per line to a file path or stream (stdout by default)."""

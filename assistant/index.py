@@ -41,6 +41,7 @@ from .embedders import Embedder, has_sparse
 from .errors import AssistantError, DocumentError, IndexMissingError
 from .ingest import drop_duplicates, ingest_source
 from .models import DocumentInfo, Passage
+from . import published
 from .store import VectorStore, chroma_client, server_reachable
 from .units import units_of
 
@@ -193,6 +194,8 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
                 "errors": report.errors, "warnings": report.warnings, "flagged": report.flagged,
                 "created": time.time()}
         _write_atomic(build_dir / "meta.json", json.dumps(meta, ensure_ascii=False, indent=1))
+        if config.chroma_host:  # for workers with a home of their own (published.py)
+            published.publish(client, build_dir, collection)
     except BaseException:
         for store in stores:
             store.drop()
@@ -204,6 +207,12 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
         _close(client)
     try:
         _swap(config, root, build_id)  # still locked: a build running beside this one leaves it alone
+        if config.chroma_host:
+            server = chroma_client(None, config.chroma_host, config.chroma_port)
+            try:
+                published.point(server, embedder.name, build_id)  # last: every worker may now switch
+            finally:
+                _close(server)
     finally:
         (build_dir / BUILDING).unlink(missing_ok=True)
         lock.close()
@@ -253,8 +262,24 @@ def _being_built(build_dir: Path) -> bool:
     return False
 
 
+_pointer_clients: dict[tuple[str, int], object] = {}
+
+
 def current_build(config: Config, embedder_name: str) -> str | None:
-    """The id of the build `current` points at, or None: one small read, cheap to call often."""
+    """The id of the current build, or None: with a Chroma server the one published there (so a
+    worker with a home of its own sees new builds), else (or while the server is out of reach)
+    the one `current` names. One small read, cheap to call often."""
+    if config.chroma_host and server_reachable(config.chroma_host, config.chroma_port, timeout=1.0):
+        key = (config.chroma_host, config.chroma_port)
+        try:
+            if key not in _pointer_clients:
+                _pointer_clients[key] = chroma_client(None, *key)
+            build = published.pointed(_pointer_clients[key], embedder_name)
+            if build:
+                return build
+        except Exception as err:  # noqa: BLE001 - the local pointer is the fallback
+            _pointer_clients.pop(key, None)
+            log.warning("Could not read the current build from the Chroma server: %r", err)
     try:
         return (_root(config, embedder_name) / "current").read_text().strip() or None
     except OSError:
@@ -290,7 +315,7 @@ def _remove_build(config: Config, build_dir: Path) -> None:
         if meta.get("chroma_host"):
             client = chroma_client(None, meta["chroma_host"], meta["chroma_port"])
             base = meta["collection"]
-            for name in (base, meta.get("doc_collection") or f"{base}-doc"):
+            for name in (base, meta.get("doc_collection") or f"{base}-doc", published.files_collection(base)):
                 VectorStore.drop_named(client, name)
             _close(client)
     except Exception:  # noqa: BLE001 - an unreachable server keeps a few stale collections; not fatal
@@ -329,11 +354,18 @@ class Index:
     @classmethod
     def load(cls, config: Config, embedder_name: str) -> "Index":
         root = _root(config, embedder_name)
-        current = root / "current"
-        if not current.exists():
+        build_id = current_build(config, embedder_name)
+        if not build_id:
             raise IndexMissingError("Indeksen er ikke bygget ennå. Kjør `assistant index` først.")
-        build_id = current.read_text().strip()
         build_dir = root / "builds" / build_id
+        if config.chroma_host and not (build_dir / "meta.json").exists():  # built by a worker with another home
+            server = chroma_client(None, config.chroma_host, config.chroma_port)
+            try:
+                published.fetch(server, _collection_name(embedder_name, build_id), build_dir)
+            except OSError as err:
+                raise IndexMissingError(f"Indeksen kunne ikke hentes fra Chroma ({err.__class__.__name__}).") from err
+            finally:
+                _close(server)
         try:
             meta = json.loads((build_dir / "meta.json").read_text(encoding="utf-8"))
             passages = [Passage.model_validate_json(line) for line in

@@ -1,7 +1,9 @@
 """The index a long-running process answers from, switched to a new build without a restart.
 
-`assistant index` writes each build aside and renames `current` when it is complete (index.py).
-A `LiveIndex` reads `current` at most every `CHECK_SECONDS`, on the request that comes by; when it
+`assistant index` writes each build aside and renames `current` when it is complete (index.py);
+with a Chroma server it also names the build there, last (published.py), and that pointer is the
+one read, so workers with homes of their own switch too (the build's files are fetched from the
+server on load). A `LiveIndex` reads the pointer at most every `CHECK_SECONDS`, on the request that comes by; when it
 names another build, a background thread loads that build fully (passages, Chroma collections,
 BM25 lists, the answerer, one search) while requests go on with the old one, and then swaps it in
 under a lock. A request keeps the `IndexView` it started with (`Assistant.ask` pins it), so none

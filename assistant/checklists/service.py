@@ -58,7 +58,7 @@ class ChecklistService:
         """`assistant`: what `explain` quotes from (the core `Assistant`, given by the interface
         that builds the service; the checklists never build one themselves)."""
         self.config = config or Config.from_env()
-        self.store = store or SessionStore(self.config.sessions_db)
+        self.store = store or SessionStore(self.config.sessions_db, url=self.config.database_url)
         self._assistant = assistant
         self._data_dir = data_dir
 

@@ -121,7 +121,7 @@ def create_app(
     )
     app.state.config = config
     app.state.assistants = holder
-    app.state.feedback = FeedbackStore(config.feedback_db)
+    app.state.feedback = FeedbackStore(config.feedback_db, url=config.database_url)
     install_error_handlers(app)
 
     app.include_router(api.health_router)

@@ -74,7 +74,8 @@ def export(
     from ..config import Config
     from ..feedback import FeedbackStore
 
-    store = FeedbackStore(Config.from_env().feedback_db)
+    config = Config.from_env()
+    store = FeedbackStore(config.feedback_db, url=config.database_url)
     n = store.export_jsonl(out if out is not None else sys.stdout)
     if out is not None:
         typer.echo(f"Skrev {n} tilbakemeldinger til {out}.", err=True)

@@ -48,3 +48,20 @@ def guide_texts(corpus_files):
         return cache[doc_id]
 
     return get
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend_config(request, tmp_path) -> Config:
+    """The same home on each storage backend: SQLite files, or a fresh database on the test run's
+    PostgreSQL server (skipped, saying why, where PostgreSQL is not installed)."""
+    env = {"ASSISTANT_HOME": str(tmp_path / "home")}
+    if request.param == "postgresql":
+        env["ASSISTANT_DATABASE_URL"] = request.getfixturevalue("pg_url")
+    return Config.from_env(env=env)
+
+
+@pytest.fixture
+def backend_service(backend_config):
+    from assistant.checklists.service import ChecklistService
+
+    return ChecklistService(backend_config)

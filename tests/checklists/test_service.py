@@ -10,6 +10,13 @@ from assistant.checklists.models import MAX_NOTE_CHARS
 from assistant.errors import ChecklistError, NotFoundError
 
 
+
+@pytest.fixture
+def config(backend_config):
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return backend_config
+
+
 def test_start_update_and_read_back(service):
     s = service.start_session("oppstart", "Næringsplan 2025", created_by="kari")
     assert s.checklist_id == "oppstart" and s.name == "Næringsplan 2025" and s.states == {}

@@ -13,9 +13,9 @@ from assistant.config import Config
 from assistant.errors import ChecklistError, NotFoundError, StoreUnavailableError
 
 
-def _answer_items(home: str, session_id: str, item_ids: list[str], rounds: int) -> None:
+def _answer_items(home: str, url: str, session_id: str, item_ids: list[str], rounds: int) -> None:
     """One 'person': a service of its own answering its items, again and again."""
-    svc = ChecklistService(Config(home=__import__("pathlib").Path(home)))
+    svc = ChecklistService(Config(home=__import__("pathlib").Path(home), database_url=url))
     for r in range(rounds):
         for item_id in item_ids:
             svc.update_item(session_id, item_id, status="ja" if r % 2 else "delvis", note=f"{item_id} runde {r}",
@@ -29,7 +29,8 @@ def _final_check(service, session_id, item_ids, rounds):
         assert session.states[item_id].note == f"{item_id} runde {rounds - 1}"
 
 
-def test_two_threads_on_one_session_lose_nothing(config, service):
+def test_two_threads_on_one_session_lose_nothing(backend_config, backend_service):
+    config, service = backend_config, backend_service
     s = service.start_session("analyse", "Samtidig")
     items = [i.id for i in service.get_checklist("analyse").items]
     halves = [items[0::2], items[1::2]]
@@ -37,7 +38,7 @@ def test_two_threads_on_one_session_lose_nothing(config, service):
 
     def person(ids):
         barrier.wait()
-        _answer_items(str(config.home), s.id, ids, rounds=4)
+        _answer_items(str(config.home), config.database_url, s.id, ids, rounds=4)
 
     threads = [threading.Thread(target=person, args=(h,)) for h in halves]
     for t in threads:
@@ -47,11 +48,12 @@ def test_two_threads_on_one_session_lose_nothing(config, service):
     _final_check(service, s.id, items, rounds=4)
 
 
-def test_two_processes_on_one_session_lose_nothing(config, service):
+def test_two_processes_on_one_session_lose_nothing(backend_config, backend_service):
+    config, service = backend_config, backend_service
     s = service.start_session("analyse", "Samtidig")
     items = [i.id for i in service.get_checklist("analyse").items]
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_answer_items, args=(str(config.home), s.id, half, 3))
+    procs = [ctx.Process(target=_answer_items, args=(str(config.home), config.database_url, s.id, half, 3))
              for half in (items[0::2], items[1::2])]
     for p in procs:
         p.start()
@@ -61,7 +63,8 @@ def test_two_processes_on_one_session_lose_nothing(config, service):
     _final_check(service, s.id, items, rounds=3)
 
 
-def test_same_item_different_fields_at_once_keeps_both(service):
+def test_same_item_different_fields_at_once_keeps_both(backend_service):
+    service = backend_service
     """Person A sets the status while B writes the note: the item keeps both."""
     s = service.start_session("oppstart", "Felt")
     barrier = threading.Barrier(2)

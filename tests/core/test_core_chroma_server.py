@@ -135,3 +135,26 @@ def test_unreachable_server_on_build_is_a_clear_backend_error(small_corpus):
     assert f"Får ikke kontakt med Chroma (127.0.0.1:{port})" in str(caught.value)
     assert index_state(config) == before, "nothing is lost: same `current`, no half build"
     assert Assistant(config).ask(SMALL_QUESTION).citations
+
+
+def test_a_process_with_a_home_of_its_own_finds_and_fetches_each_build_on_the_server(chroma_server, small_corpus):
+    """`assistant index` names its build on the server last; a worker elsewhere (another
+    ASSISTANT_HOME, nothing shared but the server) reads that pointer and fetches the build."""
+    from assistant import index, published
+
+    host, port = chroma_server
+    config = small_corpus("indexer", chroma_host=host, chroma_port=port)
+    first = Assistant(config).build_index(progress=False).build_id
+    worker = config.with_(home=config.home.parent / "worker-home")
+    assert index.current_build(worker, "e5") == first, "read from the server: the worker's home is empty"
+    answer = Assistant(worker).ask(SMALL_QUESTION)
+    assert answer.citations and not answer.refused
+    fetched = worker.index_dir / "e5" / "builds" / first
+    assert (fetched / published.FETCHED).exists()
+    for name in ("meta.json", "passages.jsonl", "documents.json", "units.npy"):
+        built = config.index_dir / "e5" / "builds" / first / name
+        assert (fetched / name).read_bytes() == built.read_bytes(), name
+    second = Assistant(config).build_index(progress=False).build_id
+    assert index.current_build(worker, "e5") == second
+    assert Assistant(worker).ask(SMALL_QUESTION).citations
+    assert (worker.index_dir / "e5" / "builds" / second / "meta.json").exists()

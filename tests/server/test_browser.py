@@ -100,7 +100,7 @@ def test_chat_citation_feedback_and_checklist(page, live_server, live_home, outp
     page.click("#item-save")
     page.wait_for_selector('#checklist-progress [aria-valuenow="2"]')
     assert f"2 av {total} besvart" in page.inner_text("#checklist-progress")
-    assert "Punkt 3 av" in page.inner_text("#checklist-item")
+    page.wait_for_selector("#checklist-item >> text=Punkt 3 av")  # the item panel updates just after the bar
     # «Forklar» quotes the guide around the item, not the item, with [n] that open the passage.
     item_text = page.locator("#checklist-item .cl-text").inner_text().strip()
     page.click("#item-explain")
