@@ -164,6 +164,26 @@ def test_unknown_route_is_json_404(client):
     assert_error(client.get("/api/finnes-ikke"), 404)
 
 
+def test_unknown_api_paths_and_wrong_methods_get_the_apps_json_with_the_ui_mounted(assistant, tmp_path):
+    """The Gradio app at `/` must not answer for /api or /v1: 404 for a path no route has, 405
+    (with Allow) for a method a route does not take, both as {error, type} in the client's language."""
+    from fastapi.testclient import TestClient
+
+    from assistant.server.app import create_app
+
+    c = TestClient(create_app(assistant, assistant.config.with_(home=tmp_path / "home")), raise_server_exceptions=False)
+    en = {"Accept-Language": "en"}
+    for path in ("/api/nope", "/v1/nope", "/api", "/api/checklists/nope/items/x/y"):
+        body = assert_error(c.get(path, headers=en), 404, "NotFound")
+        assert body["error"] == "No such address.", (path, body)
+    r = c.delete("/api/ask", headers=en)
+    assert assert_error(r, 405, "MethodNotAllowed")["error"] == "The method is not allowed here."
+    assert r.headers["allow"] == "POST"
+    assert_error(c.get("/v1/chat/completions"), 405, "MethodNotAllowed")
+    assert c.post("/api/ask", json={"question": QUESTION}).status_code == 200
+    assert c.get("/api/documents").status_code == 200 and c.get("/").status_code == 200
+
+
 def test_cors_allow_list(make_client):
     c = make_client(cors_origins=("https://intranett.example",))
     pre = c.options("/api/ask/stream", headers={"Origin": "https://intranett.example", "Access-Control-Request-Method": "POST",
