@@ -236,7 +236,7 @@ def test_errors_follow_accept_language_and_keep_their_type(make_client):
         (lambda h: client.get("/api/finnes-ikke", headers={**key, **h}), 404, "NotFound",
          ("Fant ikke adressen", "Adressen hittades inte", "No such address")),
         (lambda h: client.get("/api/sessions/nei", headers={**key, **h}), 404, "NotFoundError",
-         ("Fant ingen økt", "Hittades inte", "Not found")),
+         ("Fant ingen økt med id «nei».", "Hittade ingen session med id «nei».", "No session with id «nei» was found.")),
         (lambda h: client.get("/api/documents", headers=h), 401, "AuthenticationError",
          ("Mangler eller ugyldig API-nøkkel", "API-nyckel saknas", "Missing or invalid API key")),
     ]

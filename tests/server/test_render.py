@@ -102,7 +102,8 @@ def test_core_messages_follow_the_ui_language():
     assert localise_error("Spørsmålet er tomt.", "nb") == "Spørsmålet er tomt."
     assert localise_error("Ugyldig frist «i morgen». Bruk formatet ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ.", "en") == \
         "Invalid due date «i morgen». Use the format YYYY-MM-DD or DD.MM.YYYY."
-    assert localise_error("Fant ingen samtale med id «x».", "sv") == "Hittades inte."
+    assert localise_error("Fant ingen samtale med id «x».", "sv") == "Hittade inget samtal med id «x»."
+    assert localise_error("Fant ingen økt med id «xyz».", "en") == "No session with id «xyz» was found."
 
 
 def test_search_results_and_a_document_opened_at_a_passage():
