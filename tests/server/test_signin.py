@@ -250,3 +250,27 @@ def test_a_browser_without_sign_in_gets_a_readable_page_in_its_language(assistan
     elsewhere = TestClient(app, client=("192.0.2.7", 5000), raise_server_exceptions=False)
     r = elsewhere.get("/", headers={"Accept": html, "Accept-Language": "sv"})
     assert r.status_code == 403 and esc(t("signin_bypass", "sv")) in r.text
+
+
+def test_user_names_are_one_form_for_ownership_and_admin_role(assistant, tmp_path):
+    """«OLA», « Ola » and «ola» from the proxy's header are one user: each sees the same records,
+    and an admin listed in any case is an admin."""
+    from fastapi.testclient import TestClient
+
+    from assistant.server.app import create_app
+
+    config = assistant.config.with_(home=tmp_path, auth_header=HEADER, trusted_proxies=("127.0.0.2",),
+                                    admins=("Sjef",))
+    proxy = TestClient(create_app(assistant, config, ui=False), client=("127.0.0.2", 5000),
+                       raise_server_exceptions=False)
+    checklist = proxy.get("/api/checklists", headers={HEADER: "ola"}).json()[0]["id"]
+    made = proxy.post(f"/api/checklists/{checklist}/sessions", json={"name": "Olas økt"}, headers={HEADER: "ola"})
+    sid = made.json()["session"]["id"]
+    cid = proxy.post("/api/conversations", json={"items": [{"question": "Olas spørsmål"}]},
+                     headers={HEADER: "Ola"}).json()["id"]
+    for name in ("OLA", " Ola ", "ola"):
+        assert proxy.get(f"/api/sessions/{sid}", headers={HEADER: name}).status_code == 200, name
+        assert cid in [c["id"] for c in proxy.get("/api/conversations", headers={HEADER: name}).json()], name
+    assert proxy.get(f"/api/sessions/{sid}", headers={HEADER: "kari"}).status_code == 404
+    assert proxy.get(f"/api/sessions/{sid}", headers={HEADER: "SJEF"}).status_code == 200  # admin in any case
+
