@@ -1,7 +1,7 @@
 """Sign-in through the organisation's SSO reverse proxy (a trusted header), and who a request is.
 
-With `ASSISTANT_AUTH_HEADER` set (e.g. `X-Forwarded-User`), every route but `/healthz` and
-`/readyz` needs a signed-in user: a request must come from an address in
+With `ASSISTANT_AUTH_HEADER` set (e.g. `X-Forwarded-User`), every route but `/healthz`,
+`/readyz` and the static `/widget.js` needs a signed-in user: a request must come from an address in
 `ASSISTANT_TRUSTED_PROXIES` and carry the header the proxy sets after its own sign-in. A request
 from anywhere else is refused (403), even with the header, so nobody can name themselves by
 going round the proxy. Machine clients keep API keys: on `/api` and `/v1` a valid
@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .security import _header, bearer_token, is_protected, send_json_error
 
-OPEN_PATHS = ("/healthz", "/readyz")
+OPEN_PATHS = ("/healthz", "/readyz", "/widget.js")  # no data: health, and the static widget script
 
 
 def user_name(raw: str) -> str:

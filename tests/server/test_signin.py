@@ -274,3 +274,19 @@ def test_user_names_are_one_form_for_ownership_and_admin_role(assistant, tmp_pat
     assert proxy.get(f"/api/sessions/{sid}", headers={HEADER: "kari"}).status_code == 404
     assert proxy.get(f"/api/sessions/{sid}", headers={HEADER: "SJEF"}).status_code == 200  # admin in any case
 
+
+def test_the_static_widget_script_is_open_with_sign_in_on(assistant, tmp_path):
+    """`/widget.js` holds no data, so a page can load it straight from the app (with
+    `data-api-key`); everything else still needs the proxy's user or a key."""
+    from fastapi.testclient import TestClient
+
+    from assistant.server.app import create_app
+
+    config = assistant.config.with_(home=tmp_path, auth_header=HEADER, trusted_proxies=("127.0.0.2",), api_keys=(KEY,))
+    elsewhere = TestClient(create_app(assistant, config, ui=False), client=("192.0.2.7", 5000),
+                           raise_server_exceptions=False)
+    js = elsewhere.get("/widget.js")
+    assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+    for path in ("/widget", "/widget.js/x", "/api/documents"):
+        assert elsewhere.get(path).status_code == 403, path
+    assert elsewhere.get("/api/documents", headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
