@@ -56,6 +56,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "session_name": {"nb": "Navn på økten", "sv": "Namn på sessionen", "en": "Session name"},
     "start_session": {"nb": "Start ny gjennomgang", "sv": "Starta ny genomgång", "en": "Start a new walkthrough"},
     "sessions": {"nb": "Tidligere økter", "sv": "Tidigare sessioner", "en": "Earlier sessions"},
+    "entry_user": {"nb": "bruker: {name}", "sv": "användare: {name}", "en": "user: {name}"},
     "resume": {"nb": "Fortsett", "sv": "Fortsätt", "en": "Resume"},
     "status": {"nb": "Status", "sv": "Status", "en": "Status"},
     "note": {"nb": "Notat", "sv": "Anteckning", "en": "Note"},

@@ -16,6 +16,7 @@ from ..errors import AssistantError
 from ..rendering import citation_label, to_html
 from . import render
 from .text import DEFAULT_LANGUAGE, STATUS_LABELS, esc, localise_error, t
+from .ui_conversations import owner_note
 
 
 def _status_choices(lang: str) -> list[tuple[str, str]]:
@@ -200,13 +201,17 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, demo: gr.Blocks, 
             return state["index"]
         return svc.get_checklist(svc.get_session(state["sid"]).checklist_id).index_of(item_id)
 
-    def session_choices(checklist_id: str | None, owner: str | None, code: str) -> list[tuple[str, str]]:
-        """The sessions this user may resume (all checklists', or the picked one's), newest first."""
+    def session_choices(checklist_id: str | None, request: gr.Request | None, code: str) -> list[tuple[str, str]]:
+        """The sessions this user may resume (all checklists', or the picked one's), newest first;
+        an admin, who sees everyone's, also sees whose each one is."""
+        ident = identity(request)
+        admin, owner = ident is not None and ident.admin, scope(request)
         def name(s: Any) -> str:  # the checklist named, unless the session's name starts with it
             title = titles.get(s.checklist_id, s.checklist_id)
             return s.name if s.name.startswith(title) else f"{s.name} · {title}"
 
-        return [(f"{name(s)} – {t('answered', code).format(a=s.answered, n=s.total)} ({s.updated_at:%d.%m.%Y %H:%M})",
+        return [(f"{name(s)} – {t('answered', code).format(a=s.answered, n=s.total)} ({s.updated_at:%d.%m.%Y %H:%M}"
+                 f"{owner_note(s.created_by, code) if admin else ''})",
                  s.id) for s in svc.list_sessions(checklist_id or None, owner=owner)]
 
     def guarded(fn):
@@ -221,7 +226,7 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, demo: gr.Blocks, 
         return run
 
     def on_pick(checklist_id: str | None, code: str, request: gr.Request):
-        return gr.update(choices=session_choices(checklist_id, scope(request), code), value=None)
+        return gr.update(choices=session_choices(checklist_id, request, code), value=None)
 
     @guarded
     def on_start(checklist_id: str | None, session_name: str, code: str, request: gr.Request):
@@ -308,7 +313,7 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, demo: gr.Blocks, 
             t("pick_checklist", code),
             gr.update(label=t("checklist", code)), gr.update(label=t("session_name", code)),
             gr.update(value=t("start_session", code)),
-            gr.update(label=t("sessions", code), choices=session_choices(picked, scope(request), code)),
+            gr.update(label=t("sessions", code), choices=session_choices(picked, request, code)),
             gr.update(value=t("resume", code)), gr.update(label=t("status", code), choices=_status_choices(code)),
             gr.update(label=t("note", code)), gr.update(value=t("prev", code)), gr.update(value=t("save_next", code)),
             gr.update(value=t("explain", code)), gr.update(value=t("report", code)),

@@ -134,7 +134,8 @@ def test_checklist_sessions_belong_to_their_user_and_the_admin_sees_all(proxy):
         assert ola.patch(f"/api/sessions/{mine['id']}/items/{item}", json={"status": "ja"}).status_code == 404
         assert ola.get(f"/api/sessions/{mine['id']}/report").status_code == 404
         assert kari.patch(f"/api/sessions/{mine['id']}/items/{item}", json={"status": "ja"}).status_code == 200
-        assert {s["name"] for s in sjef.get(f"/api/checklists/{checklist}/sessions").json()} == {"Karis økt", "Olas økt"}
+        assert {(s["name"], s["created_by"]) for s in sjef.get(f"/api/checklists/{checklist}/sessions").json()} == \
+            {("Karis økt", "kari"), ("Olas økt", "ola")}
         assert sjef.get(f"/api/sessions/{mine['id']}/report").status_code == 200
 
 
@@ -183,6 +184,23 @@ def test_the_web_ui_through_the_proxy_keeps_each_users_sessions(browser, proxy, 
         page.locator("#conv-pick input").click()
     assert kari.get_by_role("option").filter(has_text=QUESTION[:30]).count() == 1
     assert ola.get_by_role("option").filter(has_text=QUESTION[:30]).count() == 0
+    assert kari.get_by_role("option").filter(has_text="bruker:").count() == 0  # one's own need no name
+    # The admin sees everyone's, each with whose it is.
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nb-NO",
+                              http_credentials={"username": "sjef", "password": "sjef-pw"})
+    sjef = pages["sjef"] = ctx.new_page()
+    sjef.set_default_timeout(60_000)
+    sjef.goto(proxy + "/")
+    sjef.wait_for_selector("#question textarea")
+    sjef.locator("#conv-box button").first.click()
+    sjef.locator("#conv-pick input").click()
+    sjef.get_by_role("option").filter(has_text=QUESTION[:30]).filter(has_text="bruker: kari").first.wait_for()
+    sjef.keyboard.press("Escape")
+    sjef.get_by_role("tab", name="Sjekklister").click()
+    sjef.locator("#session-pick input").click()
+    sjef.get_by_role("option").filter(has_text="Olas gjennomgang").filter(has_text="bruker: ola").wait_for()
+    sjef.get_by_role("option").filter(has_text="Karis gjennomgang").filter(has_text="bruker: kari").wait_for()
+    sjef.screenshot(path=str(output_dir / "signin-admin-sessions.png"))
     # The widget uses the signed-in session: no key in the page, and the answer comes back.
     kari.goto(proxy + "/widget")
     assert "data-api-key=" not in kari.content().split("<body>", 1)[-1].split("</header>", 1)[-1]
