@@ -79,6 +79,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "autosaved": {"nb": "Endringen er lagret.", "sv": "Ändringen är sparad.", "en": "The change is saved."},
     "saved_item": {"nb": "Endringene på punkt {n} er lagret.", "sv": "Ändringarna i punkt {n} är sparade.",
                    "en": "The changes to item {n} are saved."},
+    "stale_item": {"nb": "Punkt {n} er endret i en annen fane eller av en annen bruker etter at du åpnet det. Endringen din er "
+                         "ikke lagret, så den ikke skriver over den andre. Last inn punktet på nytt for å se det som er lagret.",
+                   "sv": "Punkt {n} har ändrats i en annan flik eller av en annan användare efter att du öppnade den. Din ändring "
+                         "är inte sparad, så att den inte skriver över den andra. Läs in punkten igen för att se det som är sparat.",
+                   "en": "Item {n} was changed in another tab or by another user after you opened it. Your change is not "
+                         "saved, so that it does not overwrite the other one. Reload the item to see what is saved."},
+    "reload_item": {"nb": "Last inn punktet på nytt", "sv": "Läs in punkten igen", "en": "Reload the item"},
     "source_ref": {"nb": "Kilde", "sv": "Källa", "en": "Source"},
     "not_ready": {
         "nb": "Indeksen er ikke bygget ennå. Kjør `assistant index` og last siden på nytt.",

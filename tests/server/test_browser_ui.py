@@ -387,6 +387,58 @@ def test_checklist_sessions_on_load_saved_notice_and_one_report_format(context_f
     page.screenshot(path=str(output_dir / "ui-en-checklist-report.png"), full_page=True)
 
 
+def open_session(page, url: str, name: str) -> None:
+    """Open the English UI's checklist tab and resume the session called `name`."""
+    page.set_default_timeout(60_000)
+    page.goto(url + "/?lang=en")
+    page.wait_for_selector("#question textarea")
+    page.get_by_role("tab", name="Checklists").click()
+    page.locator("#session-pick input").click()
+    page.get_by_role("option").filter(has_text=name).first.click()
+    page.wait_for_function("(n) => document.querySelector('#session-pick input').value.startsWith(n)", arg=name)
+    page.click("#session-resume")
+    page.wait_for_selector("#checklist-item .cl-text")
+
+
+def test_two_tabs_on_one_item_do_not_overwrite_each_other(context_for, live_server, live_home, output_dir):
+    """Two pages on the same item: the second save of the same field is refused with a notice in
+    the UI language and an offer to reload the item, not written over the first; a field only
+    one of them changed is saved without a conflict, and the other's values are kept."""
+    from assistant.checklists.service import ChecklistService
+    from assistant.config import Config
+
+    svc = ChecklistService(Config(home=live_home))
+    session = svc.start_session("oppstart", "Two tabs")
+    first = svc.get_checklist("oppstart").items[0].id
+    ctx = context_for("light")
+    a, b = ctx.new_page(), ctx.new_page()
+    for page in (a, b):
+        open_session(page, live_server.url, "Two tabs")
+    saved = "document.querySelector('#item-saved').innerText.trim()"
+
+    a.fill("#item-note textarea", "From tab A")
+    a.locator("#item-owner input, #item-owner textarea").click()  # leaving the note saves it
+    a.wait_for_function(f"{saved} === 'The change is saved.'")
+    b.locator("#item-status").get_by_label("Partly", exact=True).check()  # a field A left alone
+    b.wait_for_function(f"{saved} === 'The change is saved.'")
+    assert svc.get_session(session.id).state(first).note == "From tab A"  # B's empty note did not win
+
+    b.fill("#item-note textarea", "From tab B")
+    b.locator("#item-owner input, #item-owner textarea").click()
+    b.wait_for_function(f"{saved}.startsWith('Item 1 was changed in another tab')")
+    assert b.locator("#item-reload").is_visible()
+    state = svc.get_session(session.id).state(first)
+    assert state.note == "From tab A" and state.status == "delvis"
+    b.screenshot(path=str(output_dir / "ui-en-checklist-stale-item.png"))
+    b.click("#item-reload")
+    b.wait_for_function("document.querySelector('#item-note textarea').value === 'From tab A'")
+    b.locator("#item-reload").wait_for(state="hidden")
+    b.fill("#item-note textarea", "From tab B, after reading A")
+    b.locator("#item-owner input, #item-owner textarea").click()
+    b.wait_for_function(f"{saved} === 'The change is saved.'")
+    assert svc.get_session(session.id).state(first).note == "From tab B, after reading A"
+
+
 @pytest.mark.parametrize("width", [360, 430])
 def test_narrow_screens_wrap_the_title_between_words_and_keep_dropdown_text_clear(context_for, live_server, output_dir,
                                                                                   width):
