@@ -138,6 +138,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "widget_placeholder": {"nb": "Skriv et spørsmål …", "sv": "Skriv en fråga …", "en": "Type a question …"},
     "widget_open": {"nb": "Spør assistenten", "sv": "Fråga assistenten", "en": "Ask the assistant"},
     "widget_thanks": {"nb": "Takk!", "sv": "Tack!", "en": "Thanks!"},
+    "widget_embed": {
+        "nb": "Legg inn på en intranettside: {code} (valgfritt {target} for å vise den i et element; bak organisasjonens "
+              "innlogging {credentials}, så brukes den innloggede brukerens økt, ellers {key} når serveren krever nøkkel; "
+              "siden som laster skriptet må stå i {cors}).",
+        "sv": "Lägg in på en intranätsida: {code} (valfritt {target} för att visa den i ett element; bakom organisationens "
+              "inloggning {credentials}, så används den inloggade användarens session, annars {key} när servern kräver "
+              "nyckel; sidan som laddar skriptet måste stå i {cors}).",
+        "en": "Add it to an intranet page: {code} (optionally {target} to show it inside an element; behind the "
+              "organisation's sign-in {credentials}, so the signed-in user's session is used, otherwise {key} when the "
+              "server requires a key; the page that loads the script must be listed in {cors}).",
+    },
     "widget_origin": {
         "nb": "Denne siden ({origin}) har ikke tilgang til assistenten. Be den som drifter assistenten om å legge adressen til i ASSISTANT_CORS_ORIGINS.",
         "sv": "Den här sidan ({origin}) har inte åtkomst till assistenten. Be den som driftar assistenten att lägga till adressen i ASSISTANT_CORS_ORIGINS.",

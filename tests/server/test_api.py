@@ -212,6 +212,12 @@ def test_widget_assets(client):
     assert "innerHTML" not in js.text  # all text goes in with textContent
     page = client.get("/widget?lang=sv")
     assert page.status_code == 200 and "widget.js" in page.text and 'data-lang="sv"' in page.text
+    assert "Lägg in på en intranätsida" in page.text and "Legg inn" not in page.text
+    en = client.get("/widget?lang=en").text
+    assert "<title>Widget – Smart specialisation – advisory assistant</title>" in en
+    assert "Add it to an intranet page" in en and "Legg inn" not in en and "innlogging" not in en
+    assert '&lt;script src="http://testserver/widget.js" data-lang="en"&gt;' in en
+    assert "Legg inn på en intranettside" in client.get("/widget").text
 
 
 def test_a_long_chat_is_not_refused_its_last_turns_are_used(client):
