@@ -97,6 +97,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "close": {"nb": "Lukk", "sv": "Stäng", "en": "Close"},
     "warning": {"nb": "Merk", "sv": "Obs", "en": "Note"},
     "copy": {"nb": "Kopier svaret", "sv": "Kopiera svaret", "en": "Copy the answer"},
+    "copy_question": {"nb": "Kopier spørsmålet", "sv": "Kopiera frågan", "en": "Copy the question"},
     "copy_sources": {"nb": "Kopier med kilder", "sv": "Kopiera med källor", "en": "Copy with sources"},
     "copied": {"nb": "Kopiert.", "sv": "Kopierat.", "en": "Copied."},
     "like": {"nb": "Nyttig svar", "sv": "Användbart svar", "en": "Helpful answer"},

@@ -136,7 +136,8 @@ def page_script(lang: str = DEFAULT_LANGUAGE) -> str:
 
     labels: dict[str, dict] = {}
     variants = {**GRADIO_LABELS, **GRADIO_ENGLISH}
-    for key in (*variants, "user_said", "bot_said", "question", "warning", "error_title", "close", "select_example"):
+    for key in (*variants, "user_said", "bot_said", "question", "warning", "error_title", "close", "select_example",
+                "title", "copy_question"):
         ours = {code: t(key, code) for code in LANGUAGES}
         labels[key] = {**ours, "variants": variants.get(key, []) + list(ours.values())}
     script = (PAGE_JS_FILE.read_text(encoding="utf-8")

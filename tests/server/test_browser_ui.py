@@ -387,6 +387,24 @@ def test_checklist_sessions_on_load_saved_notice_and_one_report_format(context_f
     page.screenshot(path=str(output_dir / "ui-en-checklist-report.png"), full_page=True)
 
 
+def test_the_tab_title_and_each_copy_button_say_what_they_are_in_the_ui_language(context_for, live_server):
+    """The browser tab's title is in the UI language; the copy button on the user's own message
+    copies the question and says so, the one on the answer says it copies the answer."""
+    page = context_for("light").new_page()
+    page.set_default_timeout(60_000)
+    for lang in ("sv", "en"):
+        page.goto(f"{live_server.url}/?lang={lang}")
+        page.wait_for_selector("#question textarea")
+        page.wait_for_function("(title) => document.title === title", arg=t("title", lang))
+    ask(page, QUESTION)
+    page.locator('#chat a[href*="#kilde-0-1"]').first.wait_for()
+    labels = ("(key) => [...document.querySelectorAll('#chat button[data-assistant-label]')]"
+              ".filter(b => b.getAttribute('data-assistant-label') === key).map(b => b.getAttribute('aria-label'))")
+    page.wait_for_function(f"() => ({labels})('copy_question').length === 1 && ({labels})('copy').length === 1")
+    assert page.evaluate(f"({labels})('copy_question')") == ["Copy the question"]
+    assert page.evaluate(f"({labels})('copy')") == ["Copy the answer"]
+
+
 def open_session(page, url: str, name: str) -> None:
     """Open the English UI's checklist tab and resume the session called `name`."""
     page.set_default_timeout(60_000)

@@ -21,12 +21,25 @@
     if (code) window.__assistantLang = code;
     return window.__assistantLang || LANG;
   }
+  // Whether a message button belongs to the user's message: the last message before it in the
+  // page is the one its buttons follow.
+  function onUserMessage(el) {
+    var own = null;
+    document.querySelectorAll('#chat [data-testid="user"], #chat [data-testid="bot"]').forEach(function (m) {
+      if (m.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) own = m;
+    });
+    return !!own && own.getAttribute('data-testid') === 'user';
+  }
   function relabel() {
     var lang = currentLang();
     if (document.documentElement.lang !== lang) document.documentElement.lang = lang;
+    if (document.title !== LABELS.title[lang]) document.title = LABELS.title[lang];
     document.querySelectorAll('#chat button[aria-label], #chat [role="log"][aria-label]').forEach(function (el) {
       var key = el.getAttribute('data-assistant-label') || labelKey(el.getAttribute('aria-label'));
       if (!key) return;
+      if (key === 'copy' && !el.hasAttribute('data-assistant-label') && onUserMessage(el)) {
+        key = 'copy_question';  // it copies the question, not an answer
+      }
       var want = LABELS[key][lang];
       el.setAttribute('data-assistant-label', key);
       if (el.getAttribute('aria-label') !== want) el.setAttribute('aria-label', want);
