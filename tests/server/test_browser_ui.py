@@ -457,6 +457,39 @@ def test_two_tabs_on_one_item_do_not_overwrite_each_other(context_for, live_serv
     assert svc.get_session(session.id).state(first).note == "From tab B, after reading A"
 
 
+def test_a_status_group_is_one_tab_stop_and_an_empty_explanation_none(context_for, live_server, live_home):
+    """The status radios are one tab stop, the arrow keys choosing among them (and saving); the
+    explanation area is reached by Tab only once «Explain» has filled it."""
+    from assistant.checklists.service import ChecklistService
+    from assistant.config import Config
+
+    svc = ChecklistService(Config(home=live_home))
+    session = svc.start_session("oppstart", "Keyboard group")
+    page = context_for("light").new_page()
+    open_session(page, live_server.url, "Keyboard group")
+    active = "document.activeElement"
+    radios = page.locator("#item-status input[type=radio]")
+    page.wait_for_function("() => { const r = [...document.querySelectorAll('#item-status input[type=radio]')]; "
+                           "return r.length > 1 && r.every(x => x.name === r[0].name); }")
+    radios.first.focus()
+    page.keyboard.press("ArrowDown")  # a group: the arrow moves the choice to «Partly»
+    page.wait_for_function("() => document.querySelectorAll('#item-status input[type=radio]')[1].checked")
+    page.wait_for_selector('#checklist-progress [aria-valuenow="1"]')
+    first = svc.get_checklist("oppstart").items[0].id
+    assert svc.get_session(session.id).state(first).status == "delvis"
+    page.keyboard.press("Tab")  # out of the group in one step, to the note
+    assert page.evaluate(f"{active}.closest('#item-note') !== null"), page.evaluate(f"{active}.outerHTML")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate(f"{active}.type === 'radio' && {active}.checked")
+    page.locator("#item-explain").focus()
+    page.keyboard.press("Tab")  # nothing to read yet: the empty explanation is skipped
+    assert page.evaluate(f"{active}.id !== 'item-explanation'")
+    page.locator("#item-explain").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('#item-explanation').innerText.trim().length > 0")
+    page.wait_for_function("document.querySelector('#item-explanation').getAttribute('tabindex') === '0'")
+
+
 @pytest.mark.parametrize("width", [360, 430])
 def test_narrow_screens_wrap_the_title_between_words_and_keep_dropdown_text_clear(context_for, live_server, output_dir,
                                                                                   width):
