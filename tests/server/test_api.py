@@ -194,6 +194,22 @@ def test_cors_allow_list(make_client):
     assert "access-control-allow-origin" not in other.headers
 
 
+def test_a_page_on_an_origin_not_allowed_gets_no_answer(make_client):
+    """A browser call from another origin not in ASSISTANT_CORS_ORIGINS, a local address included
+    (Gradio's own CORS rule lets those read responses), is refused before any answer is computed;
+    the same origin, an allowed one and clients without Origin are answered."""
+    c = make_client(cors_origins=("https://intranett.example",))
+    for origin in ("http://127.0.0.1:7878", "https://evil.example"):
+        r = c.post("/api/ask", json={"question": QUESTION}, headers={"Origin": origin, "Accept-Language": "en"})
+        body = assert_error(r, 403, "OriginNotAllowed")
+        assert body["error"] == f"The page on {origin} may not use the API. Add its address to ASSISTANT_CORS_ORIGINS."
+        assert c.get("/v1/models", headers={"Origin": origin}).status_code == 403
+    for headers in ({"Origin": "https://intranett.example"}, {"Origin": "http://testserver"}, {}):
+        assert c.post("/api/ask", json={"question": QUESTION}, headers=headers).status_code == 200, headers
+    pre = c.options("/api/ask", headers={"Origin": "http://127.0.0.1:7878", "Access-Control-Request-Method": "POST"})
+    assert pre.status_code != 403  # the pre-flight is the CORS middleware's to answer
+
+
 def test_feedback_endpoint_stores_and_exports(client, tmp_path):
     from assistant.feedback import FeedbackStore
 
