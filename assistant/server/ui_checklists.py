@@ -246,6 +246,7 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, demo: gr.Blocks, 
         an admin, who sees everyone's, also sees whose each one is."""
         ident = identity(request)
         admin, owner = ident is not None and ident.admin, scope(request)
+
         def name(s: Any) -> str:  # the checklist named, unless the session's name starts with it
             title = titles.get(s.checklist_id, s.checklist_id)
             return s.name if s.name.startswith(title) else f"{s.name} · {title}"
