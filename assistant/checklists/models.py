@@ -158,6 +158,7 @@ class SessionSummary(BaseModel):
     updated_at: datetime
     answered: int
     total: int
+    created_by: str = ""  # whose session it is (the signed-in user who started it), as on `Session`
 
     @property
     def progress(self) -> str:

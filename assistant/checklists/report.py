@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from datetime import date, datetime
 from pathlib import Path
 
@@ -30,10 +31,10 @@ _FOLD = str.maketrans({"æ": "ae", "ø": "o", "å": "a", "ä": "a", "ö": "o", "
 def file_stem(session: Session) -> str:
     """`naeringsplan-2026-oppstart`: the session's name in ASCII letters, digits and dashes, then
     its checklist, so reports of different sessions get different names."""
-    import re
     import unicodedata
 
-    name = unicodedata.normalize("NFKD", session.name.translate(_FOLD)).encode("ascii", "ignore").decode()
+    name = re.sub(r"</?[A-Za-z][^<>]*>", " ", session.name)  # "<b>2026</b>" names 2026, not "b-2026-b"
+    name = unicodedata.normalize("NFKD", name.translate(_FOLD)).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:60].strip("-")
     return f"{slug}-{session.checklist_id}" if slug else f"sjekkliste-{session.checklist_id}-{session.id}"
 
@@ -89,9 +90,20 @@ def source_ref(checklist: Checklist, item: ChecklistItem) -> str:
     return f"{checklist.document or item.source.doc_id}, {item.source.label}"
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]#|~])")
+
+
+def md_text(text: str) -> str:
+    """A user's text (a session name, note, owner) as Markdown that shows it as typed in any
+    viewer: `<`, `>` and `&` as entities (no HTML runs), emphasis, links, code and table marks
+    escaped with a backslash."""
+    text = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
 def _cell(text: str) -> str:
-    """Text inside a Markdown table cell or list line: "|" escaped, lines joined with <br>."""
-    return str(text).replace("|", "\\|").replace("\r", "").replace("\n", "<br>")
+    """User text inside a Markdown table cell or list line: escaped (`md_text`), lines joined with <br>."""
+    return md_text(str(text).replace("\r", "")).replace("\n", "<br>")
 
 
 def printable(session: Session) -> Session:
@@ -114,8 +126,9 @@ def render_markdown(checklist: Checklist, session: Session, chart_ref: str | Non
     if chart_ref is None:
         png = readiness_chart(s["parts"])
         chart_ref = "data:image/png;base64," + base64.b64encode(png).decode()
-    out = [f"# {report_title(checklist, session)}", ""]
-    meta = [("Organisasjon", organisation), ("Økt", f"{session.name} (`{session.id}`)"),
+    name = md_text(session.name)
+    out = [f"# Statusrapport: {name} ({checklist.title})", ""]
+    meta = [("Organisasjon", md_text(organisation)), ("Økt", f"{name} (`{session.id}`)"),
             ("Sjekkliste", f"{checklist.title} – {checklist.description}"),
             ("Kilde", checklist.document), ("Opprettet", _when(session.created_at)),
             ("Sist oppdatert", _when(session.updated_at)),
@@ -144,7 +157,7 @@ def render_markdown(checklist: Checklist, session: Session, chart_ref: str | Non
         for n, item, st in (r for r in s["rows"] if r[1].group == p["name"]):
             out.append(f"{n}. **{item.label}**")
             details = [f"Status: {_status(st)}"] + [f"{k}: {v}" for k, v in (
-                ("Ansvarlig", st.owner), ("Frist", _when(st.due)), ("Oppdatert av", st.updated_by)) if v]
+                ("Ansvarlig", _cell(st.owner)), ("Frist", _when(st.due)), ("Oppdatert av", _cell(st.updated_by))) if v]
             out.append(f"   - {' · '.join(details)}")
             if st.note:
                 out.append(f"   - Notat: {_cell(st.note)}")
@@ -212,7 +225,7 @@ def render_docx(checklist: Checklist, session: Session, organisation: str = "") 
             para = doc.add_paragraph()
             para.add_run(f"{n}. {item.label}").bold = True
             details = [f"Status: {_status(st)}"] + [f"{k}: {v}" for k, v in (
-                ("Ansvarlig", st.owner), ("Frist", _when(st.due)), ("Oppdatert av", st.updated_by)) if v]
+                ("Ansvarlig", _cell(st.owner)), ("Frist", _when(st.due)), ("Oppdatert av", _cell(st.updated_by))) if v]
             doc.add_paragraph(" · ".join(details), style="List Bullet")
             if st.note:
                 doc.add_paragraph(f"Notat: {st.note}", style="List Bullet")
@@ -313,7 +326,7 @@ def render_pdf(checklist: Checklist, session: Session, organisation: str = "") -
         for n, item, st in (r for r in s["rows"] if r[1].group == p["name"]):
             para(f"{n}. {item.label}", 10, "B")
             details = [f"Status: {_status(st)}"] + [f"{k}: {v}" for k, v in (
-                ("Ansvarlig", st.owner), ("Frist", _when(st.due)), ("Oppdatert av", st.updated_by)) if v]
+                ("Ansvarlig", _cell(st.owner)), ("Frist", _when(st.due)), ("Oppdatert av", _cell(st.updated_by))) if v]
             para("   " + " · ".join(details), 9)
             if st.note:
                 para(f"   Notat: {st.note}", 9)

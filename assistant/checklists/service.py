@@ -96,8 +96,8 @@ class ChecklistService:
     def list_sessions(self, checklist_id: str | None = None, owner: str | None = None) -> list[SessionSummary]:
         """Sessions, newest first; with `owner`, only those that user started."""
         totals = {c.id: len(c.items) for c in self.list_checklists()}
-        return [SessionSummary(total=totals.get(r["checklist_id"], 0), **{k: r[k] for k in (
-            "id", "checklist_id", "name", "created_at", "updated_at", "answered")})
+        return [SessionSummary(total=totals.get(r["checklist_id"], 0), created_by=r.get("created_by") or "", **{
+            k: r[k] for k in ("id", "checklist_id", "name", "created_at", "updated_at", "answered")})
             for r in self.store.list(checklist_id) if owner is None or r.get("created_by") == owner]
 
     def check_access(self, session_ref: str, owner: str | None) -> Session:

@@ -130,6 +130,7 @@ def create_app(
     app.include_router(widget.router)
     app.include_router(conversations_api.router)
     _include_checklists(app)
+    _answer_unknown_api_paths(app)
 
     # Outermost first at request time: CORS answers preflights before keys/limits are checked.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=max_body_bytes)
@@ -156,6 +157,30 @@ def create_app(
 
         app = mount_ui(app, app.state.assistants, config, app.state.feedback)
     return app
+
+
+def _answer_unknown_api_paths(app: FastAPI) -> None:
+    """/api/* and /v1/* always answer with the app's JSON errors: a path no route has is 404, a
+    route asked with a method it does not take is 405 with `Allow`. Without this the Gradio app
+    mounted at `/` would answer both with its own `{"detail": "Not Found"}`. Added after every
+    API route and before the mount, so it only sees what nothing else matched."""
+    from starlette.routing import Match
+
+    api_routes = list(app.router.routes)
+
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+    async def unknown(request: Request) -> JSONResponse:
+        allowed = [m for m in methods if any(route.matches({**request.scope, "method": m})[0] is Match.FULL
+                                             for route in api_routes)]  # the path exists with these
+        if allowed:
+            return _error(request, 405, "Metoden er ikke tillatt her.", "MethodNotAllowed",
+                          headers={"Allow": ", ".join(allowed)})
+        return _error(request, 404, "Fant ikke adressen.", "NotFound")
+
+    for prefix in ("/api", "/v1"):
+        app.add_api_route(prefix + "/{rest:path}", unknown, methods=methods, include_in_schema=False)
+        app.add_api_route(prefix, unknown, methods=methods, include_in_schema=False)
 
 
 def _warm_up(holder: AssistantHolder) -> None:

@@ -1,7 +1,7 @@
 """Sign-in through the organisation's SSO reverse proxy (a trusted header), and who a request is.
 
-With `ASSISTANT_AUTH_HEADER` set (e.g. `X-Forwarded-User`), every route but `/healthz` and
-`/readyz` needs a signed-in user: a request must come from an address in
+With `ASSISTANT_AUTH_HEADER` set (e.g. `X-Forwarded-User`), every route but `/healthz`,
+`/readyz` and the static `/widget.js` needs a signed-in user: a request must come from an address in
 `ASSISTANT_TRUSTED_PROXIES` and carry the header the proxy sets after its own sign-in. A request
 from anywhere else is refused (403), even with the header, so nobody can name themselves by
 going round the proxy. Machine clients keep API keys: on `/api` and `/v1` a valid
@@ -22,7 +22,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .security import _header, bearer_token, is_protected, send_json_error
 
-OPEN_PATHS = ("/healthz", "/readyz")
+OPEN_PATHS = ("/healthz", "/readyz", "/widget.js")  # no data: health, and the static widget script
+
+
+def user_name(raw: str) -> str:
+    """The one form of a user name from the proxy's header: whitespace collapsed and case folded,
+    so «OLA», «Ola » and «ola» are one user for record ownership and the admin list alike."""
+    return " ".join(str(raw or "").split()).casefold()
 
 
 @dataclass(frozen=True)
@@ -54,7 +60,7 @@ class SignInMiddleware:
         self.app = app
         self.header = header.lower().encode("latin-1")
         self.trusted = _networks(trusted)
-        self.admins = {a.casefold() for a in admins}
+        self.admins = {user_name(a) for a in admins}
         self.keys = tuple(k for k in keys if k)
 
     def _from_proxy(self, scope: Scope) -> bool:
@@ -83,7 +89,7 @@ class SignInMiddleware:
         if is_protected(scope.get("path", "")) and self._has_key(scope):
             await self.app(scope, receive, send)  # a machine client with an API key
             return
-        name = " ".join(_header(scope, self.header).split())
+        name = user_name(_header(scope, self.header))
         if not self._from_proxy(scope) or not name:
             bypass = not self._from_proxy(scope)
             if scope["type"] == "websocket":
@@ -96,7 +102,7 @@ class SignInMiddleware:
             else:
                 await send_json_error(send, 401, "Du er ikke logget inn.", "AuthenticationError", scope=scope)
             return
-        scope.setdefault("state", {})["user"] = Identity(name, name.casefold() in self.admins)
+        scope.setdefault("state", {})["user"] = Identity(name, name in self.admins)
         await self.app(scope, receive, send)
 
 
@@ -161,7 +167,7 @@ def resolver(config: Any):
     """`resolve(request) -> Identity | None` for the web UI: from the middleware's state, else
     from the header itself (every request reaching the UI has passed the middleware); None when
     sign-in is not configured. A request without a user then sees nobody's records."""
-    admins = {a.casefold() for a in config.admins}
+    admins = {user_name(a) for a in config.admins}
 
     def resolve(request: Any) -> Identity | None:
         if not config.auth_header:
@@ -170,7 +176,7 @@ def resolver(config: Any):
         if found is not None:
             return found
         headers = getattr(request, "headers", None) or {}
-        name = " ".join(str(headers.get(config.auth_header) or headers.get(config.auth_header.lower()) or "").split())
-        return Identity(name, name.casefold() in admins) if name else Identity("\u2205", False)
+        name = user_name(headers.get(config.auth_header) or headers.get(config.auth_header.lower()) or "")
+        return Identity(name, name in admins) if name else Identity("\u2205", False)
 
     return resolve

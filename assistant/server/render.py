@@ -87,6 +87,27 @@ def documents_table(docs: Iterable[DocumentInfo]) -> list[list[str]]:
     return [[d.title, d.authority, d.publisher, d.date, d.language, d.source_note or d.path] for d in docs]
 
 
+def section_pages(passages: list[Passage]) -> str:
+    """The pages a section's passages cover, as citations label them (`Passage.page_label`):
+    «19–23», «1–23», «28 ff.» for a passage known only to start on 28; "" with no page.
+
+    >>> from assistant.models import Passage
+    >>> section_pages([Passage(id="a", doc_id="d", text="", page=19, page_end=23)])
+    '19–23'
+    >>> section_pages([Passage(id="a", doc_id="d", text="", page=1, page_end=19),
+    ...                Passage(id="b", doc_id="d", text="", page=23, page_end=28)])
+    '1–28'
+    """
+    paged = [p for p in passages if p.page is not None]
+    if len(paged) <= 1:
+        return paged[0].page_label if paged else ""
+    first = min(p.page for p in paged)
+    if any(p.page_end is None for p in paged):
+        return f"{first} ff."
+    last = max(p.page_end for p in paged)
+    return str(first) if first == last else f"{first}–{last}"
+
+
 def document_view(doc: DocumentInfo, passages: list[Passage], lang: str, focus: str = "") -> str:
     """One document: provenance, then its sections with their passages (collapsed); the passage
     `focus` names (a cited place) is shown open and marked."""
@@ -103,8 +124,8 @@ def document_view(doc: DocumentInfo, passages: list[Passage], lang: str, focus: 
         sections.setdefault(p.section_path or doc.title, []).append(p)
     blocks = []
     for name, ps in sections.items():
-        pages = sorted({p.page for p in ps if p.page is not None})
-        page = f" ({esc(t('page', lang))} {pages[0]}–{pages[-1]})" if len(pages) > 1 else (f" ({esc(t('page', lang))} {pages[0]})" if pages else "")
+        pages = section_pages(ps)
+        page = f" ({esc(t('page', lang))} {esc(pages)})" if pages else ""
         texts = "".join(f'<p class="focus" tabindex="-1">{esc(p.text)}</p>' if p.id == focus else f"<p>{esc(p.text)}</p>"
                         for p in ps)
         opened = " open" if any(p.id == focus for p in ps) else ""

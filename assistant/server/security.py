@@ -183,8 +183,12 @@ class RateLimitMiddleware:
 
 
 class OriginLogMiddleware:
-    """Log once per origin when a page on another origin calls /api or /v1 without being in
-    ASSISTANT_CORS_ORIGINS: the browser hides the cause from the page, so the log names it."""
+    """Refuse, and log once per origin, a call to /api or /v1 from a page on another origin that
+    is not in ASSISTANT_CORS_ORIGINS: 403 JSON naming the setting, and no answer computed. The
+    browser would hide even a readable refusal from most such pages (CORS), so the log names
+    the cause too. Gradio's own CORS rule lets local addresses (http://127.0.0.1:…) read
+    responses, which is why the refusal is made here, not left to the browser. A request
+    without `Origin` (curl, servers, OpenAI clients) and a pre-flight pass on."""
 
     def __init__(self, app: ASGIApp, allowed: Iterable[str], log=None):
         import logging
@@ -198,13 +202,17 @@ class OriginLogMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and is_protected(scope.get("path", "")):
             origin = _header(scope, b"origin").rstrip("/")
-            host = _header(scope, b"host")
-            same = origin.split("://", 1)[-1] == host
+            hosts = {_header(scope, b"host"), _header(scope, b"x-forwarded-host")} - {""}
+            same = origin.split("://", 1)[-1] in hosts
             if origin and not same and "*" not in self.allowed and origin not in self.allowed:
                 with self._lock:
                     new = origin not in self.seen and len(self.seen) < 1000
                     self.seen.add(origin)
                 if new:
                     self.log.warning("a page on %s called %s, but that origin is not in ASSISTANT_CORS_ORIGINS; "
-                                     "the browser will not let the page read the answer", origin, scope.get("path"))
+                                     "the request is refused", origin, scope.get("path"))
+                if scope.get("method") != "OPTIONS":
+                    await send_json_error(send, 403, f"Siden på {origin} har ikke lov til å bruke API-et. Legg "
+                                          "adressen til i ASSISTANT_CORS_ORIGINS.", "OriginNotAllowed", scope=scope)
+                    return
         await self.app(scope, receive, send)

@@ -56,6 +56,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "session_name": {"nb": "Navn på økten", "sv": "Namn på sessionen", "en": "Session name"},
     "start_session": {"nb": "Start ny gjennomgang", "sv": "Starta ny genomgång", "en": "Start a new walkthrough"},
     "sessions": {"nb": "Tidligere økter", "sv": "Tidigare sessioner", "en": "Earlier sessions"},
+    "entry_user": {"nb": "bruker: {name}", "sv": "användare: {name}", "en": "user: {name}"},
     "resume": {"nb": "Fortsett", "sv": "Fortsätt", "en": "Resume"},
     "status": {"nb": "Status", "sv": "Status", "en": "Status"},
     "note": {"nb": "Notat", "sv": "Anteckning", "en": "Note"},
@@ -78,6 +79,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "autosaved": {"nb": "Endringen er lagret.", "sv": "Ändringen är sparad.", "en": "The change is saved."},
     "saved_item": {"nb": "Endringene på punkt {n} er lagret.", "sv": "Ändringarna i punkt {n} är sparade.",
                    "en": "The changes to item {n} are saved."},
+    "stale_item": {"nb": "Punkt {n} er endret i en annen fane eller av en annen bruker etter at du åpnet det. Endringen din er "
+                         "ikke lagret, så den ikke skriver over den andre. Last inn punktet på nytt for å se det som er lagret.",
+                   "sv": "Punkt {n} har ändrats i en annan flik eller av en annan användare efter att du öppnade den. Din ändring "
+                         "är inte sparad, så att den inte skriver över den andra. Läs in punkten igen för att se det som är sparat.",
+                   "en": "Item {n} was changed in another tab or by another user after you opened it. Your change is not "
+                         "saved, so that it does not overwrite the other one. Reload the item to see what is saved."},
+    "reload_item": {"nb": "Last inn punktet på nytt", "sv": "Läs in punkten igen", "en": "Reload the item"},
     "source_ref": {"nb": "Kilde", "sv": "Källa", "en": "Source"},
     "not_ready": {
         "nb": "Indeksen er ikke bygget ennå. Kjør `assistant index` og last siden på nytt.",
@@ -89,6 +97,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "close": {"nb": "Lukk", "sv": "Stäng", "en": "Close"},
     "warning": {"nb": "Merk", "sv": "Obs", "en": "Note"},
     "copy": {"nb": "Kopier svaret", "sv": "Kopiera svaret", "en": "Copy the answer"},
+    "copy_question": {"nb": "Kopier spørsmålet", "sv": "Kopiera frågan", "en": "Copy the question"},
     "copy_sources": {"nb": "Kopier med kilder", "sv": "Kopiera med källor", "en": "Copy with sources"},
     "copied": {"nb": "Kopiert.", "sv": "Kopierat.", "en": "Copied."},
     "like": {"nb": "Nyttig svar", "sv": "Användbart svar", "en": "Helpful answer"},
@@ -130,6 +139,17 @@ STRINGS: dict[str, dict[str, str]] = {
     "widget_placeholder": {"nb": "Skriv et spørsmål …", "sv": "Skriv en fråga …", "en": "Type a question …"},
     "widget_open": {"nb": "Spør assistenten", "sv": "Fråga assistenten", "en": "Ask the assistant"},
     "widget_thanks": {"nb": "Takk!", "sv": "Tack!", "en": "Thanks!"},
+    "widget_embed": {
+        "nb": "Legg inn på en intranettside: {code} (valgfritt {target} for å vise den i et element; bak organisasjonens "
+              "innlogging {credentials}, så brukes den innloggede brukerens økt, ellers {key} når serveren krever nøkkel; "
+              "siden som laster skriptet må stå i {cors}).",
+        "sv": "Lägg in på en intranätsida: {code} (valfritt {target} för att visa den i ett element; bakom organisationens "
+              "inloggning {credentials}, så används den inloggade användarens session, annars {key} när servern kräver "
+              "nyckel; sidan som laddar skriptet måste stå i {cors}).",
+        "en": "Add it to an intranet page: {code} (optionally {target} to show it inside an element; behind the "
+              "organisation's sign-in {credentials}, so the signed-in user's session is used, otherwise {key} when the "
+              "server requires a key; the page that loads the script must be listed in {cors}).",
+    },
     "widget_origin": {
         "nb": "Denne siden ({origin}) har ikke tilgang til assistenten. Be den som drifter assistenten om å legge adressen til i ASSISTANT_CORS_ORIGINS.",
         "sv": "Den här sidan ({origin}) har inte åtkomst till assistenten. Be den som driftar assistenten att lägga till adressen i ASSISTANT_CORS_ORIGINS.",
@@ -146,7 +166,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "error_note": {"nb": "Notatet er {n} tegn; høyst {max} tegn er tillatt.",
                    "sv": "Anteckningen är {n} tecken; högst {max} tecken är tillåtet.",
                    "en": "The note is {n} characters; at most {max} are allowed."},
-    "error_not_found": {"nb": "Fant den ikke.", "sv": "Hittades inte.", "en": "Not found."},
+    "error_no_session": {"nb": "Fant ingen økt med id «{id}».", "sv": "Hittade ingen session med id «{id}».",
+                         "en": "No session with id «{id}» was found."},
+    "error_no_conversation": {"nb": "Fant ingen samtale med id «{id}».", "sv": "Hittade inget samtal med id «{id}».",
+                              "en": "No conversation with id «{id}» was found."},
     "error_no_name": {"nb": "Navnet kan ikke være tomt.", "sv": "Namnet kan inte vara tomt.", "en": "The name cannot be empty."},
     "error_generic": {"nb": "Noe gikk galt. Prøv igjen.", "sv": "Något gick fel. Försök igen.", "en": "Something went wrong. Please try again."},
     "signin_title": {"nb": "Logg inn", "sv": "Logga in", "en": "Sign in"},
@@ -170,6 +193,9 @@ STRINGS: dict[str, dict[str, str]] = {
                       "en": "The request is too large (at most {kib} KiB)."},
     "api_rate": {"nb": "For mange forespørsler. Vent litt og prøv igjen.", "sv": "För många begäranden. Vänta en stund och försök igen.",
                  "en": "Too many requests. Wait a little and try again."},
+    "api_origin": {"nb": "Siden på {origin} har ikke lov til å bruke API-et. Legg adressen til i ASSISTANT_CORS_ORIGINS.",
+                   "sv": "Sidan på {origin} får inte använda API:et. Lägg till adressen i ASSISTANT_CORS_ORIGINS.",
+                   "en": "The page on {origin} may not use the API. Add its address to ASSISTANT_CORS_ORIGINS."},
     "api_not_signed_in": {"nb": "Du er ikke logget inn.", "sv": "Du är inte inloggad.", "en": "You are not signed in."},
     "api_bypass": {"nb": "Forespørselen kom ikke gjennom innloggingen. Bruk adressen organisasjonen har gitt deg.",
                    "sv": "Begäran kom inte via inloggningen. Använd adressen som organisationen har gett dig.",
@@ -271,7 +297,8 @@ ERROR_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p, re.S), key) for p
     (r"Spørsmålet er for langt \((?P<n>\d+) tegn\); grensen er (?P<max>\d+) tegn", "error_long"),
     (r"Ugyldig frist «(?P<value>.*)»\.", "error_due"),
     (r"Notatet er (?P<n>\d+) tegn; høyst (?P<max>\d+)", "error_note"),
-    (r"Fant ingen (økt|samtale) med id", "error_not_found"),
+    (r"Fant ingen økt med id «(?P<id>.*)»\.$", "error_no_session"),
+    (r"Fant ingen samtale med id «(?P<id>.*)»\.$", "error_no_conversation"),
     (r"(Samtalen|Økten) må ha et navn", "error_no_name"),
     (r"Ugyldig JSON i forespørselen", "api_bad_json"),
     (r"Ugyldig forespørsel \(sjekk feltene: (?P<fields>.*)\)\.$", "api_bad_fields"),
@@ -283,6 +310,7 @@ ERROR_PATTERNS: list[tuple[re.Pattern, str]] = [(re.compile(p, re.S), key) for p
     (r"Forespørselen er for stor \(maks (?P<kib>\d+) KiB\)", "api_too_large"),
     (r"For mange forespørsler", "api_rate"),
     (r"Du er ikke logget inn", "api_not_signed_in"),
+    (r"Siden på (?P<origin>\S+) har ikke lov til å bruke API-et", "api_origin"),
     (r"Forespørselen kom ikke gjennom innloggingen", "api_bypass"),
     (r"Spørsmålet mangler\.$", "api_no_question"),
     (r"Spørsmålet må være tekst", "api_not_text"),

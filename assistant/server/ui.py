@@ -136,7 +136,8 @@ def page_script(lang: str = DEFAULT_LANGUAGE) -> str:
 
     labels: dict[str, dict] = {}
     variants = {**GRADIO_LABELS, **GRADIO_ENGLISH}
-    for key in (*variants, "user_said", "bot_said", "question", "warning", "error_title", "close", "select_example"):
+    for key in (*variants, "user_said", "bot_said", "question", "warning", "error_title", "close", "select_example",
+                "title", "copy_question"):
         ours = {code: t(key, code) for code in LANGUAGES}
         labels[key] = {**ours, "variants": variants.get(key, []) + list(ours.values())}
     script = (PAGE_JS_FILE.read_text(encoding="utf-8")
@@ -238,7 +239,7 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
         saved = (conv_id, gr.update())
         try:
             new_id = convs.persist(convo, conv_id, request)
-            saved = (new_id, gr.update(choices=convs.choices(request), value=new_id))
+            saved = (new_id, gr.update(choices=convs.choices(request, lang), value=new_id))
         except AssistantError as err:
             gr.Warning(esc(localise_error(str(err), lang)), title=t("warning", lang))
         yield "", _messages(convo), convo, copy_store(convo, lang), *saved
@@ -273,7 +274,7 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
         except AssistantError as err:
             gr.Warning(esc(localise_error(str(err), lang)), title=t("warning", lang))
             return gr.update()
-        return gr.update(choices=convs.choices(request), value=conv_id)
+        return gr.update(choices=convs.choices(request, lang), value=conv_id)
 
     def delete_conversation(conv_id: str | None, lang: str, request: gr.Request):
         if conv_id:
@@ -281,7 +282,7 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
                 convs.delete(conv_id, request)
             except AssistantError as err:
                 gr.Warning(esc(localise_error(str(err), lang)), title=t("warning", lang))
-        return (*clear(lang), None, gr.update(choices=convs.choices(request), value=None), "")
+        return (*clear(lang), None, gr.update(choices=convs.choices(request, lang), value=None), "")
 
     def open_source(evt: gr.EventData, convo: list[dict], lang: str):
         """A click on [n] shows the citation in the panel; on «open in the document» (or a search
@@ -483,7 +484,7 @@ def build_ui(holder: Any, config: Config, feedback: FeedbackStore) -> gr.Blocks:
         def from_url(request: gr.Request):
             code = (request.query_params.get("lang") or DEFAULT_LANGUAGE) if request else DEFAULT_LANGUAGE
             try:
-                choices = gr.update(choices=convs.choices(request), value=None)
+                choices = gr.update(choices=convs.choices(request, code), value=None)
             except AssistantError:
                 choices = gr.update()
             return gr.update(value=code if code in LANGUAGES else DEFAULT_LANGUAGE), choices

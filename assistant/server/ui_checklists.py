@@ -16,6 +16,7 @@ from ..errors import AssistantError
 from ..rendering import citation_label, to_html
 from . import render
 from .text import DEFAULT_LANGUAGE, STATUS_LABELS, esc, localise_error, t
+from .ui_conversations import owner_note
 
 
 def _status_choices(lang: str) -> list[tuple[str, str]]:
@@ -65,6 +66,42 @@ def render_explanation(answer: Any, lang: str) -> str:
 
 def _due_text(value: Any) -> str:
     return value.isoformat() if value else ""
+
+
+class StaleItem(AssistantError):
+    """The item was changed elsewhere (another tab, another user) after this form was filled."""
+
+    def __init__(self, number: int):
+        super().__init__(f"stale item {number}")
+        self.number = number
+
+
+FORM_FIELDS = ("status", "note", "owner", "due")
+
+
+def form_values(state: Any) -> dict[str, Any]:
+    """A stored item state as the form shows it: what a save compares."""
+    return {"status": state.status, "note": (state.note or "").strip(), "owner": (state.owner or "").strip(),
+            "due": _due_text(state.due)}
+
+
+def changes_to_save(form: dict[str, Any], base: dict[str, Any] | None, stored: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """(fields to write, fields in conflict), from the form, what it was filled from (`base`) and
+    what is stored now. A field the user left as filled is not written, so a change made
+    elsewhere meanwhile is kept; a field both changed, to different values, is a conflict.
+
+    >>> changes_to_save({"note": "B"}, {"note": ""}, {"note": "A"})
+    (set(), {'note'})
+    >>> changes_to_save({"note": "B", "owner": ""}, {"note": "", "owner": ""}, {"note": "", "owner": "Kari"})
+    ({'note'}, set())
+    """
+    base = stored if base is None else base
+    write, conflict = set(), set()
+    for k, value in form.items():
+        if (k == "status" and not value) or value == stored.get(k) or value == base.get(k):
+            continue  # a radio cannot be unset; already stored; or not changed in this form
+        (conflict if stored.get(k) != base.get(k) else write).add(k)
+    return write, conflict
 
 
 def status_mark(status: str | None, lang: str) -> str:
@@ -140,6 +177,10 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, demo: gr.Blocks, 
             owner = gr.Textbox(label=t("owner"), elem_id="item-owner", max_lines=1)
             due = gr.Textbox(label=t("due"), elem_id="item-due", max_lines=1, placeholder="2026-03-31")
         saved = gr.Markdown("", elem_id="item-saved")
+        reload_item = gr.Button(t("reload_item"), visible=False, elem_id="item-reload", size="sm")
+        # The item's values as this form was filled with them: a save writes only what the user
+        # changed and refuses when the same field was changed elsewhere meanwhile (another tab).
+        base = gr.State({})
         # Which item the form shows, set by the same response that fills the form, so a save
         # always pairs the values with their item (the walk state may have moved on by then).
         shown = gr.Textbox("", visible=False, elem_id="item-id")
@@ -156,8 +197,9 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, demo: gr.Blocks, 
             report = gr.Button(t("report"), elem_id="report-make", scale=1)
             download = gr.DownloadButton(visible=False, elem_id="report-download", scale=1)
 
-    view_outputs = [walk, panel, progress, item, status, note, owner, due, explanation, saved, jump, overview, shown]
-    fields = [walk, shown, status, note, owner, due, lang]
+    view_outputs = [walk, panel, progress, item, status, note, owner, due, explanation, saved, jump, overview, shown,
+                    base, reload_item]
+    fields = [walk, shown, status, note, owner, due, base, lang]
 
     def view(state: dict, code: str, message: str = ""):
         session = svc.get_session(state["sid"])
@@ -169,30 +211,29 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, demo: gr.Blocks, 
                 item_html(checklist, index, code), gr.update(value=current.status), current.note, current.owner,
                 _due_text(current.due), "", message,
                 gr.update(choices=jump_choices(checklist, session, code), value=index),
-                overview_html(checklist, session, index, code), checklist.items[index].id)
+                overview_html(checklist, session, index, code), checklist.items[index].id,
+                {"item": checklist.items[index].id, **form_values(current)}, gr.update(visible=False))
 
     def store_current(state: dict, item_id: str, status_value: str | None, note_value: str, owner_value: str,
-                      due_value: str, by: str) -> bool:
-        """Write what the form shows for its item if it differs from what is stored."""
+                      due_value: str, filled: dict | None, by: str) -> set[str]:
+        """Write what the user changed in the form for its item (see `changes_to_save`); a field
+        changed elsewhere since the form was filled raises StaleItem and nothing is written.
+        Returns the fields written."""
         if not state.get("sid") or not item_id:
-            return False
+            return set()
         session = svc.get_session(state["sid"])
         checklist = svc.get_checklist(session.checklist_id)
         current = checklist.item(item_id)
-        before = session.state(current.id)
-        changes: dict[str, Any] = {}
-        if status_value and status_value != before.status:
-            changes["status"] = status_value
-        if (note_value or "").strip() != (before.note or "").strip():
-            changes["note"] = note_value or ""
-        if (owner_value or "").strip() != (before.owner or ""):
-            changes["owner"] = owner_value or ""
-        if (due_value or "").strip() != _due_text(before.due):
-            changes["due"] = (due_value or "").strip()
-        if not changes:
-            return False
-        svc.update_item(session.id, current.id, updated_by=by, **changes)
-        return True
+        form = {"status": status_value or None, "note": (note_value or "").strip(),
+                "owner": (owner_value or "").strip(), "due": (due_value or "").strip()}
+        filled = filled if filled and filled.get("item") == item_id else None
+        write, conflict = changes_to_save(form, filled, form_values(session.state(current.id)))
+        if conflict:
+            raise StaleItem(checklist.index_of(item_id) + 1)
+        if write:
+            raw = {"status": status_value, "note": note_value or "", "owner": owner_value or "", "due": form["due"]}
+            svc.update_item(session.id, current.id, updated_by=by, **{k: raw[k] for k in write})
+        return write
 
     def shown_index(state: dict, item_id: str) -> int:
         """The index of the item the form showed (the walk state's when none)."""
@@ -200,13 +241,18 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, demo: gr.Blocks, 
             return state["index"]
         return svc.get_checklist(svc.get_session(state["sid"]).checklist_id).index_of(item_id)
 
-    def session_choices(checklist_id: str | None, owner: str | None, code: str) -> list[tuple[str, str]]:
-        """The sessions this user may resume (all checklists', or the picked one's), newest first."""
+    def session_choices(checklist_id: str | None, request: gr.Request | None, code: str) -> list[tuple[str, str]]:
+        """The sessions this user may resume (all checklists', or the picked one's), newest first;
+        an admin, who sees everyone's, also sees whose each one is."""
+        ident = identity(request)
+        admin, owner = ident is not None and ident.admin, scope(request)
+
         def name(s: Any) -> str:  # the checklist named, unless the session's name starts with it
             title = titles.get(s.checklist_id, s.checklist_id)
             return s.name if s.name.startswith(title) else f"{s.name} · {title}"
 
-        return [(f"{name(s)} – {t('answered', code).format(a=s.answered, n=s.total)} ({s.updated_at:%d.%m.%Y %H:%M})",
+        return [(f"{name(s)} – {t('answered', code).format(a=s.answered, n=s.total)} ({s.updated_at:%d.%m.%Y %H:%M}"
+                 f"{owner_note(s.created_by, code) if admin else ''})",
                  s.id) for s in svc.list_sessions(checklist_id or None, owner=owner)]
 
     def guarded(fn):
@@ -215,13 +261,18 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, demo: gr.Blocks, 
             code = next((a for a in reversed(args) if isinstance(a, str) and a in STATUS_LABELS), DEFAULT_LANGUAGE)
             try:
                 return fn(*args)
+            except StaleItem as stale:
+                message = t("stale_item", code).format(n=stale.number)
+                gr.Warning(esc(message), title=t("warning", code))
+                out = {saved: message, reload_item: gr.update(visible=True)}
+                return tuple(out.get(c, gr.update()) for c in view_outputs)
             except AssistantError as err:
                 gr.Warning(esc(localise_error(str(err), code)), title=t("warning", code))
                 return tuple(gr.update() for _ in view_outputs)
         return run
 
     def on_pick(checklist_id: str | None, code: str, request: gr.Request):
-        return gr.update(choices=session_choices(checklist_id, scope(request), code), value=None)
+        return gr.update(choices=session_choices(checklist_id, request, code), value=None)
 
     @guarded
     def on_start(checklist_id: str | None, session_name: str, code: str, request: gr.Request):
@@ -239,8 +290,8 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, demo: gr.Blocks, 
 
     @guarded
     def on_save(state: dict, item_id: str, status_value: str | None, note_value: str, owner_value: str,
-                due_value: str, code: str, request: gr.Request):
-        store_current(state, item_id, status_value, note_value, owner_value, due_value, who(request))
+                due_value: str, filled: dict, code: str, request: gr.Request):
+        store_current(state, item_id, status_value, note_value, owner_value, due_value, filled, who(request))
         state = {**state, "index": shown_index(state, item_id)}
         nxt = svc.next_index(state["sid"], state["index"])
         if nxt is None:
@@ -250,35 +301,51 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, demo: gr.Blocks, 
 
     @guarded
     def on_prev(state: dict, item_id: str, status_value: str | None, note_value: str, owner_value: str,
-                due_value: str, code: str, request: gr.Request):
-        kept = store_current(state, item_id, status_value, note_value, owner_value, due_value, who(request))
+                due_value: str, filled: dict, code: str, request: gr.Request):
+        kept = store_current(state, item_id, status_value, note_value, owner_value, due_value, filled, who(request))
         state = {**state, "index": shown_index(state, item_id)}
         return view({**state, "index": svc.prev_index(state["sid"], state["index"])}, code,
                     t("saved_item", code).format(n=state["index"] + 1) if kept else "")
 
     @guarded
     def on_jump(target: Any, state: dict, item_id: str, status_value: str | None, note_value: str,
-                owner_value: str, due_value: str, code: str, request: gr.Request):
+                owner_value: str, due_value: str, filled: dict, code: str, request: gr.Request):
         if target is None or not state.get("sid"):
             return tuple(gr.update() for _ in view_outputs)
-        kept = store_current(state, item_id, status_value, note_value, owner_value, due_value, who(request))
+        kept = store_current(state, item_id, status_value, note_value, owner_value, due_value, filled, who(request))
         return view({**state, "index": int(target)}, code,
                     t("saved_item", code).format(n=state["index"] + 1) if kept else "")
 
     def on_field(state: dict, item_id: str, status_value: str | None, note_value: str, owner_value: str,
-                 due_value: str, code: str, request: gr.Request):
+                 due_value: str, filled: dict, code: str, request: gr.Request):
         """A status picked or a field left: saved at once, so nothing is lost by leaving."""
+        unchanged = (gr.update(),) * len(field_outputs)
         try:
-            if not store_current(state, item_id, status_value, note_value, owner_value, due_value, who(request)):
-                return gr.update(), gr.update(), gr.update()
+            written = store_current(state, item_id, status_value, note_value, owner_value, due_value, filled,
+                                    who(request))
+            if not written:
+                return unchanged
+        except StaleItem as stale:
+            message = t("stale_item", code).format(n=stale.number)
+            gr.Warning(esc(message), title=t("warning", code))
+            return gr.update(), message, gr.update(), gr.update(), gr.update(visible=True)
         except AssistantError as err:
             gr.Warning(esc(localise_error(str(err), code)), title=t("warning", code))
-            return gr.update(), gr.update(), gr.update()
+            return unchanged
         session = svc.get_session(state["sid"])
         checklist = svc.get_checklist(session.checklist_id)
         p = svc.progress(session.id)
         return (progress_html(p.answered, p.total, code), t("autosaved", code),
-                overview_html(checklist, session, state["index"], code))
+                overview_html(checklist, session, state["index"], code),
+                # only the fields written move the base: one this form still shows as filled
+                # (changed elsewhere meanwhile) must not count as the user's change on its next save
+                {**(filled if filled and filled.get("item") == item_id else {"item": item_id}),
+                 **{k: v for k, v in form_values(session.state(item_id)).items() if k in written}}, gr.update())
+
+    @guarded
+    def on_reload(state: dict, item_id: str, code: str):
+        """The item as stored now (after a refused save): the form and its base filled anew."""
+        return view({**state, "index": shown_index(state, item_id)}, code)
 
     def on_explain(state: dict, code: str):
         try:
@@ -308,12 +375,13 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, demo: gr.Blocks, 
             t("pick_checklist", code),
             gr.update(label=t("checklist", code)), gr.update(label=t("session_name", code)),
             gr.update(value=t("start_session", code)),
-            gr.update(label=t("sessions", code), choices=session_choices(picked, scope(request), code)),
+            gr.update(label=t("sessions", code), choices=session_choices(picked, request, code)),
             gr.update(value=t("resume", code)), gr.update(label=t("status", code), choices=_status_choices(code)),
             gr.update(label=t("note", code)), gr.update(value=t("prev", code)), gr.update(value=t("save_next", code)),
             gr.update(value=t("explain", code)), gr.update(value=t("report", code)),
             gr.update(label=t("report_format", code)),
             gr.update(label=t("owner", code)), gr.update(label=t("due", code)), gr.update(label=t("overview", code)),
+            gr.update(value=t("reload_item", code)),
         )
         if state.get("sid"):
             v = view(state, code)
@@ -331,18 +399,20 @@ def checklist_tab(holder: Any, config: Config, lang: gr.State, demo: gr.Blocks, 
     save.click(on_save, inputs=fields, outputs=view_outputs, **form)
     prev.click(on_prev, inputs=fields, outputs=view_outputs, **form)
     jump.input(on_jump, inputs=[jump, *fields], outputs=view_outputs, **form)
-    field_outputs = [progress, saved, overview]
+    field_outputs = [progress, saved, overview, base, reload_item]
     status.input(on_field, inputs=fields, outputs=field_outputs, **form)
     for box in (note, owner, due):
         box.blur(on_field, inputs=fields, outputs=field_outputs, **form)
         # Typing makes the last "saved" notice untrue until the field is left: clear it in the
         # page, without a server call per key.
         box.input(None, outputs=[saved], js="() => ''", **private)
+    reload_item.click(on_reload, inputs=[walk, shown, lang], outputs=view_outputs, **form)
     explain.click(on_explain, inputs=[walk, lang], outputs=[explanation], **private)
     report.click(on_report, inputs=[walk, report_format, lang], outputs=[download], **private)
     lang.change(relabel, inputs=[lang, walk, pick], outputs=[intro, pick, name, start, sessions, resume, status, note,
                                                              prev, save, explain, report, report_format, owner, due,
-                                                             overview_box, progress, item, jump, overview], **private)
+                                                             overview_box, reload_item, progress, item, jump, overview],
+                **private)
     return pick
 
 

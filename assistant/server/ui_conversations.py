@@ -28,8 +28,12 @@ class ConversationUI:
         ident = self.user(request)
         return ident.name if ident is not None else ""
 
-    def choices(self, request: gr.Request | None) -> list[tuple[str, str]]:
-        return [(f"{c.title} ({when(c.updated_at)})", c.id) for c in self.store.list(self.owner(request))]
+    def choices(self, request: gr.Request | None, lang: str = "nb") -> list[tuple[str, str]]:
+        """Newest first; an admin, who sees everyone's, also sees whose each one is."""
+        ident = self.user(request)
+        admin = ident is not None and ident.admin
+        return [(f"{c.title} ({when(c.updated_at)}{owner_note(c.owner, lang) if admin else ''})", c.id)
+                for c in self.store.list(self.owner(request))]
 
     def persist(self, convo: list[dict], conv_id: str | None, request: gr.Request | None) -> str | None:
         """Save the finished turns; a first answer creates the conversation. Returns its id."""
@@ -55,6 +59,11 @@ class ConversationUI:
 
     def delete(self, conv_id: str, request: gr.Request | None) -> None:
         self.store.delete(conv_id, self.owner(request))
+
+
+def owner_note(name: str, lang: str) -> str:
+    """«, bruker: ola» after an entry in an admin's list (nothing for a record without a user)."""
+    return f", {t('entry_user', lang).format(name=name)}" if name else ""
 
 
 def display_of(answer: dict[str, Any], turn: int, lang: str, question: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from .text import LANGUAGES, esc, widget_strings
+from .text import LANGUAGES, esc, t, widget_strings
 
 router = APIRouter(tags=["widget"])
 STATIC = Path(__file__).parent / "static"
@@ -18,7 +18,7 @@ _PAGE = """<!doctype html>
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Widget – smart spesialisering</title>
+<title>Widget – {title}</title>
 <style>
  body {{ font-family: system-ui, sans-serif; margin: 0; display: flex; flex-direction: column; height: 100vh; }}
  header {{ padding: 8px 16px; font-size: 13px; color: #374151; background: #f3f4f6; }}
@@ -27,13 +27,7 @@ _PAGE = """<!doctype html>
 </style>
 </head>
 <body>
-<header>
- Legg inn på en intranettside:
- <code>&lt;script src="{script}" data-lang="nb"&gt;&lt;/script&gt;</code>
- (valgfritt <code>data-target="#id"</code> for å vise den i et element; bak organisasjonens innlogging
- <code>data-credentials="include"</code>, så brukes den innloggede brukerens økt, ellers <code>data-api-key</code> når serveren
- krever nøkkel; siden som laster skriptet må stå i ASSISTANT_CORS_ORIGINS).
-</header>
+<header>{embed}</header>
 <div id="assistant-widget"></div>
 <script src="{script}" data-lang="{lang}" data-target="#assistant-widget"></script>
 </body>
@@ -53,4 +47,8 @@ def widget_js() -> Response:
 def widget_page(request: Request, lang: str = "nb") -> HTMLResponse:
     lang = lang if lang in LANGUAGES else "nb"
     script = str(request.url_for("widget_js"))
-    return HTMLResponse(_PAGE.format(lang=esc(lang), script=esc(script)))
+    embed = esc(t("widget_embed", lang)).format(
+        code=f'<code>&lt;script src="{esc(script)}" data-lang="{esc(lang)}"&gt;&lt;/script&gt;</code>',
+        target='<code>data-target="#id"</code>', credentials='<code>data-credentials="include"</code>',
+        key="<code>data-api-key</code>", cors="<code>ASSISTANT_CORS_ORIGINS</code>")
+    return HTMLResponse(_PAGE.format(lang=esc(lang), script=esc(script), title=esc(t("title", lang)), embed=embed))

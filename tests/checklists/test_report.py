@@ -125,3 +125,23 @@ def test_pdf_report_renders_to_png_pages(service, answered, tmp_path):
     subprocess.run(["pdftoppm", "-png", "-r", "60", str(path), str(out / "report-pdf")], check=True, timeout=60)
     pages = sorted(out.glob("report-pdf-*.png"))
     assert len(pages) == len(reader.pages) >= 2 and all(p.read_bytes().startswith(PNG) for p in pages)
+
+
+def test_markdown_report_shows_user_text_as_text_and_names_the_file_without_tags(service):
+    """A session name, note or owner with HTML or Markdown in it is shown as typed, never run."""
+    from markdown_it import MarkdownIt
+
+    from assistant.checklists.report import file_stem
+
+    s = service.start_session("organisering", "Næringsplan <b>2026</b> & Co")
+    service.update_item(s.id, "org-01", status="nei", owner="**Ola** [x](javascript:alert(1))",
+                        note="<script>alert(1)</script>\n<img src=x onerror=alert(2)>")
+    md = service.report(s.id, "md")
+    assert "<b>" not in md and "<script>" not in md and "<img" not in md
+    html = MarkdownIt("commonmark").enable("table").render(md)
+    for tag in ("<b>", "<script", "<img src=x", "<strong>Ola", "<a href"):
+        assert tag not in html, tag
+    assert "Næringsplan &lt;b&gt;2026&lt;/b&gt; &amp;amp; Co" not in html  # & escaped once, not twice
+    assert "Næringsplan &lt;b&gt;2026&lt;/b&gt; &amp; Co" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "**Ola**" in html
+    assert file_stem(service.get_session(s.id)) == "naeringsplan-2026-co-organisering"

@@ -164,6 +164,26 @@ def test_unknown_route_is_json_404(client):
     assert_error(client.get("/api/finnes-ikke"), 404)
 
 
+def test_unknown_api_paths_and_wrong_methods_get_the_apps_json_with_the_ui_mounted(assistant, tmp_path):
+    """The Gradio app at `/` must not answer for /api or /v1: 404 for a path no route has, 405
+    (with Allow) for a method a route does not take, both as {error, type} in the client's language."""
+    from fastapi.testclient import TestClient
+
+    from assistant.server.app import create_app
+
+    c = TestClient(create_app(assistant, assistant.config.with_(home=tmp_path / "home")), raise_server_exceptions=False)
+    en = {"Accept-Language": "en"}
+    for path in ("/api/nope", "/v1/nope", "/api", "/api/checklists/nope/items/x/y"):
+        body = assert_error(c.get(path, headers=en), 404, "NotFound")
+        assert body["error"] == "No such address.", (path, body)
+    r = c.delete("/api/ask", headers=en)
+    assert assert_error(r, 405, "MethodNotAllowed")["error"] == "The method is not allowed here."
+    assert r.headers["allow"] == "POST"
+    assert_error(c.get("/v1/chat/completions"), 405, "MethodNotAllowed")
+    assert c.post("/api/ask", json={"question": QUESTION}).status_code == 200
+    assert c.get("/api/documents").status_code == 200 and c.get("/").status_code == 200
+
+
 def test_cors_allow_list(make_client):
     c = make_client(cors_origins=("https://intranett.example",))
     pre = c.options("/api/ask/stream", headers={"Origin": "https://intranett.example", "Access-Control-Request-Method": "POST",
@@ -172,6 +192,22 @@ def test_cors_allow_list(make_client):
     assert pre.headers["access-control-allow-origin"] == "https://intranett.example"
     other = c.options("/api/ask", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"})
     assert "access-control-allow-origin" not in other.headers
+
+
+def test_a_page_on_an_origin_not_allowed_gets_no_answer(make_client):
+    """A browser call from another origin not in ASSISTANT_CORS_ORIGINS, a local address included
+    (Gradio's own CORS rule lets those read responses), is refused before any answer is computed;
+    the same origin, an allowed one and clients without Origin are answered."""
+    c = make_client(cors_origins=("https://intranett.example",))
+    for origin in ("http://127.0.0.1:7878", "https://evil.example"):
+        r = c.post("/api/ask", json={"question": QUESTION}, headers={"Origin": origin, "Accept-Language": "en"})
+        body = assert_error(r, 403, "OriginNotAllowed")
+        assert body["error"] == f"The page on {origin} may not use the API. Add its address to ASSISTANT_CORS_ORIGINS."
+        assert c.get("/v1/models", headers={"Origin": origin}).status_code == 403
+    for headers in ({"Origin": "https://intranett.example"}, {"Origin": "http://testserver"}, {}):
+        assert c.post("/api/ask", json={"question": QUESTION}, headers=headers).status_code == 200, headers
+    pre = c.options("/api/ask", headers={"Origin": "http://127.0.0.1:7878", "Access-Control-Request-Method": "POST"})
+    assert pre.status_code != 403  # the pre-flight is the CORS middleware's to answer
 
 
 def test_feedback_endpoint_stores_and_exports(client, tmp_path):
@@ -192,6 +228,12 @@ def test_widget_assets(client):
     assert "innerHTML" not in js.text  # all text goes in with textContent
     page = client.get("/widget?lang=sv")
     assert page.status_code == 200 and "widget.js" in page.text and 'data-lang="sv"' in page.text
+    assert "Lägg in på en intranätsida" in page.text and "Legg inn" not in page.text
+    en = client.get("/widget?lang=en").text
+    assert "<title>Widget – Smart specialisation – advisory assistant</title>" in en
+    assert "Add it to an intranet page" in en and "Legg inn" not in en and "innlogging" not in en
+    assert '&lt;script src="http://testserver/widget.js" data-lang="en"&gt;' in en
+    assert "Legg inn på en intranettside" in client.get("/widget").text
 
 
 def test_a_long_chat_is_not_refused_its_last_turns_are_used(client):
@@ -216,7 +258,7 @@ def test_errors_follow_accept_language_and_keep_their_type(make_client):
         (lambda h: client.get("/api/finnes-ikke", headers={**key, **h}), 404, "NotFound",
          ("Fant ikke adressen", "Adressen hittades inte", "No such address")),
         (lambda h: client.get("/api/sessions/nei", headers={**key, **h}), 404, "NotFoundError",
-         ("Fant ingen økt", "Hittades inte", "Not found")),
+         ("Fant ingen økt med id «nei».", "Hittade ingen session med id «nei».", "No session with id «nei» was found.")),
         (lambda h: client.get("/api/documents", headers=h), 401, "AuthenticationError",
          ("Mangler eller ugyldig API-nøkkel", "API-nyckel saknas", "Missing or invalid API key")),
     ]

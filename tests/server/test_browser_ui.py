@@ -387,6 +387,109 @@ def test_checklist_sessions_on_load_saved_notice_and_one_report_format(context_f
     page.screenshot(path=str(output_dir / "ui-en-checklist-report.png"), full_page=True)
 
 
+def test_the_tab_title_and_each_copy_button_say_what_they_are_in_the_ui_language(context_for, live_server):
+    """The browser tab's title is in the UI language; the copy button on the user's own message
+    copies the question and says so, the one on the answer says it copies the answer."""
+    page = context_for("light").new_page()
+    page.set_default_timeout(60_000)
+    for lang in ("sv", "en"):
+        page.goto(f"{live_server.url}/?lang={lang}")
+        page.wait_for_selector("#question textarea")
+        page.wait_for_function("(title) => document.title === title", arg=t("title", lang))
+    ask(page, QUESTION)
+    page.locator('#chat a[href*="#kilde-0-1"]').first.wait_for()
+    labels = ("(key) => [...document.querySelectorAll('#chat button[data-assistant-label]')]"
+              ".filter(b => b.getAttribute('data-assistant-label') === key).map(b => b.getAttribute('aria-label'))")
+    page.wait_for_function(f"() => ({labels})('copy_question').length === 1 && ({labels})('copy').length === 1")
+    assert page.evaluate(f"({labels})('copy_question')") == ["Copy the question"]
+    assert page.evaluate(f"({labels})('copy')") == ["Copy the answer"]
+
+
+def open_session(page, url: str, name: str) -> None:
+    """Open the English UI's checklist tab and resume the session called `name`."""
+    page.set_default_timeout(60_000)
+    page.goto(url + "/?lang=en")
+    page.wait_for_selector("#question textarea")
+    page.get_by_role("tab", name="Checklists").click()
+    page.locator("#session-pick input").click()
+    page.get_by_role("option").filter(has_text=name).first.click()
+    page.wait_for_function("(n) => document.querySelector('#session-pick input').value.startsWith(n)", arg=name)
+    page.click("#session-resume")
+    page.wait_for_selector("#checklist-item .cl-text")
+
+
+def test_two_tabs_on_one_item_do_not_overwrite_each_other(context_for, live_server, live_home, output_dir):
+    """Two pages on the same item: the second save of the same field is refused with a notice in
+    the UI language and an offer to reload the item, not written over the first; a field only
+    one of them changed is saved without a conflict, and the other's values are kept."""
+    from assistant.checklists.service import ChecklistService
+    from assistant.config import Config
+
+    svc = ChecklistService(Config(home=live_home))
+    session = svc.start_session("oppstart", "Two tabs")
+    first = svc.get_checklist("oppstart").items[0].id
+    ctx = context_for("light")
+    a, b = ctx.new_page(), ctx.new_page()
+    for page in (a, b):
+        open_session(page, live_server.url, "Two tabs")
+    saved = "document.querySelector('#item-saved').innerText.trim()"
+
+    a.fill("#item-note textarea", "From tab A")
+    a.locator("#item-owner input, #item-owner textarea").click()  # leaving the note saves it
+    a.wait_for_function(f"{saved} === 'The change is saved.'")
+    b.locator("#item-status").get_by_label("Partly", exact=True).check()  # a field A left alone
+    b.wait_for_function(f"{saved} === 'The change is saved.'")
+    assert svc.get_session(session.id).state(first).note == "From tab A"  # B's empty note did not win
+
+    b.fill("#item-note textarea", "From tab B")
+    b.locator("#item-owner input, #item-owner textarea").click()
+    b.wait_for_function(f"{saved}.startsWith('Item 1 was changed in another tab')")
+    assert b.locator("#item-reload").is_visible()
+    state = svc.get_session(session.id).state(first)
+    assert state.note == "From tab A" and state.status == "delvis"
+    b.screenshot(path=str(output_dir / "ui-en-checklist-stale-item.png"))
+    b.click("#item-reload")
+    b.wait_for_function("document.querySelector('#item-note textarea').value === 'From tab A'")
+    b.locator("#item-reload").wait_for(state="hidden")
+    b.fill("#item-note textarea", "From tab B, after reading A")
+    b.locator("#item-owner input, #item-owner textarea").click()
+    b.wait_for_function(f"{saved} === 'The change is saved.'")
+    assert svc.get_session(session.id).state(first).note == "From tab B, after reading A"
+
+
+def test_a_status_group_is_one_tab_stop_and_an_empty_explanation_none(context_for, live_server, live_home):
+    """The status radios are one tab stop, the arrow keys choosing among them (and saving); the
+    explanation area is reached by Tab only once «Explain» has filled it."""
+    from assistant.checklists.service import ChecklistService
+    from assistant.config import Config
+
+    svc = ChecklistService(Config(home=live_home))
+    session = svc.start_session("oppstart", "Keyboard group")
+    page = context_for("light").new_page()
+    open_session(page, live_server.url, "Keyboard group")
+    active = "document.activeElement"
+    radios = page.locator("#item-status input[type=radio]")
+    page.wait_for_function("() => { const r = [...document.querySelectorAll('#item-status input[type=radio]')]; "
+                           "return r.length > 1 && r.every(x => x.name === r[0].name); }")
+    radios.first.focus()
+    page.keyboard.press("ArrowDown")  # a group: the arrow moves the choice to «Partly»
+    page.wait_for_function("() => document.querySelectorAll('#item-status input[type=radio]')[1].checked")
+    page.wait_for_selector('#checklist-progress [aria-valuenow="1"]')
+    first = svc.get_checklist("oppstart").items[0].id
+    assert svc.get_session(session.id).state(first).status == "delvis"
+    page.keyboard.press("Tab")  # out of the group in one step, to the note
+    assert page.evaluate(f"{active}.closest('#item-note') !== null"), page.evaluate(f"{active}.outerHTML")
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate(f"{active}.type === 'radio' && {active}.checked")
+    page.locator("#item-explain").focus()
+    page.keyboard.press("Tab")  # nothing to read yet: the empty explanation is skipped
+    assert page.evaluate(f"{active}.id !== 'item-explanation'")
+    page.locator("#item-explain").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('#item-explanation').innerText.trim().length > 0")
+    page.wait_for_function("document.querySelector('#item-explanation').getAttribute('tabindex') === '0'")
+
+
 @pytest.mark.parametrize("width", [360, 430])
 def test_narrow_screens_wrap_the_title_between_words_and_keep_dropdown_text_clear(context_for, live_server, output_dir,
                                                                                   width):

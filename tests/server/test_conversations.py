@@ -58,3 +58,25 @@ def test_conversation_api(client):
     assert r.status_code == 200 and r.json()["title"] == "Planstrategi"
     assert client.delete(f"/api/conversations/{cid}").status_code == 204
     assert client.get(f"/api/conversations/{cid}").status_code == 404
+
+
+def test_a_new_turn_in_a_resumed_conversation_moves_its_time_in_the_list(tmp_path, monkeypatch):
+    """The web chat's list shows a conversation's last change: a turn added after it was resumed
+    gives it the new time and puts it first (checked for trial item 11: it does)."""
+    from datetime import datetime
+
+    import assistant.conversations as conversations
+    from assistant.conversations import when
+    from assistant.server.ui_conversations import ConversationUI
+
+    ui = ConversationUI(Config(home=tmp_path))
+    answer = {"answer": "Et svar.", "citations": []}
+    clock = iter(["2026-01-05T09:00:00+00:00", "2026-01-05T10:00:00+00:00", "2026-01-05T12:30:00+00:00"])
+    monkeypatch.setattr(conversations, "_now", lambda: next(clock))
+    first = ui.persist([{"question": "Hva er en planstrategi?", "answer": answer}], None, None)
+    ui.persist([{"question": "Hva er RIS3?", "answer": answer}], None, None)
+    assert [cid for _, cid in ui.choices(None)][1] == first
+    _, convo = ui.load(first, "nb", None)  # resumed, then one more turn
+    ui.persist(convo + [{"question": "Hvor ofte?", "answer": answer}], first, None)
+    label, cid = ui.choices(None)[0]
+    assert cid == first and when(datetime.fromisoformat("2026-01-05T12:30:00+00:00")) in label

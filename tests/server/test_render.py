@@ -102,7 +102,8 @@ def test_core_messages_follow_the_ui_language():
     assert localise_error("Spørsmålet er tomt.", "nb") == "Spørsmålet er tomt."
     assert localise_error("Ugyldig frist «i morgen». Bruk formatet ÅÅÅÅ-MM-DD eller DD.MM.ÅÅÅÅ.", "en") == \
         "Invalid due date «i morgen». Use the format YYYY-MM-DD or DD.MM.YYYY."
-    assert localise_error("Fant ingen samtale med id «x».", "sv") == "Hittades inte."
+    assert localise_error("Fant ingen samtale med id «x».", "sv") == "Hittade inget samtal med id «x»."
+    assert localise_error("Fant ingen økt med id «xyz».", "en") == "No session with id «xyz» was found."
 
 
 def test_search_results_and_a_document_opened_at_a_passage():
@@ -120,3 +121,21 @@ def test_search_results_and_a_document_opened_at_a_passage():
     assert "Ingen utdrag" in search_results(ps, {"d": doc}, "fotball", "nb")
     view = document_view(doc, ps, "nb", focus="d:2")
     assert view.count("<details open>") == 1 and 'class="focus"' in view
+
+
+def test_the_document_view_labels_pages_as_citations_do():
+    """A passage cited «s. 19–23» (a text extraction's page range) shows so in its document, not «s. 19»."""
+    from assistant.models import DocumentInfo, Passage
+    from assistant.rendering import citation_label
+    from assistant.server.render import document_view
+
+    doc = DocumentInfo(id="d", title="Veileder")
+    ps = [Passage(id="d:1", doc_id="d", text="Innledning.", section=("1. Innledning",), order=1, page=1, page_end=23),
+          Passage(id="d:2", doc_id="d", text="Om analyse.", section=("2. Analyse",), order=2, page=19, page_end=23),
+          Passage(id="d:3", doc_id="d", text="Til slutt.", section=("9. Vedlegg",), order=3, page=28)]
+    view = document_view(doc, ps, "nb")
+    for p in ps:
+        cited = citation_label({"title": doc.title, "section": p.section_path, "page": p.page_label}, "nb")
+        assert cited.endswith(f"s. {p.page_label}")
+        assert f"{p.section_path} (s. {p.page_label})" in view, (p.page_label, view)
+    assert "(s. 1)" not in view and "(s. 19)" not in view

@@ -134,7 +134,8 @@ def test_checklist_sessions_belong_to_their_user_and_the_admin_sees_all(proxy):
         assert ola.patch(f"/api/sessions/{mine['id']}/items/{item}", json={"status": "ja"}).status_code == 404
         assert ola.get(f"/api/sessions/{mine['id']}/report").status_code == 404
         assert kari.patch(f"/api/sessions/{mine['id']}/items/{item}", json={"status": "ja"}).status_code == 200
-        assert {s["name"] for s in sjef.get(f"/api/checklists/{checklist}/sessions").json()} == {"Karis økt", "Olas økt"}
+        assert {(s["name"], s["created_by"]) for s in sjef.get(f"/api/checklists/{checklist}/sessions").json()} == \
+            {("Karis økt", "kari"), ("Olas økt", "ola")}
         assert sjef.get(f"/api/sessions/{mine['id']}/report").status_code == 200
 
 
@@ -183,6 +184,23 @@ def test_the_web_ui_through_the_proxy_keeps_each_users_sessions(browser, proxy, 
         page.locator("#conv-pick input").click()
     assert kari.get_by_role("option").filter(has_text=QUESTION[:30]).count() == 1
     assert ola.get_by_role("option").filter(has_text=QUESTION[:30]).count() == 0
+    assert kari.get_by_role("option").filter(has_text="bruker:").count() == 0  # one's own need no name
+    # The admin sees everyone's, each with whose it is.
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nb-NO",
+                              http_credentials={"username": "sjef", "password": "sjef-pw"})
+    sjef = pages["sjef"] = ctx.new_page()
+    sjef.set_default_timeout(60_000)
+    sjef.goto(proxy + "/")
+    sjef.wait_for_selector("#question textarea")
+    sjef.locator("#conv-box button").first.click()
+    sjef.locator("#conv-pick input").click()
+    sjef.get_by_role("option").filter(has_text=QUESTION[:30]).filter(has_text="bruker: kari").first.wait_for()
+    sjef.keyboard.press("Escape")
+    sjef.get_by_role("tab", name="Sjekklister").click()
+    sjef.locator("#session-pick input").click()
+    sjef.get_by_role("option").filter(has_text="Olas gjennomgang").filter(has_text="bruker: ola").wait_for()
+    sjef.get_by_role("option").filter(has_text="Karis gjennomgang").filter(has_text="bruker: kari").wait_for()
+    sjef.screenshot(path=str(output_dir / "signin-admin-sessions.png"))
     # The widget uses the signed-in session: no key in the page, and the answer comes back.
     kari.goto(proxy + "/widget")
     assert "data-api-key=" not in kari.content().split("<body>", 1)[-1].split("</header>", 1)[-1]
@@ -250,3 +268,43 @@ def test_a_browser_without_sign_in_gets_a_readable_page_in_its_language(assistan
     elsewhere = TestClient(app, client=("192.0.2.7", 5000), raise_server_exceptions=False)
     r = elsewhere.get("/", headers={"Accept": html, "Accept-Language": "sv"})
     assert r.status_code == 403 and esc(t("signin_bypass", "sv")) in r.text
+
+
+def test_user_names_are_one_form_for_ownership_and_admin_role(assistant, tmp_path):
+    """«OLA», « Ola » and «ola» from the proxy's header are one user: each sees the same records,
+    and an admin listed in any case is an admin."""
+    from fastapi.testclient import TestClient
+
+    from assistant.server.app import create_app
+
+    config = assistant.config.with_(home=tmp_path, auth_header=HEADER, trusted_proxies=("127.0.0.2",),
+                                    admins=("Sjef",))
+    proxy = TestClient(create_app(assistant, config, ui=False), client=("127.0.0.2", 5000),
+                       raise_server_exceptions=False)
+    checklist = proxy.get("/api/checklists", headers={HEADER: "ola"}).json()[0]["id"]
+    made = proxy.post(f"/api/checklists/{checklist}/sessions", json={"name": "Olas økt"}, headers={HEADER: "ola"})
+    sid = made.json()["session"]["id"]
+    cid = proxy.post("/api/conversations", json={"items": [{"question": "Olas spørsmål"}]},
+                     headers={HEADER: "Ola"}).json()["id"]
+    for name in ("OLA", " Ola ", "ola"):
+        assert proxy.get(f"/api/sessions/{sid}", headers={HEADER: name}).status_code == 200, name
+        assert cid in [c["id"] for c in proxy.get("/api/conversations", headers={HEADER: name}).json()], name
+    assert proxy.get(f"/api/sessions/{sid}", headers={HEADER: "kari"}).status_code == 404
+    assert proxy.get(f"/api/sessions/{sid}", headers={HEADER: "SJEF"}).status_code == 200  # admin in any case
+
+
+def test_the_static_widget_script_is_open_with_sign_in_on(assistant, tmp_path):
+    """`/widget.js` holds no data, so a page can load it straight from the app (with
+    `data-api-key`); everything else still needs the proxy's user or a key."""
+    from fastapi.testclient import TestClient
+
+    from assistant.server.app import create_app
+
+    config = assistant.config.with_(home=tmp_path, auth_header=HEADER, trusted_proxies=("127.0.0.2",), api_keys=(KEY,))
+    elsewhere = TestClient(create_app(assistant, config, ui=False), client=("192.0.2.7", 5000),
+                           raise_server_exceptions=False)
+    js = elsewhere.get("/widget.js")
+    assert js.status_code == 200 and "javascript" in js.headers["content-type"]
+    for path in ("/widget", "/widget.js/x", "/api/documents"):
+        assert elsewhere.get(path).status_code == 403, path
+    assert elsewhere.get("/api/documents", headers={"Authorization": f"Bearer {KEY}"}).status_code == 200

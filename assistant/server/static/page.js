@@ -21,12 +21,25 @@
     if (code) window.__assistantLang = code;
     return window.__assistantLang || LANG;
   }
+  // Whether a message button belongs to the user's message: the last message before it in the
+  // page is the one its buttons follow.
+  function onUserMessage(el) {
+    var own = null;
+    document.querySelectorAll('#chat [data-testid="user"], #chat [data-testid="bot"]').forEach(function (m) {
+      if (m.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING) own = m;
+    });
+    return !!own && own.getAttribute('data-testid') === 'user';
+  }
   function relabel() {
     var lang = currentLang();
     if (document.documentElement.lang !== lang) document.documentElement.lang = lang;
+    if (document.title !== LABELS.title[lang]) document.title = LABELS.title[lang];
     document.querySelectorAll('#chat button[aria-label], #chat [role="log"][aria-label]').forEach(function (el) {
       var key = el.getAttribute('data-assistant-label') || labelKey(el.getAttribute('aria-label'));
       if (!key) return;
+      if (key === 'copy' && !el.hasAttribute('data-assistant-label') && onUserMessage(el)) {
+        key = 'copy_question';  // it copies the question, not an answer
+      }
       var want = LABELS[key][lang];
       el.setAttribute('data-assistant-label', key);
       if (el.getAttribute('aria-label') !== want) el.setAttribute('aria-label', want);
@@ -105,9 +118,21 @@
     document.querySelectorAll('[data-testid="toast-close"]').forEach(function (el) {
       if (el.getAttribute('aria-label') !== LABELS.close[lang]) el.setAttribute('aria-label', LABELS.close[lang]);
     });
+    // A scrollable panel is a tab stop only while it shows something (the explanation area is
+    // empty until «Forklar» is pressed).
     ['#item-explanation', '#source-panel', '#checklist-item'].forEach(function (sel) {
       var el = document.querySelector(sel);
-      if (el && !el.hasAttribute('tabindex')) el.setAttribute('tabindex', '0');
+      if (!el) return;
+      var filled = el.innerText.trim() !== '';
+      if (filled && el.getAttribute('tabindex') !== '0') el.setAttribute('tabindex', '0');
+      if (!filled && el.hasAttribute('tabindex')) el.removeAttribute('tabindex');
+    });
+    // Gradio names each radio button apart, so every one is its own group: a tab stop of its own
+    // and deaf to the arrow keys. One name per radio group makes it one tab stop, arrows choosing.
+    document.querySelectorAll('fieldset').forEach(function (set, i) {
+      var radios = set.querySelectorAll('input[type="radio"]');
+      var name = 'group-' + (set.id || i);
+      if (radios.length > 1) radios.forEach(function (r) { if (r.name !== name) r.name = name; });
     });
   }
   var pending = false;
@@ -116,7 +141,7 @@
     pending = true;
     requestAnimationFrame(function () { pending = false; relabel(); repairAria(); });
   }).observe(document.documentElement, {subtree: true, childList: true, characterData: true, attributes: true,
-                                          attributeFilter: ['aria-label']});
+                                          attributeFilter: ['aria-label', 'name']});
   window.__assistantSetLang = function (code) { window.__assistantLang = code; relabel(); };
 
   function writeClipboard(text) {
