@@ -70,22 +70,21 @@ class E5Embedder:
 
 
 class BulkE5Embedder:
-    """The e5 embedder for many texts at once, as an index build embeds them. Same model, same
-    name (so the embedding cache is shared with `E5Embedder`):
+    """The e5 embedder for many texts at once, as an index build embeds them: the same engine
+    and name (so the embedding cache is shared with `E5Embedder`) and the same vectors, with
+    progress, and sparse vectors computed in two threads of one engine thread each
+    (`single_engine_thread`): for one text at a time, the engine's own two threads mostly wait
+    for each other. `progress(n)` is called as n more texts are done.
 
-    - dense vectors from the same 4-bit weights in torch, in padded batches (`e5_batch`), which
-      agree with the engine's to a cosine of 0.9998 and are several times faster;
-    - sparse vectors from the engine itself (a port would not match it closely enough), in two
-      threads of one engine thread each (`single_engine_thread`), since the engine's own threads
-      mostly wait for each other on one short text.
-
-    `progress(n)` is called as n more texts are done."""
+    The batched torch runtime (`e5_batch.py`) is not used here: it is several times faster
+    for dense vectors and agrees with the engine to a cosine of 0.9998, but built with it the
+    index changed one dev item's cited evidence (see bench/findings.md)."""
 
     name = "e5"
     has_sparse = True
     THREADS = 2
     CHUNK = 8  # texts per engine call in the sparse path
-    BATCH_MIN = 32  # fewer texts go to the engine
+    BATCH = 32  # texts per engine call in the dense path (it spreads one call's texts over the cores)
 
     def __init__(self, engine: E5Embedder, progress=None) -> None:
         self.engine = engine
@@ -95,19 +94,11 @@ class BulkE5Embedder:
         return self.engine.embed_query(text)
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
-        if len(texts) < self.BATCH_MIN:  # a few texts: not worth loading torch and the weights
-            vectors = self.engine.embed_documents(texts)
-            self.progress(len(texts))
-            return vectors
-        try:
-            from .e5_batch import batch_model
-
-            model = batch_model()
-        except ImportError:  # no torch: the engine, more slowly
-            vectors = self.engine.embed_documents(texts)
-            self.progress(len(texts))
-            return vectors
-        return model.passage(texts, progress=self.progress)
+        parts = []
+        for start in range(0, len(texts), self.BATCH):
+            parts.append(self.engine.embed_documents(texts[start:start + self.BATCH]))
+            self.progress(len(parts[-1]))
+        return np.vstack(parts) if parts else np.zeros((0, 384), dtype=np.float32)
 
     def embed_sparse(self, texts: Sequence[str]):
         from concurrent.futures import ThreadPoolExecutor
@@ -115,17 +106,15 @@ class BulkE5Embedder:
         from scipy import sparse
 
         chunks = [list(texts[i:i + self.CHUNK]) for i in range(0, len(texts), self.CHUNK)]
-        if len(chunks) < 2:
-            rows = self.engine.embed_sparse(texts)
-            self.progress(len(texts))
-            return rows
+        if not chunks:
+            return self.engine.embed_sparse(texts)
 
         def one(chunk: list[str]):
             rows = self.engine.embed_sparse(chunk)
             self.progress(len(chunk))
             return rows
 
-        with ThreadPoolExecutor(self.THREADS) as pool:
+        with ThreadPoolExecutor(self.THREADS) as pool:  # never the caller's thread: it keeps both engine threads
             return sparse.vstack(list(pool.map(one, chunks))).tocsr()
 
 
@@ -158,7 +147,8 @@ def _omp_set_num_threads():
 
 def bulk(embedder: Embedder, progress=None) -> Embedder:
     """The embedder to use for many texts (an index build): e5's batched one, else the same."""
-    return BulkE5Embedder(embedder, progress) if isinstance(embedder, E5Embedder) else embedder
+    engine = getattr(embedder, "inner", embedder)  # the evaluation's memo wraps the model
+    return BulkE5Embedder(engine, progress) if isinstance(engine, E5Embedder) else embedder
 
 
 class SentenceTransformerEmbedder:
