@@ -1,6 +1,7 @@
 """`assistant bench`. Registered in `assistant/cli.py`; everything heavy is imported when it runs."""
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Optional
@@ -36,8 +37,10 @@ def bench_cmd(
         raise typer.BadParameter("sizes are whole numbers, e.g. 1,10", param_hint="--sizes") from err
     if not factors or min(factors) < 1:
         raise typer.BadParameter("sizes are whole numbers of at least 1", param_hint="--sizes")
+    name = "quick" if quick else "latest"
     log = lambda text: typer.echo(f"bench: {text}", err=True)  # noqa: E731
-    extra = dict(log=log, peer=not no_peer, server=not no_server)
+    partial = lambda data: report.write(json.loads(json.dumps(data)), out, name)  # noqa: E731
+    extra = dict(log=log, peer=not no_peer, server=not no_server, done_size=partial)
     if corpus is not None:
         extra["corpus"] = corpus
     if quick:
@@ -52,7 +55,7 @@ def bench_cmd(
         if path and Path(path).exists():
             out.mkdir(parents=True, exist_ok=True)
             shutil.copy2(path, out / Path(path).name)
-    paths = report.write(data, out, "quick" if quick else "latest")
+    paths = report.write(data, out, name)
     for c in data["checks"]:
         if c["value"] is not None:
             typer.echo(f"{'MET ' if c['met'] else 'MISS'} {c['target']} ({c['factor']}x): {c['value']} {c['unit']} "

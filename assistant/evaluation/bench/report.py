@@ -101,6 +101,10 @@ def markdown(data: dict, chart: str | None) -> str:
              f"{data['options']['threads']} callers at saturation for {data['options']['duration_s']:.0f} s. "
              f"Whole run {data['seconds'] / 60:.0f} min." + (" **Quick mode** (a smoke run, not a measurement)."
                                                               if data["options"]["quick"] else ""), ""]
+    missing = [f for f in data["options"]["sizes"] if f not in {r["factor"] for r in data["sizes"]}]
+    if missing:
+        lines += [f"**Not measured in this run:** {', '.join(f'{f}x' for f in missing)} (the run was stopped or is "
+                  "still going; see the findings below).", ""]
     lines += ["## Targets (2 cores)", "", "| target | size | limit | measured | met |", "| --- | --- | --- | --- | --- |"]
     for c in data["checks"]:
         met = "not measured" if c["met"] is None else ("yes" if c["met"] else "**no**")

@@ -43,6 +43,7 @@ class Options:
     workdir: Path = field(default_factory=lambda: Path(Config.from_env().home) / "bench")
     corpus: Path = field(default_factory=lambda: Config.from_env().corpus_dir)
     log: object = None  # callable(str) for progress lines
+    done_size: object = None  # callable(data) after each size, so a long run leaves a report as it goes
 
     @classmethod
     def quick_run(cls, **overrides) -> "Options":
@@ -235,6 +236,9 @@ def run(opts: Options) -> dict:
                       for _ in range(opts.start_runs)]
             row["peer"]["start"] = {"runs": starts, "median_s": sorted(starts)[len(starts) // 2]}
         data["sizes"].append(row)
+        if opts.done_size:
+            data["seconds"] = round(time.time() - started, 1)
+            opts.done_size(data)
     if opts.embed_texts:
         _say(opts, "e5 engine against the batched runtime")
         data["embed"], _ = worker("embed", {"texts": embed_texts(source, opts.embed_texts)},
