@@ -1,6 +1,7 @@
 # Two commands for a fresh machine with Python 3.11:
 #   make run    install everything, build the index, start the assistant (web UI + API)
 #   make test   install what the tests need and run the whole suite
+#   make bench  measure speed and memory (assistant bench; BENCH_ARGS="--sizes 1,10,100" for more)
 # Both are idempotent and install only from PyPI (plus, for the tests, Debian packages and axe-core from npm).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -15,7 +16,7 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install install-test index run chat test eval browser-deps clean
+.PHONY: install install-test index run chat test eval bench browser-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -59,6 +60,10 @@ test: install-test
 
 eval: install
 	$(BIN)/assistant eval
+
+bench: install
+	$(BIN)/pip install --quiet -e '.[bench]'
+	$(BIN)/assistant bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .home test-output

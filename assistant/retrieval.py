@@ -35,10 +35,6 @@ from typing import Protocol
 
 import bm25s
 import numpy as np
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
 from .embedders import Embedder, has_sparse
 from .glossary import Glossary
@@ -187,21 +183,14 @@ class HybridRetriever:
         return fused, lists
 
 
-class GuideRetriever(BaseRetriever):
-    """LangChain view of any `Retriever`: documents carry the passage metadata."""
+def __getattr__(name: str):
+    """`GuideRetriever`, the LangChain view, is built on first use: LangChain takes most of a
+    second to import, and answering a question does not need it."""
+    if name == "GuideRetriever":
+        from .langchain_view import GuideRetriever
 
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-    retriever: object
-    k: int = 6
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        docs = []
-        for hit in self.retriever.retrieve(query, self.k):
-            p = hit.passage
-            docs.append(Document(page_content=p.text, id=p.id, metadata={
-                "passage_id": p.id, "doc_id": p.doc_id, "section": p.section_path, "page": p.page_label,
-                "score": hit.score, **{f"rank_{n}": r for n, r in hit.ranks.items()}}))
-        return docs
+        return GuideRetriever
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = ["BM25Index", "GuideRetriever", "HybridRetriever", "Retriever", "embed_text"]
