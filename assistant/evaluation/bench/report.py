@@ -95,9 +95,10 @@ def markdown(data: dict, chart: str | None) -> str:
     m = data["machine"]
     lines = ["# `assistant bench`", "",
              f"{m['date']}, {m['cpus']} CPUs ({m['processor']}), {m['platform']}, Python {m['python']}; "
-             f"load average {m['load_average_start'][0]} at the start and {m.get('load_average_end', ['?'])[0]} at "
-             f"the end (the machine is shared: compare ratios, measured side by side, rather than absolute times). "
-             f"{data['options']['questions']} questions (every train and dev item; test is not read), "
+             f"load average {m['load_average_start'][0]} at the start"
+             + (f" and {m['load_average_end'][0]} at the end" if "load_average_end" in m else "")
+             + " (the machine is shared: compare ratios, measured side by side, rather than absolute times). "
+             f"{data['options']['questions']} questions (train and dev items, every kind; test is not read), "
              f"{data['options']['threads']} callers at saturation for {data['options']['duration_s']:.0f} s. "
              f"Whole run {data['seconds'] / 60:.0f} min." + (" **Quick mode** (a smoke run, not a measurement)."
                                                               if data["options"]["quick"] else ""), ""]
