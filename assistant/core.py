@@ -350,16 +350,15 @@ class Assistant:
             extra = Termbase.load().equivalents(query, lang)
             focus = f"{query} ({', '.join(extra)})" if extra else query
             hits, follow_up = self.retriever.retrieve(focus, depth), True
-        elif context and hits:
+        elif context and hits and not (Termbase.load().used(spelled, lang) and not has_anaphor(spelled, lang)):
+            # (a question that names a term of the field and points back to nothing has its own
+            # topic, and is neither searched with the earlier turn nor a follow-up)
             combined = self.retriever.retrieve(searched, depth, context=context)
-            # a question that names a term of the field and points back to nothing has its own topic
-            own_topic = bool(Termbase.load().used(spelled, lang)) and not has_anaphor(spelled, lang)
-            if not own_topic and combined and combined[0].passage.id not in {h.passage.id for h in hits[:FOLLOW_UP_TOP]}:
+            if combined and combined[0].passage.id not in {h.passage.id for h in hits[:FOLLOW_UP_TOP]}:
                 user = last_turn(turns, "user")
                 query, follow_up = f"{context} {spelled}", True
                 focus = f"{capped(user.content)} {searched}" if user else searched
-            if not own_topic:
-                hits = combined
+            hits = combined
         named = named_source(question, self.titles)
         plan = QueryPlan(question=question, language=lang, search_query=query, follow_up=follow_up, terms=terms,
                          spelled=spelled,

@@ -50,9 +50,6 @@ class Termbase:
 
     def equivalents(self, question: str, lang: str) -> list[str]:
         """The usual forms, in the material's other languages, of the terms the question uses."""
-        stems = set(content_terms(question, (lang,))) | set(tokens(question))
-        out: list[str] = []
-        for term, keys in zip(self.terms, self._keys):
-            if any(key and key <= stems for key in keys.get(lang, ())):
-                out += [term.forms[other][0] for other in CORPUS_LANGS if other != lang and other in term.forms]
+        out = [term.forms[other][0] for term in self.used(question, lang)
+               for other in CORPUS_LANGS if other != lang and other in term.forms]
         return list(dict.fromkeys(f for f in out if f not in question.lower()))
