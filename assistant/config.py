@@ -28,6 +28,7 @@ SETTINGS: dict[str, Setting] = {
     "top_k": Setting("ASSISTANT_TOP_K", "6", "Passages retrieved per question."),
     "chroma_host": Setting("CHROMA_HOST", "", "Chroma server host; empty means embedded Chroma under ASSISTANT_HOME."),
     "chroma_port": Setting("CHROMA_PORT", "8000", "Chroma server port (with CHROMA_HOST)."),
+    "chroma_timeout": Setting("ASSISTANT_CHROMA_TIMEOUT", "10", "Seconds one call to the Chroma server may take before the request gets a 503 (a server that accepts connections but does not answer would otherwise hold it for ever)."),
     "refusal_threshold": Setting("ASSISTANT_REFUSAL_THRESHOLD", "", "Override the calibrated answerability threshold, a probability 0–1 (see assistant/data/answerability.json)."),
     "max_question_chars": Setting("ASSISTANT_MAX_QUESTION_CHARS", "2000", "Longest accepted question."),
     "api_keys": Setting("ASSISTANT_API_KEYS", "", "Comma-separated bearer tokens for /api and /v1; empty means no keys (server then only binds 127.0.0.1)."),
@@ -64,6 +65,7 @@ class Config:
     cache_dir: Path | None = None
     chroma_host: str = ""
     chroma_port: int = int(SETTINGS["chroma_port"].default)
+    chroma_timeout: float = float(SETTINGS["chroma_timeout"].default)
     refusal_threshold: float | None = None
     max_question_chars: int = int(SETTINGS["max_question_chars"].default)
     api_keys: tuple[str, ...] = ()
@@ -98,6 +100,7 @@ class Config:
             top_k=int(get("top_k")),
             chroma_host=env.get("CHROMA_HOST", "").strip(),
             chroma_port=int(get("chroma_port")),
+            chroma_timeout=float(get("chroma_timeout")),
             refusal_threshold=float(threshold) if threshold else None,
             max_question_chars=int(get("max_question_chars")),
             api_keys=tuple(keys),

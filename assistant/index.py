@@ -182,7 +182,7 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
             bar.update(done - bar.n)  # cached documents count at once
         bar.close()
         ordered = [p for info, _, _ in ingested for p in kept_by_doc.get(info.id, [])]
-        client = chroma_client(build_dir / "chroma", config.chroma_host, config.chroma_port)
+        client = chroma_client(build_dir / "chroma", config.chroma_host, config.chroma_port, config.chroma_timeout)
         collection = _collection_name(embedder.name, build_id)
         doc_collection = _collection_name(embedder.name, build_id, "doc")
         for name, parts in ((collection, vectors), (doc_collection, doc_vectors)):
@@ -216,7 +216,7 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
     try:
         _swap(config, root, build_id)  # still locked: a build running beside this one leaves it alone
         if config.chroma_host:
-            server = chroma_client(None, config.chroma_host, config.chroma_port)
+            server = chroma_client(None, config.chroma_host, config.chroma_port, config.chroma_timeout)
             try:
                 published.point(server, embedder.name, build_id)  # last: every worker may now switch
             finally:
@@ -281,7 +281,7 @@ def current_build(config: Config, embedder_name: str) -> str | None:
         key = (config.chroma_host, config.chroma_port)
         try:
             if key not in _pointer_clients:
-                _pointer_clients[key] = chroma_client(None, *key)
+                _pointer_clients[key] = chroma_client(None, *key, config.chroma_timeout)
             build = published.pointed(_pointer_clients[key], embedder_name)
             if build:
                 return build
@@ -321,7 +321,7 @@ def _remove_build(config: Config, build_dir: Path) -> None:
                 "collection": _collection_name(build_dir.parent.parent.name, build_dir.name)}
     try:
         if meta.get("chroma_host"):
-            client = chroma_client(None, meta["chroma_host"], meta["chroma_port"])
+            client = chroma_client(None, meta["chroma_host"], meta["chroma_port"], config.chroma_timeout)
             base = meta["collection"]
             for name in (base, meta.get("doc_collection") or f"{base}-doc", published.files_collection(base)):
                 VectorStore.drop_named(client, name)
@@ -367,7 +367,7 @@ class Index:
             raise IndexMissingError("Indeksen er ikke bygget ennå. Kjør `assistant index` først.")
         build_dir = root / "builds" / build_id
         if config.chroma_host and not (build_dir / "meta.json").exists():  # built by a worker with another home
-            server = chroma_client(None, config.chroma_host, config.chroma_port)
+            server = chroma_client(None, config.chroma_host, config.chroma_port, config.chroma_timeout)
             try:
                 published.fetch(server, _collection_name(embedder_name, build_id), build_dir)
             except OSError as err:
@@ -385,7 +385,7 @@ class Index:
                                     "Kjør `assistant index` på nytt.") from err
         host = config.chroma_host or meta.get("chroma_host", "")
         port = config.chroma_port if config.chroma_host else meta.get("chroma_port", 8000)
-        client = chroma_client(build_dir / "chroma", host, port)
+        client = chroma_client(build_dir / "chroma", host, port, config.chroma_timeout)
         try:
             store = VectorStore(client, meta["collection"])
             doc_store = VectorStore(client, meta["doc_collection"]) if meta.get("doc_collection") else None

@@ -24,18 +24,36 @@ def _settings():
     return Settings(anonymized_telemetry=False, allow_reset=False)
 
 
-def chroma_client(persist_dir: Path | None, host: str = "", port: int = 8000):
+def chroma_client(persist_dir: Path | None, host: str = "", port: int = 8000, timeout: float = 10.0):
+    """An embedded Chroma under `persist_dir`, or a client of the server at host:port whose every
+    call gives up after `timeout` seconds (raising, which the callers turn into a 503)."""
     import chromadb
 
+    if host and not server_reachable(host, port, timeout):  # the client's own first calls would wait for ever
+        raise BackendError(f"Får ikke kontakt med Chroma ({host}:{port}): ingen svar innen {timeout:g} s.")
     try:
         if host:
-            return chromadb.HttpClient(host=host, port=port, settings=_settings())
+            return _time_limited(chromadb.HttpClient(host=host, port=port, settings=_settings()), timeout)
         assert persist_dir is not None
         persist_dir.mkdir(parents=True, exist_ok=True)
         return chromadb.PersistentClient(path=str(persist_dir), settings=_settings())
     except Exception as err:  # connection refused, bad path: chromadb raises several kinds
         where = f"{host}:{port}" if host else str(persist_dir)
         raise BackendError(f"Får ikke kontakt med Chroma ({where}): {err.__class__.__name__}.") from err
+
+
+def _time_limited(client, timeout: float):
+    """The chromadb HTTP client waits without limit (its httpx session has `timeout=None`, and
+    chromadb has no setting for it): a server that accepts connections but does not answer held a
+    request, and the worker serving it, for ever. Its session is given our limit instead."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(timeout)
+    else:  # a chromadb release that keeps its session elsewhere: say so rather than hang unnoticed
+        log.warning("chromadb's HTTP client has changed; calls to the Chroma server have no time limit")
+    return client
 
 
 class VectorStore:

@@ -1,12 +1,14 @@
 """Faults under a running `assistant serve`, through HTTP: the session database deleted, out of
-reach or locked by another process, and the Chroma server stopped mid-request. Each gives 503
+reach or locked by another process, and the Chroma server stopped mid-request or hanging. Each gives 503
 with a Norwegian message that names no server path, and each recovers without a restart, with
 nothing already saved lost. Real processes throughout (tests/server/processes.py).
 """
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -47,10 +49,14 @@ def chroma_app(tmp_path_factory, embedding_cache) -> Iterator[tuple[AppServer, C
     """`assistant serve` against a Chroma server that the test may stop and start again."""
     root = tmp_path_factory.mktemp("faults-chroma")
     with ChromaServer(root) as chroma:
-        env = make_home(root, embedding_cache, CHROMA_HOST=chroma.host, CHROMA_PORT=str(chroma.port))
+        env = make_home(root, embedding_cache, CHROMA_HOST=chroma.host, CHROMA_PORT=str(chroma.port),
+                        ASSISTANT_CHROMA_TIMEOUT=str(CHROMA_TIMEOUT))
         run_index(env, timeout=300)
         with AppServer(env, root / "serve.log") as server:
             yield server, chroma
+
+
+CHROMA_TIMEOUT = 3  # seconds
 
 
 def _checked(r: httpx.Response, status: int, home: Path) -> dict:
@@ -146,4 +152,26 @@ def test_chroma_server_stopped_mid_request_is_a_503_and_recovers_when_it_is_back
     assert failures, "some questions came while Chroma was down"
     assert {status for status, _ in failures} == {503}, failures[:3]
     assert all(body == {"error": CHROMA_UNREACHABLE, "type": "BackendError"} for _, body in failures), failures[:3]
+    assert "Traceback" not in server.log()
+
+
+def test_chroma_server_that_hangs_is_a_503_within_the_time_limit_and_recovers(chroma_app):
+    """A Chroma server that accepts connections but answers nothing (here: stopped with SIGSTOP,
+    so the kernel still accepts) must not hold requests for ever: each gets its 503 after about
+    ASSISTANT_CHROMA_TIMEOUT seconds, and answers come back once the server does."""
+    server, chroma = chroma_app
+    version = until(server.ready, 60, "the app to be ready")
+    assert server.ask().status_code == 200
+    chroma.proc.send_signal(signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        r = server.ask(timeout=60)
+        waited = time.monotonic() - started
+        assert r.status_code == 503 and r.json() == {"error": CHROMA_UNREACHABLE, "type": "BackendError"}, r.text
+        assert waited < CHROMA_TIMEOUT + 15, f"the answer took {waited:.1f} s"
+        assert server.client.get("/readyz", timeout=30).status_code == 503
+    finally:
+        chroma.proc.send_signal(signal.SIGCONT)
+    until(lambda: server.ready() == version, 60, "/readyz to report ready again")
+    until(lambda: server.ask().status_code == 200, 60, "answers again")
     assert "Traceback" not in server.log()
