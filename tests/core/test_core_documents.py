@@ -63,6 +63,25 @@ def test_a_one_line_or_one_list_file_keeps_every_sentence_to_quote(tmp_path, nam
     assert not info.title.startswith(("-", "#")) and info.title
 
 
+@pytest.mark.parametrize("name, data, expected_units", [
+    ("kragerø.txt", "Kragerø skjærgårdsklynge\n\nKragerø skjærgårdsklynge utvikler båtturisme og sjømat i Telemark. "
+     "Kontakt: Sørensen\n", ["Kragerø skjærgårdsklynge utvikler båtturisme og sjømat i Telemark.", "Kontakt: Sørensen"]),
+    ("klynge.md", "# Klynge\n\nKlyngen utvikler båtturisme.\n\nKontakt: Per Hansen\n",
+     ["Klyngen utvikler båtturisme.", "Kontakt: Per Hansen"]),
+    ("takk.txt", "Vefsn-klyngen\n\nKlyngen har 40 bedrifter.\n\nTakk for oppmerksomheten\n",
+     ["Klyngen har 40 bedrifter.", "Takk for oppmerksomheten"]),
+    ("midt.txt", "Vefsn-klyngen\n\nKlyngen har 40 bedrifter i Mosjøen. Kontakt: Ola Nordmann\n\n"
+     "Klyngen ble stiftet i 2015.\n", ["Klyngen har 40 bedrifter i Mosjøen.", "Kontakt: Ola Nordmann",
+                                        "Klyngen ble stiftet i 2015."]),
+])
+def test_a_line_that_ends_in_a_label_and_name_is_text_not_a_heading(tmp_path, name, data, expected_units):
+    """A sentence with a tail ("… i Telemark. Kontakt: Sørensen") has no heading's shape, and a
+    heading-shaped last line heads nothing: both are text to quote, not lost as headings."""
+    (tmp_path / name).write_text(data, encoding="utf-8")
+    _, passages, _ = _ingest(tmp_path / name)
+    assert _units(passages) == expected_units
+
+
 @pytest.mark.parametrize("data", ["# Bare en tittel\n", "   \n\n\t\n", "", "#\n##\n", "- \n-\n"])
 def test_a_file_with_no_text_has_no_passages(tmp_path, data):
     (tmp_path / "tom.md").write_text(data, encoding="utf-8")
