@@ -31,11 +31,12 @@ def _title(lines, fallback: str) -> str:
     return first
 
 
-def ingest_source(source: SourceFile) -> tuple[DocumentInfo, list[Passage], str]:
-    """Read, clean and chunk one file. Returns the completed info, its passages and its clean text.
+def ingest_source(source: SourceFile, notes: list[str] | None = None) -> tuple[DocumentInfo, list[Passage], str]:
+    """Read, clean and chunk one file. Returns the completed info, its passages and its clean text;
+    what the reader has to say about a file it could read is appended to `notes`.
 
     A passage that addresses the assistant (`addresses_assistant`) is kept but `flagged`."""
-    raw = read_raw(source.path)
+    raw = read_raw(source.path, notes)
     slides = source.info.kind == "slides"
     lines = clean_lines(raw, slides=slides)
     text = "\n".join(ln.text for ln in lines)

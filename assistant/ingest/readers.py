@@ -11,7 +11,9 @@ hidden elements.
 from __future__ import annotations
 
 import codecs
+import logging
 import re
+from contextlib import contextmanager
 import unicodedata
 from pathlib import Path
 
@@ -104,7 +106,47 @@ def strip_invisible_markup(text: str) -> str:
     return HTML_TAG_RE.sub("", text)
 
 
-def read_raw(path: Path) -> str:
+# What a file is, by its first bytes, whatever its name says. A PDF is read as a PDF; other
+# binary formats are never read as text.
+MAGIC = ((b"PK\x03\x04", "en zip-fil (for eksempel et Word-dokument .docx)"),
+         (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "et gammelt Office-dokument (.doc/.xls)"),
+         (b"\x89PNG\r\n\x1a\n", "et PNG-bilde"), (b"\xff\xd8\xff", "et JPEG-bilde"),
+         (b"GIF87a", "et GIF-bilde"), (b"GIF89a", "et GIF-bilde"), (b"\x1f\x8b", "en gzip-fil"),
+         (b"7z\xbc\xaf\x27\x1c", "en 7z-fil"), (b"Rar!\x1a\x07", "en rar-fil"))
+
+
+def content_kind(head: bytes) -> str | None:
+    """"pdf", a description of another binary format, or None (text, as far as its first bytes say).
+    A PDF may have a few bytes of junk before its "%PDF-" header (readers accept up to 1 KB)."""
+    if b"%PDF-" in head[:1024]:
+        return "pdf"
+    return next((name for magic, name in MAGIC if head.startswith(magic)), None)
+
+
+@contextmanager
+def _pypdf_messages():
+    """pypdf's own log messages ("EOF marker not found"), collected instead of printed to stderr."""
+    messages: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    logger = logging.getLogger("pypdf")
+    handler, propagate = Collect(logging.WARNING), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield messages
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
+
+
+def read_raw(path: Path, notes: list[str] | None = None) -> str:
+    """The raw text of a file. What the reader has to say about a file it could still read (a
+    PDF named .txt, a damaged PDF) is appended to `notes` as a message for the user."""
+    notes = notes if notes is not None else []
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
         raise DocumentError(str(path), f"filtypen {suffix or '(ingen)'} støttes ikke (bruk .txt, .md eller .pdf)")
@@ -116,8 +158,31 @@ def read_raw(path: Path) -> str:
     if size > limit:
         raise DocumentError(str(path), f"filen er for stor ({size / 1e6:.0f} MB; grensen er {limit / 1e6:.0f} MB "
                                        "for denne filtypen). Del den opp i mindre filer.")
-    if suffix == ".pdf":
-        return _read_pdf(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(1024)
+    except OSError as err:
+        raise DocumentError(str(path), f"filen kan ikke leses ({err.strerror})") from err
+    kind = content_kind(head)
+    if suffix == ".pdf" or kind == "pdf":
+        if kind != "pdf":
+            what = f"ser ut til å være {kind}" if kind else "ser ut til å være tekst"
+            raise DocumentError(str(path), f"filen heter .pdf, men er ikke en PDF (den {what}); "
+                                           "gi den riktig endelse eller lagre den som PDF på nytt")
+        if suffix != ".pdf":
+            if size > MAX_PDF_BYTES:
+                raise DocumentError(str(path), f"filen er en PDF på {size / 1e6:.0f} MB; grensen er "
+                                               f"{MAX_PDF_BYTES / 1e6:.0f} MB")
+            try:
+                text = _read_pdf(path, notes)
+            except DocumentError as err:
+                raise DocumentError(str(path), f"filen heter {suffix}, men er en PDF; {err.reason}") from err
+            notes.append(f"Filen {path.name} heter {suffix}, men er en PDF; den er lest som PDF. "
+                         "Gi den endelsen .pdf.")
+            return text
+        return _read_pdf(path, notes)
+    if kind:
+        raise DocumentError(str(path), f"filen heter {suffix}, men er {kind}, ikke tekst; den indekseres ikke")
     try:
         data = path.read_bytes()
     except OSError as err:
@@ -148,20 +213,23 @@ def printed_page_numbers(reader) -> list[int]:
     return numbers if all(a < b for a, b in zip(numbers, numbers[1:])) else physical
 
 
-def _read_pdf(path: Path) -> str:
+def _read_pdf(path: Path, notes: list[str]) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
-    try:
-        reader = PdfReader(str(path))
-        if len(reader.pages) > MAX_PDF_PAGES:
-            raise DocumentError(str(path), f"PDF-filen har {len(reader.pages)} sider; grensen er {MAX_PDF_PAGES}")
-        numbers = printed_page_numbers(reader)
-        pages = [(numbers[i], page.extract_text() or "") for i, page in enumerate(reader.pages)]
-    except DocumentError:
-        raise
-    except Exception as err:  # noqa: BLE001 - pypdf raises many kinds on broken files
-        raise DocumentError(str(path), f"PDF-filen kan ikke leses ({err.__class__.__name__})") from err
+    with _pypdf_messages() as messages:
+        try:
+            reader = PdfReader(str(path))
+            if len(reader.pages) > MAX_PDF_PAGES:
+                raise DocumentError(str(path), f"PDF-filen har {len(reader.pages)} sider; grensen er {MAX_PDF_PAGES}")
+            numbers = printed_page_numbers(reader)
+            pages = [(numbers[i], page.extract_text() or "") for i, page in enumerate(reader.pages)]
+        except DocumentError:
+            raise
+        except Exception as err:  # noqa: BLE001 - pypdf raises many kinds on broken files
+            said = f": {'; '.join(dict.fromkeys(messages))[:200]}" if messages else ""
+            raise DocumentError(str(path), f"PDF-filen kan ikke leses ({err.__class__.__name__}{said})") from err
+    if messages:
+        notes.append(f"Filen {path.name} er en skadet PDF, men er lest (pypdf: {'; '.join(dict.fromkeys(messages))[:200]}).")
     if not any(text.strip() for _, text in pages):
         raise DocumentError(str(path), "PDF-filen inneholder ingen tekst som kan hentes ut (skannet bilde?)")
     return "\n".join(f"{page_marker(n)}\n{repair_text(text)}\n" for n, text in pages)

@@ -18,6 +18,7 @@ from typer.testing import CliRunner
 
 from assistant.core import Assistant
 from assistant.corpus import SourceFile, discover, manifest_warnings
+from assistant.errors import DocumentError
 from assistant.ingest import addresses_assistant, ingest_source, page_of
 from assistant.ingest.readers import MAX_TEXT_BYTES, decode_text, read_raw
 from assistant.models import DocumentInfo, Passage
@@ -280,6 +281,62 @@ def test_manifest_entries_that_match_no_file_are_named(tmp_path):
     assert any("fikk id «rapport-2»" in w for w in warnings)
 
 
+# -- 6b. what a file is, whatever its name says ---------------------------------------------
+
+@pytest.mark.parametrize("name", ["rapport.txt", "rapport.md"])
+def test_a_pdf_under_a_text_name_is_read_as_a_pdf_and_the_mismatch_is_named(tmp_path, name):
+    make_pdf(tmp_path / name, [["Havnesund startet med tolv bedrifter innen marin bioteknologi."],
+                               ["Havnesund ble evaluert av NIBR etter fire år."]])
+    [source] = discover(tmp_path)
+    notes: list[str] = []
+    _, passages, text = ingest_source(source, notes)
+    assert _units(passages) == ["Havnesund startet med tolv bedrifter innen marin bioteknologi.",
+                                "Havnesund ble evaluert av NIBR etter fire år."]
+    assert "endstream" not in text and " Tj" not in text
+    assert [page_of(p, u) for p in passages for u in _units([p])] == ["1", "2"]
+    assert notes == [f"Filen {name} heter {Path(name).suffix}, men er en PDF; den er lest som PDF. "
+                     "Gi den endelsen .pdf."]
+
+
+def _docx_bytes(tmp_path: Path) -> bytes:
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "x.zip", "w") as z:
+        z.writestr("word/document.xml", "<w:document>Havnesund har tolv bedrifter.</w:document>")
+    return (tmp_path / "x.zip").read_bytes()
+
+
+@pytest.mark.parametrize("name, data, what", [
+    ("notat.txt", "docx", "en zip-fil"),
+    ("bilde.md", b"\x89PNG\r\n\x1a\n" + b"IHDR tekst om Havnesund " * 40, "et PNG-bilde"),
+    ("foto.txt", b"\xff\xd8\xff\xe0" + b"JFIF Havnesund " * 40, "et JPEG-bilde"),
+    ("gammel.txt", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"Havnesund " * 40, "et gammelt Office-dokument"),
+])
+def test_binary_content_under_a_text_name_is_skipped_with_a_reason(tmp_path, name, data, what):
+    (tmp_path / name).write_bytes(_docx_bytes(tmp_path) if data == "docx" else data)
+    with pytest.raises(DocumentError) as err:
+        read_raw(tmp_path / name)
+    assert name in str(err.value) and what in err.value.reason and "ikke tekst" in err.value.reason
+
+
+def test_a_file_that_is_not_a_pdf_or_a_damaged_pdf_is_named_without_pypdf_printing(tmp_path, capfd):
+    (tmp_path / "tekst.pdf").write_text("Dette er bare tekst om Havnesund.\n", encoding="utf-8")
+    with pytest.raises(DocumentError) as err:
+        read_raw(tmp_path / "tekst.pdf")
+    assert "heter .pdf, men er ikke en PDF" in err.value.reason
+    whole = make_pdf(tmp_path / "hel.pdf", [["Havnesund ble evaluert av NIBR etter fire år."]]).read_bytes()
+    (tmp_path / "kuttet.pdf").write_bytes(whole[:whole.rindex(b"startxref")])  # no xref pointer, no %%EOF
+    with pytest.raises(DocumentError) as err:
+        read_raw(tmp_path / "kuttet.pdf")
+    assert err.value.reason == "PDF-filen kan ikke leses (PdfStreamError: EOF marker not found)"
+    (tmp_path / "skjev.pdf").write_bytes(whole[:whole.rindex(b"startxref")] + b"startxref\n12\n%%EOF\n")
+    notes: list[str] = []
+    assert "Havnesund ble evaluert av NIBR etter fire år." in read_raw(tmp_path / "skjev.pdf", notes)
+    assert notes == ["Filen skjev.pdf er en skadet PDF, men er lest (pypdf: incorrect startxref pointer(1); "
+                     "parsing for Object Streams)."]
+    assert capfd.readouterr().err == "", "pypdf's messages are ours to report"
+
+
 # -- 7. text that addresses the assistant ----------------------------------------------------
 
 @pytest.mark.parametrize("text", [
@@ -329,6 +386,7 @@ def _kinds_corpus(config) -> Path:
         ["Havbruk langs kysten"], [],
         ["Kystkommunene samarbeider om en felles plan for oppdrettsnæringen."],
         ["Planen for oppdrettsnæringen skal revideres hvert fjerde år."]])
+    make_pdf(corpus / "havnesund.txt", [["Havnesund startet med tolv bedrifter innen marin bioteknologi."]])
     with open(corpus / "manifest.yaml", "a", encoding="utf-8") as fh:
         fh.write("  - file: fjernet-rapport.pdf\n    title: En rapport som er slettet\n")
     return corpus
@@ -364,11 +422,12 @@ def test_index_builds_with_every_kind_and_says_what_it_skipped(kinds):
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output
     ids = {d.id for d in assistant.documents()}
-    assert {*SMALL_IDS, NOTE_ID, "gotland", "orland", "gävleborg", "evaluering", "soknad", "havbruk"} <= ids
+    assert {*SMALL_IDS, NOTE_ID, "gotland", "orland", "gävleborg", "evaluering", "soknad", "havbruk", "havnesund"} <= ids
     assert "bare-tittel" not in ids and "tom" not in ids
     err = result.stderr
     assert "Advarsel: Filen bare-tittel.md er hoppet over" in err and "Advarsel: Filen tom.txt er hoppet over" in err
     assert "«fjernet-rapport.pdf» viser til en fil som ikke finnes" in err
+    assert "Advarsel: Filen havnesund.txt heter .txt, men er en PDF; den er lest som PDF." in err
     assert "instrukser til assistenten" in err and "soknad.md (soknad:" in err
     meta = assistant.index.meta
     assert any("fjernet-rapport.pdf" in w for w in meta["warnings"]) and meta["flagged"]
