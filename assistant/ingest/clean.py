@@ -19,6 +19,7 @@ WORD_END_RE = re.compile(r"([A-Za-zÆØÅæøåÄÖäöÉé]+)-$")
 LETTER_END_RE = re.compile(r"([A-Za-zÆØÅæøåÄÖäöÉé]+)$")
 LOWER_START_RE = re.compile(r"^([a-zæøåäöé]+)")
 MD_EMPH_RE = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?!\w)")
+MD_IMAGE_RE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")
 MD_LINK_RE = re.compile(r"\[([^\]]+)\]\((?:[^)]+)\)")
 SLIDE_LABEL_RE = re.compile(r"^\s*(?:sida|side|sid\.|slide|bild|page|p\.|s\.)\s*(\d{1,4})\s*$", re.I)
 FOOTNOTE_RE = re.compile(r"\[\^?(\d{1,4}(?:\s*[,;–-]\s*\d{1,4})*)\]")
@@ -171,8 +172,9 @@ def footnote_marks(text: str) -> str:
 
 
 def clean_line(text: str) -> str:
-    """Normalise one line: bullets, tabs, markdown emphasis and links, spaces, footnote numbers."""
+    """Normalise one line: bullets, tabs, markdown emphasis, links and images, spaces, footnote numbers."""
     text = text.replace("\t", " ").replace("\u00a0", " ").replace("\u00ad", "")
+    text = MD_IMAGE_RE.sub("", text)  # an image's alt text is not what a reader reads as the text
     text = MD_LINK_RE.sub(r"\1", text)
     text = footnote_marks(text)
     text = MD_EMPH_RE.sub(lambda m: m.group(2) or m.group(3) or "", text)

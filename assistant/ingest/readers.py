@@ -31,6 +31,11 @@ HTML_COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 HIDDEN_HTML_RE = re.compile(
     r"<(\w+)\b[^>]*(?:\bhidden\b|display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0)[^>]*>.*?</\1\s*>", re.S | re.I)
 HTML_TAG_RE = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^<>]*)?/?>")
+BLOCK_TAG_RE = re.compile(  # a block-level tag ends a line: "<summary>Mer</summary>Lindesnes" is two words
+    r"</?(?:address|article|aside|blockquote|br|dd|details|dialog|div|dl|dt|fieldset|figcaption|figure|footer|"
+    r"form|h[1-6]|header|hr|li|main|nav|ol|p|pre|section|summary|table|tbody|td|tfoot|th|thead|tr|ul)\b[^<>]*/?>",
+    re.I)
+FRONT_MATTER_RE = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 LINK_DEFINITION_RE = re.compile(r"^ {0,3}\[[^\]]+\]:\s+\S+.*$", re.M)
 LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "st", "ﬆ": "st"})
 
@@ -103,7 +108,26 @@ def strip_invisible_markup(text: str) -> str:
     text = HTML_COMMENT_RE.sub(blank, text)
     text = HIDDEN_HTML_RE.sub(blank, text)
     text = LINK_DEFINITION_RE.sub("", text)
+    text = BLOCK_TAG_RE.sub("\n", text)
     return HTML_TAG_RE.sub("", text)
+
+
+def split_front_matter(text: str) -> tuple[dict, str]:
+    """YAML front matter ("---\\ntitle: …\\n---") is metadata, not text: its fields, and the text
+    without it (its lines left blank, so line numbers hold). Text that merely starts with a "---"
+    rule is not front matter unless the block between the rules is a YAML mapping."""
+    m = FRONT_MATTER_RE.match(text)
+    if not m:
+        return {}, text
+    import yaml
+
+    try:
+        fields = yaml.safe_load(m.group(1))
+    except yaml.YAMLError:
+        return {}, text
+    if not isinstance(fields, dict):
+        return {}, text
+    return fields, "\n" * m.group(0).count("\n") + text[m.end():]
 
 
 # What a file is, by its first bytes, whatever its name says. A PDF is read as a PDF; other
@@ -143,9 +167,10 @@ def _pypdf_messages():
         logger.propagate = propagate
 
 
-def read_raw(path: Path, notes: list[str] | None = None) -> str:
+def read_raw(path: Path, notes: list[str] | None = None, meta: dict | None = None) -> str:
     """The raw text of a file. What the reader has to say about a file it could still read (a
-    PDF named .txt, a damaged PDF) is appended to `notes` as a message for the user."""
+    PDF named .txt, a damaged PDF) is appended to `notes` as a message for the user; a text
+    file's YAML front matter goes into `meta`, not into the text."""
     notes = notes if notes is not None else []
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED:
@@ -191,6 +216,9 @@ def read_raw(path: Path, notes: list[str] | None = None) -> str:
         text = decode_text(data)
     except ValueError:
         raise DocumentError(str(path), "filen ser ut til å være binær, ikke tekst") from None
+    fields, text = split_front_matter(text)
+    if meta is not None:
+        meta.update(fields)
     if suffix == ".md":
         text = strip_invisible_markup(text)
     return repair_text(text)

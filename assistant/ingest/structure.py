@@ -31,6 +31,7 @@ class Block:
     section: tuple[str, ...] = field(default_factory=tuple)
     breaks: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, page that starts there)
     from_markdown: bool = False  # a "#" title
+    flagged: bool = False  # addresses the assistant (`chunk.separate_instructions`)
 
 
 MAX_HEADING = 200  # a longer "# …" line is a paragraph written as a heading
