@@ -2,7 +2,8 @@
 
 Text files are decoded as what they are: UTF-8 (a stray byte from another encoding is read as
 the Windows-1252 character it most likely is, not as a reason to read the whole file as
-Windows-1252), UTF-16/32 with or without a byte-order mark, or else Windows-1252/Latin-1.
+Windows-1252), UTF-16/32 with or without a byte-order mark, or else a legacy single-byte
+encoding: Windows-1252/Latin-1, Mac Roman or DOS (cp850), whichever reads as text.
 Mojibake already in the text ("Ã˜rland") is repaired (ftfy). Everything is returned in Unicode
 normal form NFC, without zero-width characters, so "Gävleborg" typed on macOS (decomposed) and
 on Windows (composed) is one word. Markdown loses what a reader never sees: HTML comments and
@@ -74,7 +75,22 @@ def decode_text(data: bytes) -> str:
     bad = _invalid_utf8_bytes(data)
     if bad * 4 <= non_ascii and bad <= 50 + non_ascii // 20:
         return data.decode("utf-8", errors="ss-cp1252")  # mostly UTF-8: repair the odd bytes
-    return data.decode("cp1252", errors="ss-cp1252")
+    return data.decode(legacy_encoding(data), errors="ss-cp1252")
+
+
+LEGACY_ENCODINGS = ("cp1252", "mac_roman", "cp850")  # Windows, classic Mac, DOS: the Nordic letters' homes
+
+
+def legacy_encoding(data: bytes) -> str:
+    """Which single-byte encoding a non-UTF-8 text is in. charset-normalizer judges by how
+    messy and how much like a language each decoding reads; it is asked only among the
+    encodings Nordic text is saved in, since among all of them a short Swedish text in
+    Windows-1252 reads as well in Windows-1250. Windows-1252 (Latin-1's superset) when unsure."""
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)).best()
+    encoding = best.encoding if best else "cp1252"
+    return encoding if encoding in LEGACY_ENCODINGS else "cp1252"
 
 
 def _invalid_utf8_bytes(data: bytes) -> int:

@@ -130,8 +130,11 @@ def test_a_huge_text_file_is_refused_by_name_before_it_is_read(tmp_path):
     ORLAND_UTF8.encode("utf-32"),
     ORLAND_UTF8.encode("utf-8").decode("cp1252").encode("utf-8"),  # mojibake saved as UTF-8
     ORLAND_UTF8.replace("\n", "\r\n").encode("cp1252"),
+    ORLAND_UTF8.encode("mac_roman"),
+    ORLAND_UTF8.replace("\n", "\r").encode("mac_roman"),  # classic Mac line ends too
+    ORLAND_UTF8.encode("cp850"),
 ], ids=["utf8-stray-byte", "cp1252", "latin1", "utf8-bom", "utf16-bom", "utf16le", "utf16be", "utf32",
-        "mojibake", "crlf-cp1252"])
+        "mojibake", "crlf-cp1252", "mac-roman", "mac-roman-cr", "dos-cp850"])
 def test_text_reads_as_what_it_says_whatever_the_encoding(tmp_path, data):
     (tmp_path / "orland.txt").write_bytes(data)
     info, passages, text = _ingest(tmp_path / "orland.txt")
@@ -139,6 +142,17 @@ def test_text_reads_as_what_it_says_whatever_the_encoding(tmp_path, data):
     assert info.title.startswith("Utviklingen i Ørland") and "Ã" not in info.title
     assert _units(passages) == ["Utviklingen i Ørland er god, og kommunen satser på havbruk og sjømat.",
                                 "Det er bra for Ørland."]
+
+
+SWEDISH = "Vänersborgs näringsråd satsar på ”cirkulär ekonomi” – och Älvsborgs bryggeri får stöd."
+NORWEGIAN = "Sjøbyen bryggeri får støtte til å utvikle økologisk ølproduksjon – «med lokale råvarer»."
+
+
+@pytest.mark.parametrize("text", [SWEDISH, NORWEGIAN])
+@pytest.mark.parametrize("encoding", ["cp1252", "mac_roman"])
+def test_a_legacy_single_byte_file_reads_as_its_own_encoding(tmp_path, text, encoding):
+    (tmp_path / "n.txt").write_bytes(text.encode(encoding))
+    assert read_raw(tmp_path / "n.txt") == text
 
 
 def test_binary_data_is_still_refused():
