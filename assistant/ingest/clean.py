@@ -22,9 +22,14 @@ MD_EMPH_RE = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?!\w
 MD_IMAGE_RE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")
 MD_LINK_RE = re.compile(r"\[([^\]]+)\]\((?:[^)]+)\)")
 SLIDE_LABEL_RE = re.compile(r"^\s*(?:sida|side|sid\.|slide|bild|page|p\.|s\.)\s*(\d{1,4})\s*$", re.I)
-FOOTNOTE_RE = re.compile(r"\[\^?(\d{1,4}(?:\s*[,;–-]\s*\d{1,4})*)\]")
-SUPERSCRIPT = str.maketrans("0123456789–-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻")
-FOOTNOTE_TAIL_RE = re.compile(r"(?:⁽[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+⁾)+$")
+# A reference mark: numbers ("[4]", "[ 6 ]", "[4, 5]", "[8-10]", "[^7]") or a small roman
+# numeral right after the text it marks ("ni medlemmer [iv]"); never words ("[sic]", "[red.]").
+ROMAN = r"(?:x{0,3}(?:ix|iv|v?i{1,3}|v)|x{1,3})"
+FOOTNOTE_RE = re.compile(
+    r"\[\s*\^?\s*(\d{1,4}(?:\s*[,;–-]\s*\d{1,4})*)\s*\]"
+    rf"|(?:(?<=[\w.,;:!?)»”’\]])|(?<=[\w.,;:!?)»”’] ))\[\s*\^?({ROMAN}(?:\s*[,;–-]\s*{ROMAN})*)\s*\](?![(:])")
+SUPERSCRIPT = str.maketrans("0123456789–-ivx", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻ⁱᵛˣ")
+FOOTNOTE_TAIL_RE = re.compile(r"(?:⁽[⁰¹²³⁴⁵⁶⁷⁸⁹⁻ⁱᵛˣ]+⁾)+$")
 
 
 def bare_end(text: str) -> str:
@@ -162,11 +167,12 @@ def _soft_break_likely(left: str) -> bool:
 
 
 def footnote_marks(text: str) -> str:
-    """A source's own bracketed reference numbers ("[4][5]", "[^4]", "[4, 5]", "[4–6]") as
-    superscripts in parentheses ("⁽⁴⁾⁽⁵⁾"), so that no reader or renderer takes them for the
+    """A source's own bracketed reference marks ("[4][5]", "[^4]", "[4, 5]", "[4–6]", "[ 6 ]",
+    "[iv]") as superscripts in parentheses ("⁽⁴⁾⁽⁵⁾"), so that no reader or renderer takes them for the
     answer's citation markers, which are always "[n]"."""
     def sup(m: re.Match) -> str:
-        return "".join(f"⁽{part.strip().translate(SUPERSCRIPT)}⁾" for part in re.split(r"[,;]", m.group(1)))
+        parts = re.split(r"[,;]", re.sub(r"\s+", "", m.group(1) or m.group(2)))
+        return "".join(f"⁽{part.translate(SUPERSCRIPT)}⁾" for part in parts)
 
     return FOOTNOTE_RE.sub(sup, text)
 

@@ -191,6 +191,14 @@ def _zero_width(tmp_path: Path) -> Path:
     ("satsinger [4–6].", "satsinger ⁽⁴⁻⁶⁾."),
     ("satsinger.[^7]", "satsinger.⁽⁷⁾"),
     ("se [12](https://example.org) og [lenke](https://example.org).", "se 12 og lenke."),  # a link
+    ("satsinger [ 6 ].", "satsinger ⁽⁶⁾."),
+    ("satsinger [ 12 , 13 ].", "satsinger ⁽¹²⁾⁽¹³⁾."),
+    ("satsinger [8-10].", "satsinger ⁽⁸⁻¹⁰⁾."),
+    ("satsinger [iv].", "satsinger ⁽ⁱᵛ⁾."),
+    ("satsinger[ii, xii].", "satsinger⁽ⁱⁱ⁾⁽ˣⁱⁱ⁾."),
+    ("satsinger [iv][v].", "satsinger ⁽ⁱᵛ⁾⁽ᵛ⁾."),
+    ("satsinger [sic] og [red.] [...].", "satsinger [sic] og [red.] [...]."),  # words stay words
+    ("satsinger, se [vi](https://example.org).", "satsinger, se vi."),  # a link
 ])
 def test_bracketed_numbers_in_a_source_are_not_citation_markers(tmp_path, source, shown):
     (tmp_path / "f.md").write_text(f"# Evaluering\n\nEvalueringen anbefalte færre og større {source}\n",
