@@ -28,6 +28,11 @@ ROMAN = r"(?:x{0,3}(?:ix|iv|v?i{1,3}|v)|x{1,3})"
 FOOTNOTE_RE = re.compile(
     r"\[\s*\^?\s*(\d{1,4}(?:\s*[,;–-]\s*\d{1,4})*)\s*\]"
     rf"|(?:(?<=[\w.,;:!?)»”’\]])|(?<=[\w.,;:!?)»”’] ))\[\s*\^?({ROMAN}(?:\s*[,;–-]\s*{ROMAN})*)\s*\](?![(:])")
+# No word of a language written with spaces is longer than this ("Menneskerettighetsforkjemperorganisasjonene"
+# is 42): a longer run is data (base64, a hash, padding, a file's bytes as text), unless it is a link.
+LONGEST_WORD = 100
+LONG_RUN_RE = re.compile(rf"[^\s\u0e00-\u0e7f\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]{{{LONGEST_WORD + 1},}}")
+URL_RE = re.compile(r"^(?:[(<\[«\"']*)(?:https?://|ftp://|www\.|doi:|mailto:)", re.I)
 SUPERSCRIPT = str.maketrans("0123456789–-ivx", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻ⁱᵛˣ")
 FOOTNOTE_TAIL_RE = re.compile(r"(?:⁽[⁰¹²³⁴⁵⁶⁷⁸⁹⁻ⁱᵛˣ]+⁾)+$")
 
@@ -178,10 +183,12 @@ def footnote_marks(text: str) -> str:
 
 
 def clean_line(text: str) -> str:
-    """Normalise one line: bullets, tabs, markdown emphasis, links and images, spaces, footnote numbers."""
+    """Normalise one line: bullets, tabs, markdown emphasis, links and images, spaces, footnote numbers;
+    a run of characters no word is as long as (`LONGEST_WORD`) that is not a link is dropped."""
     text = text.replace("\t", " ").replace("\u00a0", " ").replace("\u00ad", "")
     text = MD_IMAGE_RE.sub("", text)  # an image's alt text is not what a reader reads as the text
     text = MD_LINK_RE.sub(r"\1", text)
+    text = LONG_RUN_RE.sub(lambda m: m.group(0) if URL_RE.match(m.group(0)) else "", text)
     text = footnote_marks(text)
     text = MD_EMPH_RE.sub(lambda m: m.group(2) or m.group(3) or "", text)
     text = re.sub(r"[ ]{2,}", " ", text)

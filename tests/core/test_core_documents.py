@@ -96,9 +96,21 @@ def test_one_long_line_with_no_full_stop_is_cut_into_passages_of_bounded_size(tm
     _, passages, _ = _ingest(tmp_path / "lang.txt")
     assert len(passages) > 50 and max(len(p.text) for p in passages) <= 1500
     assert " ".join(p.text for p in passages).split() == words.split(), "no word lost or cut"
-    (tmp_path / "lang.txt").write_text("x" * 30000, encoding="utf-8")  # not even a space
-    _, passages, _ = _ingest(tmp_path / "lang.txt")
-    assert max(len(p.text) for p in passages) <= 1500 and sum(len(p.text) for p in passages) == 30000
+
+
+@pytest.mark.parametrize("run", ["x" * 30000, "QUJD" * 2000, "ab-" * 100])
+def test_a_run_longer_than_any_word_is_not_text(tmp_path, run):
+    """No word of a language written with spaces is longer than 100 characters: a longer run is
+    data (padding, base64, a file's bytes), not text to search or quote; a link is kept."""
+    (tmp_path / "data.txt").write_text(run + "\n", encoding="utf-8")
+    _, passages, _ = _ingest(tmp_path / "data.txt")
+    assert passages == []
+    link = "https://example.org/" + "rapport/" * 20
+    word = "Menneskerettighetsforkjemperorganisasjonene"
+    (tmp_path / "data.txt").write_text(f"Havnesund har tolv bedrifter. {run}\n\nSe {link} og {word}.\n",
+                                       encoding="utf-8")
+    _, passages, _ = _ingest(tmp_path / "data.txt")
+    assert _units(passages) == ["Havnesund har tolv bedrifter.", f"Se {link} og {word}."]
 
 
 def test_a_heading_of_a_page_of_text_is_a_paragraph(tmp_path):
