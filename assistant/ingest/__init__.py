@@ -51,7 +51,9 @@ def ingest_source(source: SourceFile, notes: list[str] | None = None) -> tuple[D
     if not info.title and front_title and not addresses_assistant(front_title):
         updates["title"] = _title([Line(clean_line(front_title))], source.path.stem)
     elif not info.title:
-        updates["title"] = _title([ln for ln in lines if not addresses_assistant(ln.text)], source.path.stem)
+        rows = {clean_line(r) for r in meta.get("table rows", [])}
+        updates["title"] = _title([ln for ln in lines if not addresses_assistant(ln.text)
+                                   and ln.text.removeprefix("- ") not in rows], source.path.stem)
     elif footnote_marks(info.title) != info.title:
         updates["title"] = footnote_marks(info.title)
     if updates:

@@ -128,6 +128,46 @@ def strip_invisible_markup(text: str) -> str:
     return HTML_TAG_RE.sub("", text)
 
 
+TABLE_SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
+
+
+def _cells(line: str) -> list[str]:
+    line = line.strip()
+    line = line[1:] if line.startswith("|") else line
+    line = line[:-1] if line.endswith("|") and not line.endswith("\\|") else line
+    return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", line)]
+
+
+def markdown_tables(text: str, rows: list[str] | None = None) -> str:
+    """A Markdown table as a reader reads it: one list item per row, each cell after its column's
+    header ("- Region: Hallingdal; Satsing: Reiseliv"); no pipes, no "---" row. The rows' texts
+    are appended to `rows` (a table row is never a document's title)."""
+    lines = text.split("\n")
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        if i + 1 < len(lines) and "|" in lines[i] and TABLE_SEPARATOR_RE.match(lines[i + 1]) \
+                and len(_cells(lines[i])) == len(_cells(lines[i + 1])):
+            header = _cells(lines[i])
+            out += ["", ""]  # the header and the separator: the table stands apart from the text above
+            i += 2
+            while i < len(lines) and "|" in lines[i] and lines[i].strip():
+                cells = _cells(lines[i])
+                pairs = [f"{h}: {c}" if h else c for h, c in zip(header, cells) if c]
+                row = "; ".join(pairs + [c for c in cells[len(header):] if c])
+                if row:
+                    out.append(f"- {row}")
+                    if rows is not None:
+                        rows.append(row)
+                else:
+                    out.append("")
+                i += 1
+            continue
+        out.append(lines[i])
+        i += 1
+    return "\n".join(out)
+
+
 def split_front_matter(text: str) -> tuple[dict, str]:
     """YAML front matter ("---\\ntitle: …\\n---") is metadata, not text: its fields, and the text
     without it (its lines left blank, so line numbers hold). Text that merely starts with a "---"
@@ -236,7 +276,10 @@ def read_raw(path: Path, notes: list[str] | None = None, meta: dict | None = Non
     if meta is not None:
         meta.update(fields)
     if suffix == ".md":
-        text = strip_invisible_markup(text)
+        rows: list[str] = []
+        text = markdown_tables(strip_invisible_markup(text), rows)
+        if meta is not None and rows:
+            meta["table rows"] = rows
     return repair_text(text)
 
 

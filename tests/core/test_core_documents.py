@@ -463,6 +463,24 @@ def test_images_are_not_text_and_block_tags_separate_words(tmp_path, source, sho
     assert text.strip() == shown
 
 
+TABLE = "| Region | Satsing |\n|---|:---:|\n| Hallingdal | Hyttebygging og reiseliv |\n| Valdres | |\n"
+
+
+@pytest.mark.parametrize("data, title, units", [
+    (TABLE, "regioner", ["Region: Hallingdal; Satsing: Hyttebygging og reiseliv", "Region: Valdres"]),
+    ("# Satsinger\n\nTabellen viser satsingene:\n" + TABLE + "\nEtter tabellen kommer tekst.\n", "Satsinger",
+     ["Tabellen viser satsingene:", "Region: Hallingdal; Satsing: Hyttebygging og reiseliv", "Region: Valdres",
+      "Etter tabellen kommer tekst."]),
+    ("Region | Satsing\n--- | ---\nHallingdal | Reiseliv a\\|b\n", "regioner", ["Region: Hallingdal; Satsing: Reiseliv a|b"]),
+    ("# Valg\n\nJa | nei er ikke en tabell.\n", "Valg", ["Ja | nei er ikke en tabell."]),
+])
+def test_a_markdown_table_reads_as_rows_of_labelled_cells_and_is_never_a_title(tmp_path, data, title, units):
+    (tmp_path / "regioner.md").write_text(data, encoding="utf-8")
+    info, passages, text = _ingest(tmp_path / "regioner.md")
+    assert info.title == title and _units(passages) == units
+    assert "---" not in text
+
+
 # -- through the real index and the real Assistant -------------------------------------------
 
 def _kinds_corpus(config) -> Path:
