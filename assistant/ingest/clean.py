@@ -62,6 +62,14 @@ def _vocabulary(raw: str) -> set[str]:
     return {w.lower() for w in re.findall(r"[A-Za-zÆØÅæøåÄÖäöÉé]{3,}", raw)}
 
 
+def _block_above(lines: list[Line]) -> list[Line]:
+    """The lines since the last blank one."""
+    k = len(lines)
+    while k and lines[k - 1].text.strip():
+        k -= 1
+    return lines[k:]
+
+
 def _assign_pages(raw_lines: list[str], slides: bool = False) -> list[Line]:
     """Drop page footers and reader page marks; give every line the page range it may lie on.
 
@@ -69,8 +77,9 @@ def _assign_pages(raw_lines: list[str], slides: bool = False) -> list[Line]:
     footers gets the inclusive range between them, text before the first the range from page 1
     (a text extraction whose other footers were lost: the guide keeps only 19, 23 and 28), and
     text after the last that page and those after it ("28 ff."). A slide
-    that labels itself ("Sida 9") gives that page to its own block and what follows, up to the
-    next slide break (three blank lines); the label line itself stays in the text.
+    that labels itself ("Sida 9") under its title gives that page to its own block and what
+    follows, up to the next slide break (three blank lines); a label under a finished sentence
+    closes its slide and gives its page to that block only. The label line stays in the text.
     """
     lines: list[Line] = []
     exact = any(PAGE_MARK_RE.match(r) for r in raw_lines)
@@ -89,13 +98,20 @@ def _assign_pages(raw_lines: list[str], slides: bool = False) -> list[Line]:
                 current = None
             label = SLIDE_LABEL_RE.match(raw)
             if label:
-                current = int(label.group(1))
+                number = int(label.group(1))
+                above = [ln for ln in _block_above(lines)]
+                # a label under a finished sentence closes its slide ("… ringmur.\n Sida 3"): the
+                # block above is that slide, and what follows is the next one's
+                footer = bool(above) and above[-1].text.rstrip().endswith((".", "!", "?", ":", "»", ")"))
                 indented = raw[:1] in (" ", "\t")  # extracted slide titles and labels share an indent
-                for ln in reversed(lines):  # the rest of the label's block (its title) is on that slide
-                    if not ln.text.strip() or (indented and ln.text[:1] not in (" ", "\t")):
+                for ln in reversed(above):  # the rest of the label's block (its title) is on that slide
+                    if not footer and indented and ln.text[:1] not in (" ", "\t"):
                         break
-                    ln.page = ln.page_end = current
+                    ln.page = ln.page_end = number
                     ln.exact = True
+                lines.append(Line(raw, number, number, exact=True))
+                current = None if footer else number
+                continue
             lines.append(Line(raw, current, current, exact=current is not None))
             continue
         if not exact:

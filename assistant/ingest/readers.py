@@ -19,7 +19,7 @@ import unicodedata
 from pathlib import Path
 
 from ..errors import DocumentError
-from .clean import page_marker
+from .clean import SLIDE_LABEL_RE, page_marker
 
 from ..corpus import SUPPORTED
 
@@ -283,21 +283,48 @@ def read_raw(path: Path, notes: list[str] | None = None, meta: dict | None = Non
     return repair_text(text)
 
 
+LABEL_NUMBER_RE = re.compile(r"^\D{0,12}?(\d{1,5})$")  # "8", "Sida 8", "s. 8", "A-8": the number printed
+
+
+def _rising_or_none(numbers: list[int | None], physical: list[int]) -> list[int] | None:
+    """The printed numbers, a page without one taking its place in the file, when the result
+    rises (so no two pages are cited alike); else None."""
+    out = [n if n is not None else k for n, k in zip(numbers, physical)]
+    return out if any(n is not None for n in numbers) and all(a < b for a, b in zip(out, out[1:])) else None
+
+
 def printed_page_numbers(reader) -> list[int]:
-    """The page number to cite for each page: the number printed on it where the PDF says so
-    (its page labels, e.g. the report whose first numbered page is the fifth sheet), else the
-    page's place in the file. Labels are used only when every page has a plain number and they
-    rise, so a citation never names two pages alike (roman-numbered front matter: the file's
-    own places)."""
+    """The page number to cite for each page: the number its page label prints ("8", "Sida 8")
+    where the PDF has page labels, else the page's place in the file. A page whose label has
+    no number (roman front matter: "i") keeps its place in the file. Labels are used only when
+    the result rises, so a citation never names two pages alike."""
     physical = list(range(1, len(reader.pages) + 1))
     try:
         labels = list(reader.page_labels)
     except Exception:  # noqa: BLE001 - a broken /PageLabels tree: cite the file's own places
         return physical
-    if len(labels) != len(physical) or not all(label.isdigit() for label in labels):
+    if len(labels) != len(physical):
         return physical
-    numbers = [int(label) for label in labels]
-    return numbers if all(a < b for a, b in zip(numbers, numbers[1:])) else physical
+    numbers = [int(m.group(1)) if (m := LABEL_NUMBER_RE.match(label.strip())) else None for label in labels]
+    return _rising_or_none(numbers, physical) or physical
+
+
+PRINTED_LABEL_RE = re.compile(SLIDE_LABEL_RE.pattern, re.I | re.M)
+
+
+def printed_labels(pages: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """Pages that print their own number on a line of its own ("Sida 13" on a slide, "Side 12"
+    in a footer) are cited by it, and the line is dropped like any page footer. Used only when
+    every page with text prints one and they rise."""
+    found = [PRINTED_LABEL_RE.findall(text) for _, text in pages]
+    texted = [k for k, (_, text) in enumerate(pages) if text.strip()]
+    if not texted or any(len(found[k]) != 1 for k in texted):
+        return pages
+    numbers = [int(found[k][0]) if len(found[k]) == 1 else None for k in range(len(pages))]
+    rising = _rising_or_none(numbers, [n for n, _ in pages])
+    if rising is None:
+        return pages
+    return [(n, PRINTED_LABEL_RE.sub("", text)) for n, (_, text) in zip(rising, pages)]
 
 
 def _read_pdf(path: Path, notes: list[str]) -> str:
@@ -309,7 +336,7 @@ def _read_pdf(path: Path, notes: list[str]) -> str:
             if len(reader.pages) > MAX_PDF_PAGES:
                 raise DocumentError(str(path), f"PDF-filen har {len(reader.pages)} sider; grensen er {MAX_PDF_PAGES}")
             numbers = printed_page_numbers(reader)
-            pages = [(numbers[i], page.extract_text() or "") for i, page in enumerate(reader.pages)]
+            pages = printed_labels([(numbers[i], page.extract_text() or "") for i, page in enumerate(reader.pages)])
         except DocumentError:
             raise
         except Exception as err:  # noqa: BLE001 - pypdf raises many kinds on broken files

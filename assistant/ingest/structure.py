@@ -250,6 +250,12 @@ def _merge_continuations(blocks: list[Block]) -> list[Block]:
     out: list[Block] = []
     for b in blocks:
         prev = out[-1] if out else None
+        if (prev and b.kind == "para" and prev.kind == "heading" and b.text[:1].islower() and not prev.from_markdown
+                and not NUMBERED_RE.match(prev.text) and prev.page is not None and b.page is not None
+                and b.page != (prev.page_end if prev.page_end is not None else prev.page)):
+            # a page that ends mid-sentence ("… som skal gjelde" | "fra 2020 til 2030."): its last
+            # line has a heading's shape, but the next page goes on with the sentence
+            prev.kind, prev.level = "para", 0
         if (prev and b.kind == "para" and prev.kind in ("para", "item") and b.text[:1].islower()
                 and not bare_end(prev.text).endswith((".", "!", "?", ":"))):
             split_word = WORD_END_RE.search(prev.text) and not prev.text.endswith(" -")

@@ -258,23 +258,70 @@ def test_a_pdf_cites_the_page_numbers_printed_on_its_pages(tmp_path):
     assert page_of(passage, "Reiselivet langs kysten trenger flere overnattingssteder.") == "12"
 
 
+@pytest.mark.parametrize("labels, pages", [
+    ([(0, 2, "/D", "Sida ", 7)], ["8", "9"]),  # "Sida 8": the number it prints
+    ([(0, 0, "/r", "", 1), (1, 2, "/D", "", 7)], ["7", "8"]),  # roman front matter, then 7, 8
+    ([(0, 2, "", "Forside", 1)], ["2", "3"]),  # labels without numbers: the file's own places
+])
+def test_a_pdf_cites_the_numbers_its_page_labels_print(tmp_path, labels, pages):
+    make_pdf(tmp_path / "l.pdf", [["Rapport om Hadeland"], ["Hadeland satser på glassindustri og design."],
+                                  ["Hadeland har et nytt kompetansesenter."]], labels=labels)
+    _, passages, _ = _ingest(tmp_path / "l.pdf")
+    assert [page_of(p, u) for p in passages for u in _units([p])] == pages
+
+
+@pytest.mark.parametrize("label", ["Sida {}", "Side {}", "s. {}"])
+def test_a_pdf_that_prints_its_own_page_numbers_is_cited_by_them(tmp_path, label):
+    """A slide deck saved as PDF ("Sida 13" on each slide) or a report with "Side 12" in its
+    footers: the printed number is the page, and the label line is page furniture, not text."""
+    make_pdf(tmp_path / "d.pdf", [["Hälsinglands träindustri", label.format(12)],
+                                  ["Hälsingland satsar på trähusbyggande i Bollnäs.", label.format(13)],
+                                  ["Hälsingland har ett centrum för skogsforskning.", label.format(14)]])
+    _, passages, _ = _ingest(tmp_path / "d.pdf")
+    assert {u: page_of(p, u) for p in passages for u in _units([p])} == {
+        "Hälsingland satsar på trähusbyggande i Bollnäs.": "13", "Hälsingland har ett centrum för skogsforskning.": "14"}
+    make_pdf(tmp_path / "d.pdf", [["Hälsinglands träindustri"], ["Hälsingland satsar på trähusbyggande i Bollnäs."],
+                                  ["Hälsingland har ett centrum för skogsforskning.", label.format(14)]])
+    _, passages, _ = _ingest(tmp_path / "d.pdf")  # one page prints a number: nothing to go by
+    assert [page_of(p, u) for p in passages for u in _units([p]) if "Hälsingland" in u] == ["2", "3"]
+
+
+def test_a_sentence_that_a_page_break_cuts_after_a_heading_shaped_line_is_one_sentence(tmp_path):
+    make_pdf(tmp_path / "gran.pdf", [
+        ["Notat om Gran kommune"],
+        ["Gran kommune har vedtatt en strategi for landbruk og matproduksjon som skal gjelde"],
+        ["fra 2020 til 2030. Gran kommune samarbeider med Lunner om næringsarealer."]])
+    _, passages, _ = _ingest(tmp_path / "gran.pdf")
+    assert {u: page_of(p, u) for p in passages for u in _units([p])} == {
+        "Gran kommune har vedtatt en strategi for landbruk og matproduksjon som skal gjelde fra 2020 til 2030.": "2–3",
+        "Gran kommune samarbeider med Lunner om næringsarealer.": "3"}
+
+
 def test_a_cited_passage_of_the_guide_names_its_page(assistant):
     answer = assistant.ask("Hva er smart spesialisering?")
     guide = [c for c in answer.citations if c.doc_id == "veileder-2018"]
     assert guide and all(c.page for c in guide), [(c.n, c.section, c.page) for c in answer.citations]
 
 
-def test_a_slide_deck_cites_its_own_page_labels(tmp_path):
-    deck = ("# Analyser i Dalarna\n\nDalarna gjorde en styrkeområdesanalys.\n\n\n\n"
-            " Analyser i Värmland\n Sida 9\n\nVärmland gjorde en klusterkartering.\n\n\n\n"
-            "# Genomförande\n\nGenomförandet följs upp varje år.\n")
+@pytest.mark.parametrize("deck, pages", [
+    ("# Analyser i Dalarna\n\nDalarna gjorde en styrkeområdesanalys.\n\n\n\n"
+     " Analyser i Värmland\n Sida 9\n\nVärmland gjorde en klusterkartering.\n\n\n\n"
+     "# Genomförande\n\nGenomförandet följs upp varje år.\n",
+     {"Värmland gjorde en klusterkartering.": "9", "Dalarna gjorde en styrkeområdesanalys.": None,
+      "Genomförandet följs upp varje år.": None}),  # the last: after the next slide break
+    # a label under a finished sentence closes its slide: the next sentence is the next slide's
+    ("Gotlands besöksnäring\n\nGotland satsar på kulturarv och Visby ringmur.\n Sida 3\n\n"
+     "Gotland har färjetrafik året runt till fastlandet.\n Sida 4\n\n"
+     "Gotland utvecklar lammkött som regional specialitet.\n Sida 5\n",
+     {"Gotland satsar på kulturarv och Visby ringmur.": "3", "Gotland har färjetrafik året runt till fastlandet.": "4",
+      "Gotland utvecklar lammkött som regional specialitet.": "5"}),
+])
+def test_a_slide_deck_cites_its_own_page_labels(tmp_path, deck, pages):
     (tmp_path / "deck.txt").write_text(deck, encoding="utf-8")
     (tmp_path / "manifest.yaml").write_text("documents:\n  - file: deck.txt\n    kind: slides\n", encoding="utf-8")
     _, passages, _ = _ingest(tmp_path / "deck.txt")
-    pages = {u.text: page_of(p, u.text) for p in passages for u in units_of(p)}
-    assert pages["Värmland gjorde en klusterkartering."] == "9"
-    assert pages["Dalarna gjorde en styrkeområdesanalys."] is None
-    assert pages["Genomförandet följs upp varje år."] is None  # after the next slide break
+    cited = {u.text: page_of(p, u.text) for p in passages for u in units_of(p)}
+    assert {u: cited[u] for u in pages} == pages
 
 
 def test_the_real_corpus_keeps_its_text_and_gains_the_one_slide_label(ingested):
