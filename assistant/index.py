@@ -128,14 +128,17 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
     report.warnings += manifest_warnings(config.corpus_dir, sources)
     ingested = []
     for source in tqdm(sources, desc="Leser dokumenter", unit="dok", disable=not progress, file=sys.stderr):
+        notes: list[str] = []
         try:
-            info, doc_passages, text = ingest_source(source)
+            info, doc_passages, text = ingest_source(source, notes)
         except DocumentError as err:
             report.errors.append(str(err))
             continue
         except Exception as err:  # a broken file must never stop the other files
             report.errors.append(str(DocumentError(str(source.path), f"uventet feil ({err.__class__.__name__})")))
             continue
+        finally:
+            report.warnings += notes
         if not doc_passages:
             report.warnings.append(f"Filen {source.path.name} er hoppet over: den har ingen tekst å søke i "
                                    "(tom, eller bare en overskrift).")

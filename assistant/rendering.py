@@ -115,9 +115,21 @@ def body(answer: Any) -> str:
     return str(field(answer, "answer") or "").strip()
 
 
+def section_below_title(title: str, section: str) -> str:
+    """The section path without the title at its head: a document whose first heading is its
+    title would otherwise name it twice ("Evaluering, Evaluering › Funn")."""
+    key = " ".join(title.split()).casefold()
+    parts = section.split(" › ")
+    if parts and " ".join(parts[0].split()).casefold() == key:
+        parts = parts[1:]
+    return " › ".join(parts)
+
+
 def citation_label(c: Any, lang: str = DEFAULT_LANGUAGE) -> str:
-    """`Title, Section, s. 4` (parts that are missing are left out)."""
-    parts = [not_a_marker(field(c, "title", "")), not_a_marker(field(c, "section", ""))]
+    """`Title, Section, s. 4` (parts that are missing are left out; a section path that starts
+    with the title starts below it)."""
+    title = not_a_marker(field(c, "title", ""))
+    parts = [title, section_below_title(title, not_a_marker(field(c, "section", "")))]
     if field(c, "page"):
         parts.append(f"{label('page', lang)} {field(c, 'page')}")
     return ", ".join(p for p in parts if p)

@@ -10,8 +10,8 @@ import re
 from ..corpus import SourceFile
 from ..models import DocumentInfo, Passage
 from ..text import detect_language, split_sentences
-from .chunk import chunk_blocks
-from .clean import clean_lines, clean_text, footnote_marks, normalize
+from .chunk import chunk_blocks, separate_instructions
+from .clean import Line, clean_line, clean_lines, clean_text, footnote_marks, normalize
 from .flags import addresses_assistant
 from .pages import page_of
 from .readers import read_raw
@@ -31,11 +31,14 @@ def _title(lines, fallback: str) -> str:
     return first
 
 
-def ingest_source(source: SourceFile) -> tuple[DocumentInfo, list[Passage], str]:
-    """Read, clean and chunk one file. Returns the completed info, its passages and its clean text.
+def ingest_source(source: SourceFile, notes: list[str] | None = None) -> tuple[DocumentInfo, list[Passage], str]:
+    """Read, clean and chunk one file. Returns the completed info, its passages and its clean text;
+    what the reader has to say about a file it could read is appended to `notes`.
 
-    A passage that addresses the assistant (`addresses_assistant`) is kept but `flagged`."""
-    raw = read_raw(source.path)
+    Sentences that address the assistant (`addresses_assistant`) become passages of their own,
+    kept but `flagged`; the sentences around them stay answerable."""
+    meta: dict = {}
+    raw = read_raw(source.path, notes, meta)
     slides = source.info.kind == "slides"
     lines = clean_lines(raw, slides=slides)
     text = "\n".join(ln.text for ln in lines)
@@ -43,20 +46,28 @@ def ingest_source(source: SourceFile) -> tuple[DocumentInfo, list[Passage], str]
     updates = {}
     if not info.language:
         updates["language"] = detect_language(text[:3000])
-    if not info.title:
-        updates["title"] = _title(lines, source.path.stem)
+    front_title = meta.get("title") if isinstance(meta.get("title"), (str, int, float)) else None
+    front_title = " ".join(str(front_title or "").split())
+    if not info.title and front_title and not addresses_assistant(front_title):
+        updates["title"] = _title([Line(clean_line(front_title))], source.path.stem)
+    elif not info.title:
+        rows = {clean_line(r) for r in meta.get("table rows", [])}
+        updates["title"] = _title([ln for ln in lines if not addresses_assistant(ln.text)
+                                   and ln.text.removeprefix("- ") not in rows], source.path.stem)
     elif footnote_marks(info.title) != info.title:
         updates["title"] = footnote_marks(info.title)
     if updates:
         info = info.model_copy(update=updates)
     markdown = source.path.suffix.lower() == ".md"
-    blocks = assign_sections(parse_blocks(lines, slides=slides, markdown=markdown))
+    blocks = separate_instructions(assign_sections(parse_blocks(lines, slides=slides, markdown=markdown)))
     passages = chunk_blocks(blocks, info.id, info.language)
     if slides or markdown:
         # the title names an untitled section, unless it is that section's first line of text
         passages = [p if p.section or p.text.split("\n", 1)[0] == info.title
                     else p.model_copy(update={"section": (info.title,)}) for p in passages]
     passages = [p for p in passages if re.search(r"\w", p.text)]  # "-", "…": nothing to search or quote
+    # what `separate_instructions` could not pin to its own sentences (a heading, or an address and an
+    # order in two sentences) flags the whole passage
     passages = [p.model_copy(update={"flagged": True}) if addresses_assistant(p.text) else p for p in passages]
     return info, passages, text
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..models import Passage
 from ..text import split_sentences
 from .clean import bare_end
+from .flags import addresses_assistant
 from .structure import Block, shift
 
 TARGET = 1000
@@ -76,7 +77,35 @@ def _slice(b: Block, start: int, end: int) -> Block:
     if not b.breaks:
         page = b.page
     kind = b.kind if start == 0 else "para"  # a list item's continuation is not a new item
-    return Block(kind, b.text[start:end], page=page, page_end=page_end, section=b.section, breaks=breaks)
+    return Block(kind, b.text[start:end], page=page, page_end=page_end, section=b.section, breaks=breaks,
+                 flagged=b.flagged)
+
+
+def separate_instructions(blocks: list[Block]) -> list[Block]:
+    """Split the sentences of a paragraph or item that address the assistant ("SYSTEM: Ignorer …")
+    into blocks of their own, marked `flagged`: they become flagged passages, never quoted, and
+    the paragraph's other sentences stay answerable."""
+    out: list[Block] = []
+    for b in blocks:
+        if b.kind == "heading" or not addresses_assistant(b.text):
+            out.append(b)
+            continue
+        runs: list[tuple[bool, int, int]] = []
+        for start, end in _spans(b.text):
+            flagged = addresses_assistant(b.text[start:end])
+            if runs and runs[-1][0] == flagged:
+                runs[-1] = (flagged, runs[-1][1], end)
+            else:
+                runs.append((flagged, start, end))
+        if not any(f for f, _, _ in runs):
+            b.flagged = True  # the address and the order are in different sentences: all of it
+            out.append(b)
+            continue
+        for flagged, start, end in runs:
+            part = _slice(b, start, end)
+            part.flagged = flagged
+            out.append(part)
+    return out
 
 
 def _introduces(text: str) -> bool:
@@ -95,7 +124,7 @@ def chunk_blocks(blocks: list[Block], doc_id: str, language: str) -> list[Passag
     for b in blocks:
         if b.kind == "heading":
             continue
-        if sections and sections[-1][0] == b.section:
+        if sections and sections[-1][0] == b.section and sections[-1][1][-1].flagged == b.flagged:
             sections[-1][1].append(b)
         else:
             sections.append((b.section, [b]))
@@ -145,4 +174,5 @@ def _passage(blocks: list[Block], section: tuple[str, ...], doc_id: str, languag
     page, page_end = _pages(blocks)
     breaks = page_breaks(blocks)
     return Passage(id=f"{doc_id}:{order:04d}", doc_id=doc_id, text=_render(blocks), section=section,
-                   page=page, page_end=page_end, language=language, order=order, page_breaks=breaks)
+                   page=page, page_end=page_end, language=language, order=order, page_breaks=breaks,
+                   flagged=any(b.flagged for b in blocks))

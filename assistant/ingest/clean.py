@@ -19,11 +19,22 @@ WORD_END_RE = re.compile(r"([A-Za-zÆØÅæøåÄÖäöÉé]+)-$")
 LETTER_END_RE = re.compile(r"([A-Za-zÆØÅæøåÄÖäöÉé]+)$")
 LOWER_START_RE = re.compile(r"^([a-zæøåäöé]+)")
 MD_EMPH_RE = re.compile(r"(\*\*|__)(.+?)\1|(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?!\w)")
+MD_IMAGE_RE = re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])")
 MD_LINK_RE = re.compile(r"\[([^\]]+)\]\((?:[^)]+)\)")
 SLIDE_LABEL_RE = re.compile(r"^\s*(?:sida|side|sid\.|slide|bild|page|p\.|s\.)\s*(\d{1,4})\s*$", re.I)
-FOOTNOTE_RE = re.compile(r"\[\^?(\d{1,4}(?:\s*[,;–-]\s*\d{1,4})*)\]")
-SUPERSCRIPT = str.maketrans("0123456789–-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻")
-FOOTNOTE_TAIL_RE = re.compile(r"(?:⁽[⁰¹²³⁴⁵⁶⁷⁸⁹⁻]+⁾)+$")
+# A reference mark: numbers ("[4]", "[ 6 ]", "[4, 5]", "[8-10]", "[^7]") or a small roman
+# numeral right after the text it marks ("ni medlemmer [iv]"); never words ("[sic]", "[red.]").
+ROMAN = r"(?:x{0,3}(?:ix|iv|v?i{1,3}|v)|x{1,3})"
+FOOTNOTE_RE = re.compile(
+    r"\[\s*\^?\s*(\d{1,4}(?:\s*[,;–-]\s*\d{1,4})*)\s*\]"
+    rf"|(?:(?<=[\w.,;:!?)»”’\]])|(?<=[\w.,;:!?)»”’] ))\[\s*\^?({ROMAN}(?:\s*[,;–-]\s*{ROMAN})*)\s*\](?![(:])")
+# No word of a language written with spaces is longer than this ("Menneskerettighetsforkjemperorganisasjonene"
+# is 42): a longer run is data (base64, a hash, padding, a file's bytes as text), unless it is a link.
+LONGEST_WORD = 100
+LONG_RUN_RE = re.compile(rf"[^\s\u0e00-\u0e7f\u3000-\u9fff\uac00-\ud7af\uff00-\uffef]{{{LONGEST_WORD + 1},}}")
+URL_RE = re.compile(r"^(?:[(<\[«\"']*)(?:https?://|ftp://|www\.|doi:|mailto:)", re.I)
+SUPERSCRIPT = str.maketrans("0123456789–-ivx", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁻ⁱᵛˣ")
+FOOTNOTE_TAIL_RE = re.compile(r"(?:⁽[⁰¹²³⁴⁵⁶⁷⁸⁹⁻ⁱᵛˣ]+⁾)+$")
 
 
 def bare_end(text: str) -> str:
@@ -51,6 +62,14 @@ def _vocabulary(raw: str) -> set[str]:
     return {w.lower() for w in re.findall(r"[A-Za-zÆØÅæøåÄÖäöÉé]{3,}", raw)}
 
 
+def _block_above(lines: list[Line]) -> list[Line]:
+    """The lines since the last blank one."""
+    k = len(lines)
+    while k and lines[k - 1].text.strip():
+        k -= 1
+    return lines[k:]
+
+
 def _assign_pages(raw_lines: list[str], slides: bool = False) -> list[Line]:
     """Drop page footers and reader page marks; give every line the page range it may lie on.
 
@@ -58,8 +77,9 @@ def _assign_pages(raw_lines: list[str], slides: bool = False) -> list[Line]:
     footers gets the inclusive range between them, text before the first the range from page 1
     (a text extraction whose other footers were lost: the guide keeps only 19, 23 and 28), and
     text after the last that page and those after it ("28 ff."). A slide
-    that labels itself ("Sida 9") gives that page to its own block and what follows, up to the
-    next slide break (three blank lines); the label line itself stays in the text.
+    that labels itself ("Sida 9") under its title gives that page to its own block and what
+    follows, up to the next slide break (three blank lines); a label under a finished sentence
+    closes its slide and gives its page to that block only. The label line stays in the text.
     """
     lines: list[Line] = []
     exact = any(PAGE_MARK_RE.match(r) for r in raw_lines)
@@ -78,13 +98,20 @@ def _assign_pages(raw_lines: list[str], slides: bool = False) -> list[Line]:
                 current = None
             label = SLIDE_LABEL_RE.match(raw)
             if label:
-                current = int(label.group(1))
+                number = int(label.group(1))
+                above = [ln for ln in _block_above(lines)]
+                # a label under a finished sentence closes its slide ("… ringmur.\n Sida 3"): the
+                # block above is that slide, and what follows is the next one's
+                footer = bool(above) and above[-1].text.rstrip().endswith((".", "!", "?", ":", "»", ")"))
                 indented = raw[:1] in (" ", "\t")  # extracted slide titles and labels share an indent
-                for ln in reversed(lines):  # the rest of the label's block (its title) is on that slide
-                    if not ln.text.strip() or (indented and ln.text[:1] not in (" ", "\t")):
+                for ln in reversed(above):  # the rest of the label's block (its title) is on that slide
+                    if not footer and indented and ln.text[:1] not in (" ", "\t"):
                         break
-                    ln.page = ln.page_end = current
+                    ln.page = ln.page_end = number
                     ln.exact = True
+                lines.append(Line(raw, number, number, exact=True))
+                current = None if footer else number
+                continue
             lines.append(Line(raw, current, current, exact=current is not None))
             continue
         if not exact:
@@ -161,19 +188,23 @@ def _soft_break_likely(left: str) -> bool:
 
 
 def footnote_marks(text: str) -> str:
-    """A source's own bracketed reference numbers ("[4][5]", "[^4]", "[4, 5]", "[4–6]") as
-    superscripts in parentheses ("⁽⁴⁾⁽⁵⁾"), so that no reader or renderer takes them for the
+    """A source's own bracketed reference marks ("[4][5]", "[^4]", "[4, 5]", "[4–6]", "[ 6 ]",
+    "[iv]") as superscripts in parentheses ("⁽⁴⁾⁽⁵⁾"), so that no reader or renderer takes them for the
     answer's citation markers, which are always "[n]"."""
     def sup(m: re.Match) -> str:
-        return "".join(f"⁽{part.strip().translate(SUPERSCRIPT)}⁾" for part in re.split(r"[,;]", m.group(1)))
+        parts = re.split(r"[,;]", re.sub(r"\s+", "", m.group(1) or m.group(2)))
+        return "".join(f"⁽{part.translate(SUPERSCRIPT)}⁾" for part in parts)
 
     return FOOTNOTE_RE.sub(sup, text)
 
 
 def clean_line(text: str) -> str:
-    """Normalise one line: bullets, tabs, markdown emphasis and links, spaces, footnote numbers."""
+    """Normalise one line: bullets, tabs, markdown emphasis, links and images, spaces, footnote numbers;
+    a run of characters no word is as long as (`LONGEST_WORD`) that is not a link is dropped."""
     text = text.replace("\t", " ").replace("\u00a0", " ").replace("\u00ad", "")
+    text = MD_IMAGE_RE.sub("", text)  # an image's alt text is not what a reader reads as the text
     text = MD_LINK_RE.sub(r"\1", text)
+    text = LONG_RUN_RE.sub(lambda m: m.group(0) if URL_RE.match(m.group(0)) else "", text)
     text = footnote_marks(text)
     text = MD_EMPH_RE.sub(lambda m: m.group(2) or m.group(3) or "", text)
     text = re.sub(r"[ ]{2,}", " ", text)

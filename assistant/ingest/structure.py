@@ -30,6 +30,8 @@ class Block:
     page_end: int | None = None
     section: tuple[str, ...] = field(default_factory=tuple)
     breaks: list[tuple[int, int]] = field(default_factory=list)  # (offset in text, page that starts there)
+    from_markdown: bool = False  # a "#" title
+    flagged: bool = False  # addresses the assistant (`chunk.separate_instructions`)
 
 
 MAX_HEADING = 200  # a longer "# …" line is a paragraph written as a heading
@@ -82,10 +84,16 @@ def _split(lines: list[Line], slide_gap: int | None) -> list[list[list[Line]]]:
 PARTICLES = {"opp", "ut", "inn", "ned", "upp"}  # "… å følge opp" may end a heading; "… som det er" may not
 
 
+SENTENCE_INSIDE_RE = re.compile(r"(?:\S+\s+){3}\S*[a-zæøåäöé»][.!?]\s+[A-ZÆØÅÄÖ]")
+
+
 def _heading_like(text: str) -> bool:
+    """Short, unpunctuated, not a list item; and no finished sentence inside it ("… i Telemark.
+    Kontakt: Sørensen" is a sentence with a tail, not a title)."""
     last = text.rsplit(" ", 1)[-1].lower()
     return (
         0 < len(text) <= 85
+        and not SENTENCE_INSIDE_RE.search(text)
         and not text.startswith("- ")
         and (text[0].isupper() or text[0].isdigit())
         and not bare_end(text).endswith(END_PUNCT)
@@ -181,7 +189,8 @@ def parse_blocks(lines: list[Line], slides: bool = False, markdown: bool = False
                     ln.text = md.group(2).strip()  # a page of text behind "#", or an empty heading
                     md = None
                 if md:
-                    blocks.append(Block("heading", md.group(2).strip(), len(md.group(1)), ln.page, ln.page_end))
+                    blocks.append(Block("heading", md.group(2).strip(), len(md.group(1)), ln.page, ln.page_end,
+                                        from_markdown=True))
                     first = False
                     i += 1
                     continue
@@ -222,7 +231,18 @@ def parse_blocks(lines: list[Line], slides: bool = False, markdown: bool = False
                 if body:
                     blocks.append(Block(kind, body, 0, page, page_end, breaks=breaks))
                 i = j
-    return _merge_continuations(blocks)
+    return _untitled_tail(_merge_continuations(blocks), markdown_titles=md_titles)
+
+
+def _untitled_tail(blocks: list[Block], markdown_titles: bool) -> list[Block]:
+    """A heading-shaped line at the end of a document heads nothing ("Kontakt: Per Hansen",
+    "Takk for oppmerksomheten"): it is text, or it would be lost. Markdown "#" titles stay
+    headings, and so does a file's only line (a title with no text is no document)."""
+    if len(blocks) > 1 and blocks[-1].kind == "heading":
+        last = blocks[-1]
+        if not (markdown_titles and last.from_markdown):
+            blocks[-1] = Block("para", last.text, 0, last.page, last.page_end)
+    return blocks
 
 
 def _merge_continuations(blocks: list[Block]) -> list[Block]:
@@ -230,6 +250,12 @@ def _merge_continuations(blocks: list[Block]) -> list[Block]:
     out: list[Block] = []
     for b in blocks:
         prev = out[-1] if out else None
+        if (prev and b.kind == "para" and prev.kind == "heading" and b.text[:1].islower() and not prev.from_markdown
+                and not NUMBERED_RE.match(prev.text) and prev.page is not None and b.page is not None
+                and b.page != (prev.page_end if prev.page_end is not None else prev.page)):
+            # a page that ends mid-sentence ("… som skal gjelde" | "fra 2020 til 2030."): its last
+            # line has a heading's shape, but the next page goes on with the sentence
+            prev.kind, prev.level = "para", 0
         if (prev and b.kind == "para" and prev.kind in ("para", "item") and b.text[:1].islower()
                 and not bare_end(prev.text).endswith((".", "!", "?", ":"))):
             split_word = WORD_END_RE.search(prev.text) and not prev.text.endswith(" -")

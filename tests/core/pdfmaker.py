@@ -11,9 +11,11 @@ def _escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def make_pdf(path: Path, pages: list[list[str]], first_printed: int | None = None) -> Path:
+def make_pdf(path: Path, pages: list[list[str]], first_printed: int | None = None,
+             labels: list[tuple[int, int, str, str, int]] = ()) -> Path:
     """One PDF page per entry, each line of text on its own line (Helvetica, WinAnsi). With
-    `first_printed`, the PDF's page labels number the pages from that number."""
+    `first_printed`, the PDF's page labels number the pages from that number; `labels` gives
+    label ranges of its own: (first page, last page (0-based), style "/D" or "/r", prefix, start)."""
     writer = PdfWriter()
     font = writer._add_object(DictionaryObject({
         NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
@@ -28,6 +30,8 @@ def make_pdf(path: Path, pages: list[list[str]], first_printed: int | None = Non
             {NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})})
     if first_printed is not None:
         writer.set_page_label(0, len(pages) - 1, style="/D", start=first_printed)
+    for first, last, style, prefix, start in labels:
+        writer.set_page_label(first, last, style=style or None, prefix=prefix or None, start=start)
     with open(path, "wb") as fh:
         writer.write(fh)
     return path

@@ -1,6 +1,8 @@
 """Escaping and layout of what the UI and the OpenAI reply show (no index needed)."""
 from __future__ import annotations
 
+import pytest
+
 from assistant.models import Segment
 from assistant.rendering import citation_line, pieces, segment_kind, to_html, to_text
 from assistant.server.render import render_answer, render_segments, source_panel
@@ -62,6 +64,18 @@ def test_chat_answer_has_clickable_citations_and_query_line():
 def test_citation_line():
     assert citation_line({"n": 1, "title": "Veileder", "section": "Innledning", "page": "5"}, "nb") == "[1] Veileder, Innledning, s. 5"
     assert citation_line({"n": 2, "title": "Guide", "section": "", "page": None}, "en") == "[2] Guide"
+
+
+@pytest.mark.parametrize("section, shown", [
+    ("Evaluering av Nordvik-programmet", "[1] Evaluering av Nordvik-programmet, s. 3"),
+    ("evaluering av  Nordvik-programmet", "[1] Evaluering av Nordvik-programmet, s. 3"),
+    ("Evaluering av Nordvik-programmet › Funn", "[1] Evaluering av Nordvik-programmet, Funn, s. 3"),
+    ("Funn › Evaluering av Nordvik-programmet", "[1] Evaluering av Nordvik-programmet, Funn › Evaluering av "
+                                               "Nordvik-programmet, s. 3"),
+])
+def test_a_section_path_that_starts_with_the_title_does_not_repeat_it(section, shown):
+    c = {"n": 1, "title": "Evaluering av Nordvik-programmet", "section": section, "page": "3"}
+    assert citation_line(c, "nb") == shown
 
 
 def test_highlight_marks_whole_words_at_their_own_position():
