@@ -127,3 +127,13 @@ def clean_json(value: object) -> object:
     if isinstance(value, (list, tuple)):
         return [clean_json(v) for v in value]
     return value
+
+
+TERMINAL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|[\ud800-\udfff]")
+
+
+def for_terminal(text: object) -> str:
+    """Text to print on a terminal that echoes what a user typed (an unknown command, a name in
+    an error): no control characters but line breaks and tabs (an ESC starts a terminal command),
+    no format characters (`strip_format`)."""
+    return strip_format(TERMINAL_RE.sub("", str(text).replace("\r\n", "\n")))
