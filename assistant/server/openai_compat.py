@@ -112,7 +112,7 @@ def split_messages(messages: list[ChatMessage]) -> tuple[str, list[Turn]]:
     for i, m in enumerate(messages, start=1):
         if m.role not in ROLES:
             raise InputError(f"Melding {i} har en ukjent rolle «{clean_text(m.role)[:40]}»; "
-                             f"bruk {', '.join(ROLES[:-1])} eller {ROLES[-1]}.")
+                             f"rollene er {', '.join(ROLES)}.")
     turns = [(m.role, _text(m.content)) for m in messages if m.role in ("user", "assistant")]
     if not turns or turns[-1][0] != "user":
         raise InputError("Den siste meldingen må være fra brukeren (role: user).")

@@ -205,6 +205,9 @@ def test_unknown_roles_are_a_clear_error_and_null_means_the_default(oa, live_ser
                                                              {"role": "user", "content": QUESTION}])
     body = err.value.response.json()
     assert "«robot»" in body["error"] and "Melding 1" in body["error"] and body["type"] == "InputError"
+    english = httpx.post(f"{live_server.url}/v1/chat/completions", headers={"Accept-Language": "en"}, timeout=120,
+                         json={"messages": [{"role": "robot", "content": "Hei"}]})
+    assert english.status_code == 422 and english.json()["error"].startswith("Message 1 has an unknown role «robot»")
     nulls = {"stream": None, "n": None, "stop": None, "max_tokens": None, "max_completion_tokens": None,
              "stream_options": None, "model": None}
     r = httpx.post(f"{live_server.url}/v1/chat/completions", timeout=120,
