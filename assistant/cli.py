@@ -9,13 +9,14 @@ import typer
 
 from .config import Config
 from .errors import AssistantError, InputError
+from .validation import for_terminal
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Smart spesialisering – rådgivningsassistent")
 
 
 def fail(err: AssistantError) -> None:
     """Print a user-facing error and exit: 2 for bad input, 1 for everything else."""
-    typer.echo(f"Feil: {err}", err=True)
+    typer.echo(for_terminal(f"Feil: {err}"), err=True)
     raise typer.Exit(2 if isinstance(err, InputError) else 1)
 
 

@@ -23,7 +23,7 @@ from .checklists.store import SessionStore, _now
 from .config import Config
 from .database import conversations as table
 from .errors import ChecklistError, NotFoundError
-from .validation import clean_text
+from .validation import clean_json, clean_text
 
 MAX_TITLE_CHARS = 120
 ANSWER_FIELDS = ("answer", "citations", "segments", "query", "refused", "language", "suggestions", "action", "intent")
@@ -48,11 +48,12 @@ def title_of(question: str) -> str:
 
 
 def _kept(item: dict) -> dict:
-    """What a turn keeps: the question and the answer's fields the UI and history use (no trace)."""
+    """What a turn keeps: the question and the answer's fields the UI and history use (no trace),
+    every text cleaned as a note is (no control or format characters), so what is stored is text."""
     answer = item.get("answer") or None
     if isinstance(answer, dict):
-        answer = {k: answer[k] for k in ANSWER_FIELDS if k in answer}
-    return {"question": str(item.get("question", "")), "answer": answer}
+        answer = clean_json({k: answer[k] for k in ANSWER_FIELDS if k in answer})
+    return {"question": clean_text(item.get("question", "")), "answer": answer}
 
 
 class Conversations:

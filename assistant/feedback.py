@@ -21,7 +21,7 @@ from typing import IO, Any
 from sqlalchemy import func, insert, select, update
 
 from .database import FEEDBACK, feedback as table, open_database
-from .validation import clean_text
+from .validation import clean_json, clean_text
 from .errors import InputError
 
 MAX_COMMENT_CHARS = 4000
@@ -60,8 +60,8 @@ class FeedbackStore:
         question, comment = clean_text(question), clean_text(comment)  # stored text is printable XML text
         if len(comment) > MAX_COMMENT_CHARS:
             raise InputError(f"Kommentaren er for lang (maks {MAX_COMMENT_CHARS} tegn).")
-        answer_json = json.dumps(_jsonable(answer), ensure_ascii=False)
-        citations_json = json.dumps(_jsonable(list(citations)), ensure_ascii=False)
+        answer_json = json.dumps(clean_json(_jsonable(answer)), ensure_ascii=False)
+        citations_json = json.dumps(clean_json(_jsonable(list(citations))), ensure_ascii=False)
         with self.database.transaction(write=True) as db:
             cur = db.execute(insert(table).values(
                 created=_now(), question=question, answer_json=answer_json, citations_json=citations_json,

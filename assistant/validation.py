@@ -3,8 +3,17 @@ the free text a checklist session or a feedback stores (names, notes, comments).
 
 Every interface (CLI, HTTP API, OpenAI-compatible endpoint, UI) calls these through the core or
 the service it uses, so that a bad input gives the same clear Norwegian message everywhere
-(`InputError`). Text is brought to Unicode NFC without zero-width characters, so a question
-typed on macOS (decomposed "ä") finds text written on Windows (composed "ä").
+(`InputError`). Text is brought to Unicode NFC without format characters (`strip_format`), so a
+question typed on macOS (decomposed "ä") finds text written on Windows (composed "ä").
+
+Format characters (Unicode category Cf) are invisible: bidi embeddings, overrides, isolates and
+marks, zero-width space, joiner and non-joiner, word joiner, BOM, soft hyphen, tag characters.
+One rule for all user text (questions, history, names, notes, titles, comments): every one is
+removed, so that no text shows something other than what is stored (a right-to-left override
+reverses what follows it) and a search sees the letters typed. The one exception is a zero-width
+joiner inside an emoji sequence (between two pictographs, after a skin tone or variation
+selector), so «👩‍💻» stays one picture. Letters of every script are kept (Arabic, Hebrew);
+Persian text loses its optional non-joiners, which changes how some letters join, not the words.
 """
 from __future__ import annotations
 
@@ -16,7 +25,7 @@ from .errors import InputError
 from .models import Turn
 
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffd]|[\ud800-\udfff]")
-INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
+ZWJ = "\u200d"
 # what XML 1.0 (and so a Word document) cannot hold, plus C1 controls and the line/paragraph separators
 NOT_TEXT_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffe\uffff]|[\ud800-\udfff]")
 
@@ -27,8 +36,23 @@ MAX_TURN_CHARS = {"user": 2000, "assistant": 4000}  # characters kept of a turn:
 MAX_HISTORY_ITEMS = 200  # more turns than this in one request is not a conversation
 
 
+def _emoji_joiner(text: str, i: int) -> bool:
+    """Whether the zero-width joiner at `i` joins an emoji sequence: a pictograph (So), its skin
+    tone (Sk) or a variation selector (Mn) before it, a pictograph after it."""
+    return (0 < i < len(text) - 1 and unicodedata.category(text[i + 1]) == "So"
+            and unicodedata.category(text[i - 1]) in ("So", "Sk", "Mn"))
+
+
+def strip_format(text: str) -> str:
+    """`text` without Unicode format characters (category Cf), except a joiner in an emoji sequence."""
+    if text.isascii():
+        return text
+    return "".join(ch for i, ch in enumerate(text)
+                   if unicodedata.category(ch) != "Cf" or (ch == ZWJ and _emoji_joiner(text, i)))
+
+
 def _tidy(text: str) -> str:
-    return unicodedata.normalize("NFC", INVISIBLE_RE.sub("", text))
+    return unicodedata.normalize("NFC", strip_format(text))
 
 
 def validate_question(question: object, max_chars: int) -> str:
@@ -68,8 +92,15 @@ def validate_history(history: Sequence[Turn | dict] | None) -> list[Turn]:
         sent = [turn.content, turn.query, *(q for c in turn.citations for q in c.quotes), *(s.text for s in turn.segments)]
         if any(CONTROL_RE.search(text) for text in sent):
             raise InputError(f"Tur {n} i samtalehistorikken inneholder tegn som ikke er tekst.")
-    return [t.model_copy(update={"content": _tidy(t.content[:MAX_TURN_CHARS[t.role]]).strip()})
-            for t in turns[-MAX_HISTORY_TURNS:]]  # citations, segments and query kept as sent
+    return [_tidy_turn(t) for t in turns[-MAX_HISTORY_TURNS:]]
+
+
+def _tidy_turn(turn: Turn) -> Turn:
+    """A turn's content cut to its role's length; it and the query it carries back (a follow-up
+    searches with it and echoes it) tidied as a question is. Citations and segments are kept as
+    sent: they are matched against the sources' own text."""
+    return turn.model_copy(update={"content": _tidy(turn.content[:MAX_TURN_CHARS[turn.role]]).strip(),
+                                   "query": _tidy(turn.query)})
 
 
 def clean_text(value: object, max_chars: int | None = None, what: str = "Teksten") -> str:
@@ -84,3 +115,25 @@ def clean_text(value: object, max_chars: int | None = None, what: str = "Teksten
     if max_chars is not None and len(text) > max_chars:
         raise InputError(f"{what} er {len(text)} tegn; høyst {max_chars} tegn er tillatt.")
     return text
+
+
+def clean_json(value: object) -> object:
+    """Every string in a JSON value (an answer a client sends back to be stored) through
+    `clean_text`; keys, numbers, booleans and null as they are."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {k: clean_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean_json(v) for v in value]
+    return value
+
+
+TERMINAL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|[\ud800-\udfff]")
+
+
+def for_terminal(text: object) -> str:
+    """Text to print on a terminal that echoes what a user typed (an unknown command, a name in
+    an error): no control characters but line breaks and tabs (an ESC starts a terminal command),
+    no format characters (`strip_format`)."""
+    return strip_format(TERMINAL_RE.sub("", str(text).replace("\r\n", "\n")))

@@ -11,6 +11,7 @@ import typer
 
 from ..config import Config
 from ..errors import AssistantError, ChecklistError
+from ..validation import for_terminal
 
 app = typer.Typer(no_args_is_help=True, add_completion=False,
                   help="Sjekklister fra veilederen: gjennomgang punkt for punkt og statusrapport.")
@@ -27,7 +28,7 @@ def _service():
 
 
 def _fail(err: AssistantError) -> None:
-    typer.echo(f"Feil: {err}", err=True)
+    typer.echo(for_terminal(f"Feil: {err}"), err=True)
     raise typer.Exit(2)
 
 

@@ -106,6 +106,14 @@ def _cell(text: str) -> str:
     return md_text(str(text).replace("\r", "")).replace("\n", "<br>")
 
 
+def _details(state: ItemState, text=str) -> list[str]:
+    """An item's status line: status, owner, due date, who changed it last. `text` draws a user's
+    text in the format (`_cell` for Markdown); Word and PDF show it as typed."""
+    return [f"Status: {_status(state)}"] + [f"{k}: {v}" for k, v in (
+        ("Ansvarlig", text(state.owner) if state.owner else ""), ("Frist", _when(state.due)),
+        ("Oppdatert av", text(state.updated_by) if state.updated_by else "")) if v]
+
+
 def printable(session: Session) -> Session:
     """The session with every stored text as printable XML text, and names on one line: rows
     written before input was cleaned (a NUL or vertical tab in a note) must not break a report."""
@@ -127,19 +135,20 @@ def render_markdown(checklist: Checklist, session: Session, chart_ref: str | Non
         png = readiness_chart(s["parts"])
         chart_ref = "data:image/png;base64," + base64.b64encode(png).decode()
     name = md_text(session.name)
-    out = [f"# Statusrapport: {name} ({checklist.title})", ""]
+    out = [f"# Statusrapport: {name} ({md_text(checklist.title)})", ""]
     meta = [("Organisasjon", md_text(organisation)), ("Økt", f"{name} (`{session.id}`)"),
-            ("Sjekkliste", f"{checklist.title} – {checklist.description}"),
-            ("Kilde", checklist.document), ("Opprettet", _when(session.created_at)),
+            ("Sjekkliste", md_text(f"{checklist.title} – {checklist.description}")),
+            ("Kilde", md_text(checklist.document)), ("Opprettet", _when(session.created_at)),
             ("Sist oppdatert", _when(session.updated_at)),
             ("Fremdrift", f"{s['answered']} av {s['size']} punkter besvart"),
             ("Andel på plass", _pct(s["readiness"]))]
     out += [f"- **{k}:** {v}" for k, v in meta if v] + ["", "## Status per del", "",
                                                         f"![Status per del]({chart_ref})", ""]
     out += ["| Del | " + " | ".join(COUNT_LABELS) + " | På plass |", "|---" * (len(COUNT_LABELS) + 2) + "|"]
-    for p in s["parts"] + [{"name": "**Totalt**", "counts": s["total"], "readiness": s["readiness"]}]:
+    for p in [{**p, "name": _cell(p["name"])} for p in s["parts"]] + [
+            {"name": "**Totalt**", "counts": s["total"], "readiness": s["readiness"]}]:
         counts = " | ".join(str(p["counts"][k]) for k in COUNT_KEYS)
-        out.append(f"| {_cell(p['name'])} | {counts} | {_pct(p['readiness'])} |")
+        out.append(f"| {p['name']} | {counts} | {_pct(p['readiness'])} |")
     out += ["", "## Handlingsliste (nei og delvis)", ""]
     if s["actions"]:
         out += ["| Nr. | Del | Punkt | Status | Ansvarlig | Frist | Notat |", "|---" * 7 + "|"]
@@ -153,15 +162,14 @@ def render_markdown(checklist: Checklist, session: Session, chart_ref: str | Non
         out += ["", f"Ubesvarte punkter: {', '.join(open_items)}."]
     out += ["", "## Alle punkter", ""]
     for p in s["parts"]:
-        out += [f"### {p['name']}", ""] + ([f"> {p['intro']}", ""] if p["intro"] else [])
+        out += [f"### {md_text(p['name'])}", ""] + ([f"> {_cell(p['intro'])}", ""] if p["intro"] else [])
         for n, item, st in (r for r in s["rows"] if r[1].group == p["name"]):
-            out.append(f"{n}. **{item.label}**")
-            details = [f"Status: {_status(st)}"] + [f"{k}: {v}" for k, v in (
-                ("Ansvarlig", _cell(st.owner)), ("Frist", _when(st.due)), ("Oppdatert av", _cell(st.updated_by))) if v]
+            out.append(f"{n}. **{md_text(item.label)}**")
+            details = _details(st, _cell)
             out.append(f"   - {' · '.join(details)}")
             if st.note:
                 out.append(f"   - Notat: {_cell(st.note)}")
-            out.append(f"   - Kilde: {source_ref(checklist, item)}")
+            out.append(f"   - Kilde: {md_text(source_ref(checklist, item))}")
         out.append("")
     return "\n".join(out)
 
@@ -224,8 +232,7 @@ def render_docx(checklist: Checklist, session: Session, organisation: str = "") 
         for n, item, st in (r for r in s["rows"] if r[1].group == p["name"]):
             para = doc.add_paragraph()
             para.add_run(f"{n}. {item.label}").bold = True
-            details = [f"Status: {_status(st)}"] + [f"{k}: {v}" for k, v in (
-                ("Ansvarlig", _cell(st.owner)), ("Frist", _when(st.due)), ("Oppdatert av", _cell(st.updated_by))) if v]
+            details = _details(st)
             doc.add_paragraph(" · ".join(details), style="List Bullet")
             if st.note:
                 doc.add_paragraph(f"Notat: {st.note}", style="List Bullet")
@@ -325,8 +332,7 @@ def render_pdf(checklist: Checklist, session: Session, organisation: str = "") -
             para(p["intro"], 9)
         for n, item, st in (r for r in s["rows"] if r[1].group == p["name"]):
             para(f"{n}. {item.label}", 10, "B")
-            details = [f"Status: {_status(st)}"] + [f"{k}: {v}" for k, v in (
-                ("Ansvarlig", _cell(st.owner)), ("Frist", _when(st.due)), ("Oppdatert av", _cell(st.updated_by))) if v]
+            details = _details(st)
             para("   " + " · ".join(details), 9)
             if st.note:
                 para(f"   Notat: {st.note}", 9)

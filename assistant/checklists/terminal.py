@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..errors import AssistantError
+from ..validation import for_terminal
 from .models import STATUS_LABELS, Checklist, Session
 from .report import source_ref
 from .service import ChecklistService
@@ -35,7 +36,8 @@ class TerminalWalkthrough:
                  read: Callable[[str], str] = input, write: Callable[[str], None] = print):
         self.svc, self.session, self.user = service, session, user
         self.checklist: Checklist = service.get_checklist(session.checklist_id)
-        self.read, self.write = read, write
+        self.read = read
+        self.write = lambda text: write(for_terminal(text))  # it echoes what was typed: no ESC sequences
         self.index = service.resume_index(session.id)
 
     def run(self) -> Session:

@@ -92,6 +92,23 @@ def test_bad_input_in_the_walkthrough_is_reported_and_the_walk_goes_on(run):
     assert "Feil: Notatet er 5001 tegn" in result.output and "Besvart 1 av 7" in result.output
 
 
+def test_what_the_terminal_echoes_of_the_input_holds_no_control_sequences(run):
+    """Trial: «Ukjent kommando «Kari^[Ola»» printed the ESC typed. Everything the walkthrough and
+    the commands echo (an unknown command, a bad date, an unknown session or checklist) is
+    printed without control or format characters."""
+    dirty = "Kari\x1b[2JOla\x07\u202e\x9b"
+    result = run("run", "organisering", "--user", "a", input=f"{dirty}\nfrist {dirty}\ngå til {dirty}\nq\n")
+    assert result.exit_code == 0
+    assert "Ukjent kommando «Kari[2JOla»" in result.output and "Feil: Ugyldig frist «Kari[2JOla»" in result.output
+    outputs = [result.output]
+    for args in (("report", dirty), ("run", dirty), ("show", dirty)):
+        result = run(*args, input="q\n")
+        assert result.exit_code == 2 and "Kari[2JOla" in result.output, args
+        outputs.append(result.output)
+    for output in outputs:
+        assert not any(c in output for c in "\x1b\x07\u202e\x9b"), output
+
+
 def test_errors_exit_2_with_a_norwegian_message(run, tmp_path):
     assert run("run", "finnes-ikke", input="q\n").exit_code == 2
     result = run("report", "ukjent-okt")

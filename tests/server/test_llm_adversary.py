@@ -159,3 +159,27 @@ def test_openai_stream_sends_only_guarded_sentences(assistant, server, tmp_path)
     body = content.split("\n\nKilder:")[0]
     assert_nothing_invented([markers(line)[0] for line in body.replace(". ", ".\n").splitlines() if line.strip()],
                             server)
+
+
+@pytest.mark.parametrize("limit", [1, 60])
+def test_openai_written_answer_cut_to_max_tokens_keeps_sources(assistant, server, tmp_path, limit):
+    """A written answer streamed with max_tokens: whole sentences, each [n] with its sources line,
+    and the reply streams in more than one piece."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from assistant.server.app import create_app
+
+    a = writer(assistant, server.url, "mixed")
+    client = TestClient(create_app(a, a.config.with_(home=tmp_path / "home"), ui=False))
+    r = client.post("/v1/chat/completions", json={"messages": [{"role": "user", "content": QUESTIONS["nb"]}],
+                                                  "stream": True, "max_tokens": limit})
+    chunks = [json.loads(line[6:]) for line in r.text.splitlines() if line.startswith("data: {")]
+    content = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks if c.get("choices"))
+    last = chunks[-1]
+    assert last["choices"][0]["finish_reason"] in ("length", "stop")
+    body, _, sources = content.partition("\n\nKilder:\n")
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", body)}
+    assert cited and cited == {int(n) for n in re.findall(r"^\[(\d+)\] ", sources, re.M)}
+    assert cited == {c["n"] for c in last["citations"]} and body.rstrip().endswith("]")

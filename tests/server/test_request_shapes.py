@@ -1,7 +1,8 @@
 """Issue 18, requests: what real clients send to /v1 and /api.
 
 Item 8, OpenAI request shapes: content as a list of parts (text joined with spaces, images
-ignored), `stream_options.include_usage`, `max_tokens`, `n`, and the housekeeping prompts Open
+ignored), `stream_options.include_usage`, `max_tokens` (whole sentences with their sources),
+`stop`, `n`, null for what OpenAI lets be null, unknown roles, and the housekeeping prompts Open
 WebUI and LibreChat send (title, tags, follow-ups, queries); with the `openai` client against a
 live server and with raw JSON shaped as those front ends send it. Item 10, history: turns are
 checked like questions, and only what retrieval reads is used, so a long history costs no more
@@ -17,7 +18,7 @@ import openai
 import pytest
 from server_helpers import QUESTION, parse_sse
 
-from assistant.server.openai_compat import MODEL_ID
+from assistant.server.openai_compat import MODEL_ID, count_tokens
 
 PARTS = [{"type": "text", "text": "Hvordan kan fylkeskommunen"}, {"type": "text", "text": "mobilisere private investeringer?"}]
 IMAGE = {"type": "image_url", "image_url": {"url": "data:image/png;base64,iVBORw0KGgo="}}
@@ -77,43 +78,148 @@ def test_stream_options_include_usage_sends_a_final_usage_chunk(oa):
     chunks = list(stream)
     assert chunks[-1].choices == [] and chunks[-1].usage is not None
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-    assert chunks[-1].usage.completion_tokens == len(text.split()) > 0
+    assert chunks[-1].usage.completion_tokens == count_tokens(text) > 0
     assert all(c.usage is None for c in chunks[:-1])
     without = list(oa.chat.completions.create(model=MODEL_ID, messages=[{"role": "user", "content": QUESTION}],
                                               stream=True))
     assert all(c.choices for c in without), "no usage chunk unless asked"
 
 
+def _reply(oa, stream: bool, **kwargs) -> tuple[str, str, list[dict]]:
+    """The reply's text, finish reason and citations, streamed or not."""
+    kwargs = {"model": MODEL_ID, "messages": [{"role": "user", "content": QUESTION}], **kwargs}
+    if not stream:
+        r = oa.chat.completions.create(**kwargs)
+        assert r.usage.completion_tokens == count_tokens(r.choices[0].message.content)
+        return r.choices[0].message.content, r.choices[0].finish_reason, r.model_extra["citations"]
+    chunks = list(oa.chat.completions.create(stream=True, **kwargs))
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    last = next(c for c in chunks if c.choices and c.choices[0].finish_reason)
+    return text, last.choices[0].finish_reason, last.model_extra["citations"]
+
+
+def _sources_lines(text: str) -> set[int]:
+    return {int(n) for n in re.findall(r"^\[(\d+)\] ", text.split("\n\nKilder:\n")[1], re.M)} if "\n\nKilder:\n" in text else set()
+
+
 @pytest.mark.parametrize("stream", [False, True])
-def test_max_tokens_cuts_on_a_sentence_and_says_length(oa, stream, assistant):
+def test_max_tokens_keeps_whole_sentences_with_their_sources(oa, stream, assistant):
+    """Trial: max_tokens 12 gave «… bygge videre…» with no sources. Every limit gives whole
+    quoted sentences, each with its marker, and a sources line for each marker."""
     from assistant.server.openai_compat import reply_text
 
     full = assistant.ask(QUESTION)
-    assert len([s for s in full.segments if s.cite]) >= 2
-    limit = len(reply_text(full).split()) - 1  # one word too few for the whole reply
-    kwargs = dict(model=MODEL_ID, messages=[{"role": "user", "content": QUESTION}], max_tokens=limit)
-    if stream:
-        chunks = list(oa.chat.completions.create(stream=True, **kwargs))
-        text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-        finish = next(c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason)
-        citations = next(c.model_extra["citations"] for c in chunks if c.choices and c.choices[0].finish_reason)
-    else:
-        r = oa.chat.completions.create(**kwargs)
-        text, finish, citations = r.choices[0].message.content, r.choices[0].finish_reason, r.model_extra["citations"]
-        assert r.usage.completion_tokens == len(text.split()) <= limit
-    assert len(text.split()) <= limit
-    assert finish == "length"
-    body = text.split("\n\nKilder:")[0]
-    kept = [s.text for s in full.segments if s.cite is not None and s.text in body]
-    assert kept and body.rstrip().endswith("]"), "whole quoted sentences, each with its marker"
-    assert _markers(text) == {c["n"] for c in citations}
-    big = oa.chat.completions.create(model=MODEL_ID, messages=[{"role": "user", "content": QUESTION}], max_tokens=4000)
-    assert big.choices[0].finish_reason == "stop"
+    whole = reply_text(full)
+    body = whole.split("\n\nKilder:")[0]
+    assert len([s for s in full.segments if s.cite]) >= 3
+    first = f"{full.segments[0].text}\n\n{full.segments[1].text} [{full.segments[1].cite}]"
+    assert full.segments[0].kind == "lead" and body.startswith(first)
+    seen = set()
+    for limit in (1, 12, 20, count_tokens(whole) // 2, count_tokens(whole) - 1, count_tokens(whole)):
+        text, finish, citations = _reply(oa, stream, max_tokens=limit)
+        kept = text.split("\n\nKilder:")[0]
+        seen.add(kept)
+        assert kept.startswith(first), "the lead-in and the first quoted sentence are always kept"
+        assert body.startswith(kept) and (kept == body or body[len(kept)] in " \n"), "cut between sentences"
+        assert kept.endswith("]"), "each sentence keeps its marker"
+        assert _markers(text) == {c["n"] for c in citations} == _sources_lines(text) != set()
+        if limit >= count_tokens(whole):
+            assert (text, finish) == (whole, "stop")
+        else:
+            assert finish == "length" and kept != body
+            if count_tokens(first) + 20 < limit:
+                assert count_tokens(text) <= limit
+    assert len(seen) >= 3, "longer limits keep more sentences"
 
 
-def test_max_tokens_smaller_than_one_sentence_gives_its_first_words(oa):
-    r = oa.chat.completions.create(model=MODEL_ID, messages=[{"role": "user", "content": QUESTION}], max_tokens=3)
-    assert r.choices[0].finish_reason == "length" and 0 < len(r.choices[0].message.content.split()) <= 3
+def test_max_tokens_smaller_than_one_sentence_keeps_that_sentence_and_its_source(oa):
+    text, finish, citations = _reply(oa, False, max_tokens=3)
+    assert finish == "length" and not text.endswith("…")
+    assert re.search(r"\[1\]\n\nKilder:\n\[1\] \S", text) and [c["n"] for c in citations] == [1]
+
+
+def test_max_tokens_cuts_an_answer_without_quotes_on_a_sentence_too():
+    """A refusal or small talk has no segments: its own sentences and lines are the units."""
+    from assistant.models import Answer
+    from assistant.server.openai_compat import plan_reply
+
+    refusal = ("Materialet dekker ikke dette spørsmålet, så jeg kan ikke svare på det. Se s. 4 i veilederen.\n\n"
+               "Dette dekker materialet, og kan være i nærheten:\n- Samfunnseffekter\n- Smart spesialisering i Nordland")
+    answer = Answer(answer=refusal, refused=True, language="nb")
+    cuts = {}
+    for limit in (1, 30, 47, 1000):
+        pieces, sources, citations, finish = plan_reply(answer, limit)
+        cuts[limit] = ("".join(pieces), finish)
+        assert refusal.startswith(cuts[limit][0]) and sources == "" and citations == []
+    assert cuts[1] == ("Materialet dekker ikke dette spørsmålet, så jeg kan ikke svare på det.", "length")
+    assert cuts[30] == ("Materialet dekker ikke dette spørsmålet, så jeg kan ikke svare på det. Se s. 4 i veilederen.",
+                        "length")
+    assert cuts[47][0].endswith("i nærheten:") and cuts[1000] == (refusal, "stop")
+
+
+def test_max_tokens_streams_what_any_cut_keeps_before_the_answer_is_complete():
+    """The lead-in and the first quoted sentence go out as soon as they come (a written answer
+    streams); the rest waits only for what decides whether it fits."""
+    from assistant.server.openai_compat import _limited_plans
+
+    answer = {"answer": "x", "language": "nb", "segments": [
+        {"text": "Dette står i kildene:", "cite": None, "kind": "lead"},
+        {"text": "Første setning.", "cite": 1, "kind": "sentence"},
+        {"text": "Andre setning.", "cite": 1, "kind": "sentence"}],
+        "citations": [{"n": 1, "doc_id": "d", "title": "T", "authority": "A", "section": "S", "text": "t"}]}
+    progress = []
+
+    def events():
+        yield {"type": "segment", **answer["segments"][0]}
+        yield {"type": "segment", **answer["segments"][1]}
+        progress.append("model still writing")
+        yield {"type": "segment", **answer["segments"][2]}
+        yield {"type": "done", "answer": answer}
+
+    plans = _limited_plans(events(), 1000)
+    first = next(plans)
+    assert "".join(first.pieces) == "Dette står i kildene:\n\nFørste setning. [1]" and progress == []
+    rest = list(plans)
+    assert "".join(rest[-1].pieces) == " Andre setning. [1]" and rest[-1].sources == "\n\nKilder:\n[1] T, S"
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_stop_ends_the_reply_before_the_first_stop_sequence(oa, stream):
+    whole, _, _ = _reply(oa, False)
+    for stop, expected in ((["\n\nKilder:"], whole.split("\n\nKilder:")[0]),
+                           ("\n\nKilder:", whole.split("\n\nKilder:")[0]),
+                           (["finnes ikke", " [1]"], whole.split(" [1]")[0]),
+                           (["kildene", "Kilder"], whole.split("kildene")[0])):
+        text, finish, citations = _reply(oa, stream, stop=stop)
+        assert (text, finish) == (expected, "stop"), stop
+        assert {c["n"] for c in citations} == _markers(text)
+    text, finish, _ = _reply(oa, stream, stop=["finnes ikke i svaret"])
+    assert (text, finish) == (whole, "stop")
+
+
+def test_unknown_roles_are_a_clear_error_and_null_means_the_default(oa, live_server):
+    import httpx
+
+    with pytest.raises(openai.UnprocessableEntityError) as err:
+        oa.chat.completions.create(model=MODEL_ID, messages=[{"role": "robot", "content": "Hei"},
+                                                             {"role": "user", "content": QUESTION}])
+    body = err.value.response.json()
+    assert "«robot»" in body["error"] and "Melding 1" in body["error"] and body["type"] == "InputError"
+    english = httpx.post(f"{live_server.url}/v1/chat/completions", headers={"Accept-Language": "en"}, timeout=120,
+                         json={"messages": [{"role": "robot", "content": "Hei"}]})
+    assert english.status_code == 422 and english.json()["error"].startswith("Message 1 has an unknown role «robot»")
+    nulls = {"stream": None, "n": None, "stop": None, "max_tokens": None, "max_completion_tokens": None,
+             "stream_options": None, "model": None}
+    r = httpx.post(f"{live_server.url}/v1/chat/completions", timeout=120,
+                   json={"messages": [{"role": "user", "content": QUESTION}], **nulls})
+    assert r.status_code == 200 and r.json()["object"] == "chat.completion" and r.json()["choices"][0]["finish_reason"] == "stop"
+    r = httpx.post(f"{live_server.url}/v1/chat/completions", timeout=120,
+                   json={"messages": [{"role": "user", "content": QUESTION}], "stream": True,
+                         "stream_options": {"include_usage": None}})
+    assert r.status_code == 200 and r.text.rstrip().endswith("data: [DONE]") and '"usage"' not in r.text
+    r = httpx.post(f"{live_server.url}/v1/chat/completions", timeout=120,
+                   json={"messages": [{"role": "user", "content": QUESTION}], "stop": ["a", "b", "c", "d", "e"]})
+    assert r.status_code == 422
 
 
 def test_n_above_one_is_a_clear_400(oa):
