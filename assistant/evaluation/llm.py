@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..config import LLMSettings
 from ..generation.answerer import PASSAGES
-from ..generation.guard import markers
+from ..generation.guard import NOT_CLAIMS, markers
 from ..models import Answer
 from ..rendering import body
 from ..text import detect_language
@@ -52,7 +52,7 @@ def _written_faithfulness(answer: Answer, passages: dict[int, str]) -> tuple[int
         return 0, 0
     ok = total = 0
     for v in gen.sentences:
-        if v.reason == "no_claim":
+        if v.reason in NOT_CLAIMS:
             continue
         total += 1
         ok += any(n in passages and m.supported_generated(v.text, passages[n]) for n in v.cites)
