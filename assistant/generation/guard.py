@@ -305,10 +305,10 @@ class CitationGuard:
         sentence, cites = markers(text)
         if len([t for t in tokens(sentence) if t not in STOPWORDS]) < 2:
             return GuardedSentence(text=sentence, cites=cites, supported=False, reason="no_claim")
-        if len(sentence.split()) >= LANGUAGE_MIN_WORDS and detect_language(sentence, default=lang) != lang:
-            return GuardedSentence(text=sentence, cites=cites, supported=False, reason="language")
         if any(n not in sources for n in cites):
             return GuardedSentence(text=sentence, cites=cites, supported=False, reason="unknown_citation")
+        if len(sentence.split()) >= LANGUAGE_MIN_WORDS and detect_language(sentence, default=lang) != lang:
+            return GuardedSentence(text=sentence, cites=cites, supported=False, reason="language")
         cited = [sources[n] for n in cites] if cites else list(sources.values())
         if not cited:
             return GuardedSentence(text=sentence, cites=cites, supported=False, reason="unknown_citation")
