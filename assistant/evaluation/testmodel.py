@@ -53,6 +53,8 @@ def default_threads() -> int:
 class TestModelMissing(RuntimeError):
     """xllamacpp or a model part is not installed (`pip install -e '.[llm-test]'`), or a part is not the pinned one."""
 
+    __test__ = False
+
 
 def part_files() -> list[Path]:
     """The six chunk files in order, from the installed (pinned) packages."""
@@ -117,8 +119,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(path: Path, port: int, ctx: int = CTX, threads: int = 0, max_tokens: int = MAX_TOKENS) -> None:
-    """Serve the model on 127.0.0.1:`port` in this process until SIGTERM or Ctrl-C."""
+def serve(path: Path, port: int, ctx: int = CTX, threads: int = 0, max_tokens: int = MAX_TOKENS,
+          parent: int = 0) -> None:
+    """Serve the model on 127.0.0.1:`port` in this process until SIGTERM or Ctrl-C, or until the
+    process `parent` (the one that started it) is gone, so that a killed test run leaves no server."""
     import xllamacpp as xlc
 
     params = xlc.CommonParams()
@@ -142,7 +146,7 @@ def serve(path: Path, port: int, ctx: int = CTX, threads: int = 0, max_tokens: i
 
     signal.signal(signal.SIGTERM, _stop)
     try:
-        while not stop:
+        while not stop and not (parent and os.getppid() != parent):
             time.sleep(0.2)
     except KeyboardInterrupt:
         pass
@@ -155,6 +159,8 @@ class TestModelServer:
     >>> with TestModelServer(cache) as server:
     ...     settings = LLMSettings(backend="openai", base_url=server.url, model=MODEL_NAME)
     """
+
+    __test__ = False  # not a pytest test class
 
     def __init__(self, cache: Path, ctx: int = CTX, threads: int = 0, max_tokens: int = MAX_TOKENS,
                  ready_seconds: float = READY_SECONDS):
@@ -179,7 +185,7 @@ class TestModelServer:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "assistant.evaluation.testmodel", "--serve", str(path), "--port", str(self.port),
              "--ctx", str(self.ctx), "--threads", str(self.threads or default_threads()),
-             "--max-tokens", str(self.max_tokens)],
+             "--max-tokens", str(self.max_tokens), "--parent", str(os.getpid())],
             stdout=self.log, stderr=subprocess.STDOUT, env=env)
         deadline = time.monotonic() + self.ready_seconds
         while time.monotonic() < deadline:
@@ -233,9 +239,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-tokens", type=int, default=MAX_TOKENS)
     ap.add_argument("--check", action="store_true", help="assemble and verify the model, then exit")
     ap.add_argument("--serve", metavar="GGUF", help=argparse.SUPPRESS)  # the subprocess of TestModelServer
+    ap.add_argument("--parent", type=int, default=0, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.serve:
-        serve(Path(args.serve), args.port, args.ctx, args.threads, args.max_tokens)
+        serve(Path(args.serve), args.port, args.ctx, args.threads, args.max_tokens, args.parent)
         return 0
     why = available()
     if why:
