@@ -2,6 +2,7 @@
 #   make run    install everything, build the index, start the assistant (web UI + API)
 #   make test   install what the tests need and run the whole suite
 #   make bench  measure speed and memory (assistant bench; BENCH_ARGS="--sizes 1,10,100" for more)
+#   make test-model / make eval-llm-real   serve / evaluate the pinned small test model (never a default)
 # Both are idempotent and install only from PyPI (plus, for the tests, Debian packages and axe-core from npm).
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -16,7 +17,7 @@ export TRANSFORMERS_OFFLINE := 1
 export GRADIO_ANALYTICS_ENABLED := False
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install install-test index run chat test eval bench browser-deps clean
+.PHONY: install install-test index run chat test eval eval-llm-real test-model bench browser-deps clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,7 +29,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 $(TEST_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,llm-test]'
 	touch $@
 
 install-test: $(TEST_STAMP) browser-deps
@@ -60,6 +61,15 @@ test: install-test
 
 eval: install
 	$(BIN)/assistant eval
+
+# The pinned small test model (tests and evaluation only; assistant/evaluation/testmodel.py):
+# `make test-model` serves it on 127.0.0.1:8080 (ASSISTANT_LLM=openai ASSISTANT_LLM_BASE_URL=http://127.0.0.1:8080/v1),
+# `make eval-llm-real` compares its written answers with the quoted ones (evals/reports/llm-real.md).
+test-model: $(TEST_STAMP)
+	$(BIN)/python -m assistant.evaluation.testmodel
+
+eval-llm-real: $(TEST_STAMP)
+	$(BIN)/assistant eval --llm --test-model --splits train,dev $(EVAL_ARGS)
 
 bench: install
 	$(BIN)/pip install --quiet -e '.[bench]'

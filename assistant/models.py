@@ -145,7 +145,9 @@ class GuardedSentence(BaseModel):
     supported: bool = False
     score: float | None = Field(default=None, description="closeness to the best sentence of the supporting passage")
     passage: int | None = Field(default=None, description="the prompt's passage number that supports it")
-    reason: str = Field(default="", description="why not: no_claim, unknown_citation, similarity, clause, coverage, number, "
+    reason: str = Field(default="", description="why not: no_claim, echo (the prompt's passage heading "
+                                                  "repeated), truncated (cut by the token limit), language, "
+                                                  "unknown_citation, similarity, clause, coverage, number, "
                                                   "name, negation, wrong_citation")
     evidence: str = Field(default="", description="the supporting passage's closest sentence")
 

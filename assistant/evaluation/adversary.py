@@ -3,7 +3,8 @@
 It answers from the numbered passages in the prompt with scripted mixes of sentences, each labelled
 (in `log`) as supported or invented, so that what survives the citation guard can be counted:
 
-- supported: a sentence of a passage, cited with its own number (what a careful model writes);
+- supported: a sentence of a passage, cited with its own number (what a careful model writes), in
+  the answer's language where the passages have one (the guard refuses a sentence in another);
 - invented: a number or year changed, a name swapped in, a negation added, a claim no passage
   makes, a true sentence citing another passage, a citation number the prompt does not have, an
   instruction injected into the answer.
@@ -28,7 +29,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 from ..generation.guard import markers
-from ..text import split_sentences
+from ..text import detect_language, split_sentences
 
 INVENTED = {  # claims no passage makes, in the three languages, each with a number, name or both
     "nb": ["Veilederen krever at minst 73 prosent av midlene går til klynger.",
@@ -100,7 +101,9 @@ def script_reply(script: str, prompt: str) -> Reply:
     lang = LANG_OF_PROMPT[word]
     passages = passages_of(prompt)
     claims = {n: claims_of(t) for n, t in passages.items()}
-    first = [(n, c[0]) for n, c in sorted(claims.items()) if c][:3]
+    own = [(n, next(s for s in c if detect_language(s, default=lang) == lang)) for n, c in sorted(claims.items())
+           if any(detect_language(s, default=lang) == lang for s in c)]
+    first = (own or [(n, c[0]) for n, c in sorted(claims.items()) if c])[:3]
     out: list[tuple[str, bool]] = []
     wrong: list[str] = []
     if script == "refuse":

@@ -64,6 +64,10 @@ def eval_cmd(
                                                   "writes llm.md."),
     script: str = typer.Option("mostly", "--script", help="With --llm and no ASSISTANT_LLM: the adversarial "
                                                           "server's script (mostly, mixed, copy, invented)."),
+    test_model: bool = typer.Option(False, "--test-model", help="With --llm: the pinned small test model "
+                                                                 "(evaluation/testmodel.py, the llm-test extra), served "
+                                                                 "on 127.0.0.1 for the run; writes llm-real.md."),
+    sample: int = typer.Option(0, "--sample", help="About this many items, spread over the kinds (0: all)."),
     guard: bool = typer.Option(False, "--guard", help="Calibrate the citation guard on evals/guard/pairs.yaml and "
                                                       "report its held-out precision and recall."),
 ) -> None:
@@ -92,6 +96,8 @@ def eval_cmd(
         items = [i for i in items if i.split in wanted]
     if fit and (quick or kinds):
         raise typer.BadParameter("fit on the full sets only (without --quick or --kinds)", param_hint="--fit")
+    if sample:
+        items = stratified(items, sample)
     if quick:
         items = stratified(items, 45)
         latency_sample = 9 if latency_sample < 0 else min(latency_sample, 9)
@@ -108,9 +114,25 @@ def eval_cmd(
     if llm:
         from .llm import run_llm, write
 
-        report = run_llm(evaluation, items, base.llm, script)
+        if test_model:
+            from ..config import LLMSettings
+            from .testmodel import MODEL_NAME, TestModelMissing, TestModelServer
+
+            try:
+                with TestModelServer(base.cache) as server:
+                    settings = LLMSettings(backend="openai", base_url=server.url, model=MODEL_NAME, timeout=180,
+                                           retries=0)
+                    report = run_llm(evaluation, items, settings, script)
+            except TestModelMissing as err:
+                raise typer.BadParameter(str(err), param_hint="--test-model") from err
+            report["note"] = (f"The pinned small test model ({MODEL_NAME}, llama.cpp on the CPU via xllamacpp, "
+                              f"answers capped at 512 tokens); items: {'a sample spread over the kinds, ' if sample else ''}"
+                              f"splits {splits or 'all'}. Not a product default: it only measures the generative mode.")
+        else:
+            report = run_llm(evaluation, items, base.llm, script)
         evaluation.save()
-        typer.echo(f"Report: {write(report, out)} ({time.perf_counter() - start:.0f} s)")
+        typer.echo(f"Report: {write(report, out, 'llm-real' if test_model else 'llm')} "
+                   f"({time.perf_counter() - start:.0f} s)")
         return
     if fit:
         for line in fit_models(evaluation, items):

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ..config import LLMSettings
 from ..generation.answerer import PASSAGES
-from ..generation.guard import markers
+from ..generation.guard import NOT_CLAIMS, markers
 from ..models import Answer
 from ..rendering import body
 from ..text import detect_language
@@ -52,7 +52,7 @@ def _written_faithfulness(answer: Answer, passages: dict[int, str]) -> tuple[int
         return 0, 0
     ok = total = 0
     for v in gen.sentences:
-        if v.reason == "no_claim":
+        if v.reason in NOT_CLAIMS:
             continue
         total += 1
         ok += any(n in passages and m.supported_generated(v.text, passages[n]) for n in v.cites)
@@ -94,9 +94,12 @@ def summarise(run: ModeRun, labels: dict[str, bool] | None = None) -> dict:
         shown = (shown[0] + s[0], shown[1] + s[1])
     facts = [m.fact_recall(a.answer, i.facts) for i, a, _ in answered if i.facts]
     latencies = [t for _, _, t in run.answers]
-    modes = {}
+    modes: dict[str, int] = {}
+    verdicts: dict[str, int] = {}  # the guard's verdicts on what the model wrote: kept, or why not
     for _, a, _ in run.answers:
         modes[a.mode] = modes.get(a.mode, 0) + 1
+        for v in (a.trace.generation.sentences if a.trace and a.trace.generation else []):
+            verdicts[v.reason or "kept"] = verdicts.get(v.reason or "kept", 0) + 1
     return {
         "items": len(run.answers),
         "faithfulness_guard_off": _frac(*written) if written[1] else None,
@@ -111,6 +114,7 @@ def summarise(run: ModeRun, labels: dict[str, bool] | None = None) -> dict:
         "false_refusals": _frac(sum(a.refused for _, a, _ in answerable), len(answerable)),
         "language_match": _frac(sum(language_matches(i, a) for i, a, _ in answered), len(answered)),
         "modes": modes,
+        "verdicts": verdicts or None,
         "latency_p50_ms": round(m.percentile(latencies, 50) or 0, 1),
         "latency_p95_ms": round(m.percentile(latencies, 95) or 0, 1),
     }
@@ -164,6 +168,7 @@ ROWS = [("faithfulness, guard off (what the model wrote)", "faithfulness_guard_o
         ("evidence cited", "evidence_cited"), ("key-fact recall", "key_fact_recall"),
         ("refusal recall", "refusal_recall"), ("false refusals", "false_refusals"),
         ("answer in the question's language", "language_match"), ("modes", "modes"),
+        ("guard verdicts on the written sentences", "verdicts"),
         ("latency p50 ms", "latency_p50_ms"), ("latency p95 ms", "latency_p95_ms")]
 
 
@@ -182,6 +187,8 @@ def markdown(report: dict) -> str:
     lines = [f"# Generative vs extractive ({report['items']} items; model: {report['backend']})", "",
              "| | " + " | ".join(LLM_LABEL[n] for n in modes) + " |", "| --- |" + " --- |" * len(modes)]
     lines += [f"| {label} | " + " | ".join(_cell(modes[n].get(key)) for n in modes) + " |" for label, key in ROWS]
+    if report.get("note"):
+        lines += ["", report["note"]]
     lines += ["", "Faithfulness is checked independently of the guard: a sentence is supported when most of its "
               "content words (stemmed in the three languages) and every number occur in a passage it cites; "
               "quotes must stand in their passage. With the adversarial server the invented sentences are "
@@ -189,9 +196,9 @@ def markdown(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write(report: dict, out: Path) -> Path:
+def write(report: dict, out: Path, name: str = "llm") -> Path:
     out.mkdir(parents=True, exist_ok=True)
-    (out / "llm.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    path = out / "llm.md"
+    (out / f"{name}.json").write_text(json.dumps(report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    path = out / f"{name}.md"
     path.write_text(markdown(report), encoding="utf-8")
     return path

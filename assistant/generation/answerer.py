@@ -28,7 +28,7 @@ from ..models import (Answer, Citation, DocumentInfo, GenerationTrace, GuardedSe
 from ..prompts import template
 from ..rendering import pieces
 from .backends import chat_model, describe
-from .guard import CitationGuard, Source
+from .guard import NOT_CLAIMS, CitationGuard, Source, markers
 from .prompts import prompt_set
 from .streaming import SentenceBuffer
 
@@ -39,6 +39,7 @@ MIN_KEPT = 0.5  # of the sentences that make claims, the share the guard must ke
 DEADLINE_FACTOR = 4  # the whole answer may take this many times the timeout (which bounds each wait)
 CONDENSED_WORDS = 40  # a stand-alone query longer than this is not a query
 HISTORY_TURNS = 4  # of the conversation, what the condensing prompt sees
+SENTENCE_END = (".", "!", "?", "…", "»", '"', "”", ")")  # a piece that ends so was finished before the token limit
 
 
 class GenerationError(Exception):
@@ -100,6 +101,7 @@ class GenerativeAnswerer:
                               condensed_query=plan.search_query if plan and plan.follow_up else "")
         messages = prompts.answer.format_messages(passages=numbered(used, documents),
                                                   question=plan.question if plan else extractive.query)
+        headings = [" ".join(heading(p, documents).split()) for p in used]
         numbers: dict[int, int] = {}  # prompt passage number → the answer's citation number
         citations: list[Citation] = []
         segments: list[Segment] = []
@@ -111,12 +113,12 @@ class GenerativeAnswerer:
         def guarded(pieces_: list[tuple[str, str]]) -> Iterator[dict]:
             nonlocal shown
             for text, kind in pieces_:
-                v = self.guard.check(text, sources, lang)
+                v = echo(text, headings) or self.guard.check(text, sources, lang)
                 verdicts.append(v)
                 if v.supported and v.passage is not None:
                     seg = Segment(text=v.text, cite=self._cite(v, sources[v.passage].passage, numbers, citations,
                                                                documents), kind=kind)
-                elif v.reason != "no_claim" and self.settings.unsupported == "mark":
+                elif v.reason not in NOT_CLAIMS and self.settings.unsupported == "mark":
                     seg = Segment(text=f"{v.text} {template('llm_unsupported', lang)}", cite=None, kind="sentence")
                 else:
                     continue
@@ -124,17 +126,22 @@ class GenerativeAnswerer:
                 shown += 1
                 yield {"type": "segment", "text": seg.text, "cite": seg.cite, "kind": seg.kind}
 
+        ended: dict[str, str] = {}
         try:
-            for token in self._tokens(messages, t0):
+            for token in self._tokens(messages, t0, ended):
                 raw.append(token)
                 yield from guarded(buffer.feed(token))
-            yield from guarded(buffer.flush())
+            rest = buffer.flush()
+            if ended.get("finish_reason") == "length" and rest and not rest[-1][0].rstrip().endswith(SENTENCE_END):
+                cut, cites = markers(rest.pop()[0])  # cut off by the token limit: not a claim the model finished
+                verdicts.append(GuardedSentence(text=cut, cites=cites, supported=False, reason="truncated"))
+            yield from guarded(rest)
         except GenerationError as err:
             gen.fallback = str(err)
         gen.raw = "".join(raw)
         gen.sentences = verdicts
         gen.model_ms = round((time.perf_counter() - t0) * 1000, 1)
-        claims = [v for v in verdicts if v.reason != "no_claim"]
+        claims = [v for v in verdicts if v.reason not in NOT_CLAIMS]
         kept = [v for v in claims if v.supported]
         if not gen.fallback and (not kept or len(kept) < MIN_KEPT * len(claims)):
             gen.fallback = "unsupported"
@@ -154,9 +161,10 @@ class GenerativeAnswerer:
         yield {"type": "citations", "citations": [c.model_dump() for c in answer.citations]}
         yield {"type": "done", "answer": answer}
 
-    def _tokens(self, messages, t0: float) -> Iterator[str]:
+    def _tokens(self, messages, t0: float, ended: dict[str, str] | None = None) -> Iterator[str]:
         """The model's text as it streams. A failure before the first token is retried
-        (`settings.retries` times); one after it, or past the deadline, ends the answer."""
+        (`settings.retries` times); one after it, or past the deadline, ends the answer. Why the
+        model stopped (`finish_reason`: stop, length) is put into `ended` when the server says."""
         deadline = t0 + self.settings.timeout * DEADLINE_FACTOR
         for attempt in range(self.settings.retries + 1):
             started = False
@@ -164,6 +172,9 @@ class GenerativeAnswerer:
                 for chunk in self.model.stream(messages):
                     text = chunk.content if isinstance(chunk.content, str) else "".join(
                         str(part.get("text", "")) if isinstance(part, dict) else str(part) for part in chunk.content)
+                    reason = (getattr(chunk, "response_metadata", None) or {}).get("finish_reason")
+                    if reason and ended is not None:
+                        ended["finish_reason"] = str(reason)
                     if text:
                         started = True
                         yield text
@@ -198,15 +209,27 @@ class GenerativeAnswerer:
         return c.n
 
 
+def heading(p: Passage, documents: dict[str, DocumentInfo]) -> str:
+    """A passage's heading in the prompt: «Title › Section (s. 12)»."""
+    doc = documents.get(p.doc_id)
+    where = " › ".join(x for x in ((doc.title if doc else p.doc_id), p.section_path) if x)
+    return where + (f" (s. {p.page_label})" if p.page_label else "")
+
+
 def numbered(passages: Sequence[Passage], documents: dict[str, DocumentInfo]) -> str:
     """The passages as the prompt shows them: «[n] Title › Section (s. 12):» and the text."""
-    blocks = []
-    for i, p in enumerate(passages, start=1):
-        doc = documents.get(p.doc_id)
-        where = " › ".join(x for x in ((doc.title if doc else p.doc_id), p.section_path) if x)
-        page = f" (s. {p.page_label})" if p.page_label else ""
-        blocks.append(f"[{i}] {where}{page}:\n{p.text.strip()}")
-    return "\n\n".join(blocks)
+    return "\n\n".join(f"[{i}] {heading(p, documents)}:\n{p.text.strip()}" for i, p in enumerate(passages, start=1))
+
+
+def echo(text: str, headings: Sequence[str]) -> GuardedSentence | None:
+    """A verdict for a piece that only repeats (part of) a passage heading of the prompt, as small
+    models do when they copy the prompt («[1] Title › Section (s. 12):», which the sentence splitter
+    may cut at «5. GJENNOMFØRING»): it makes no claim."""
+    clean, cites = markers(text)
+    clean = " ".join(clean.split()).rstrip(" :")
+    if len(clean) >= 3 and any(clean in h for h in headings):
+        return GuardedSentence(text=clean, cites=cites, supported=False, reason="echo")
+    return None
 
 
 def fallback(extractive: Answer, gen: GenerationTrace, lang: str) -> Answer:

@@ -14,7 +14,9 @@ A sentence is supported by a cited passage when all of these hold:
 - **negation**: it has as many negations as the passage's closest sentence: none added, none
   dropped.
 
-A sentence citing a passage number the model was not given fails, and so does one that another of
+A sentence of four words or more that is not in the answer's language fails (a small model copies
+the passages in their own language when asked in another). A sentence citing a passage number the
+model was not given fails, and so does one that another of
 the given passages holds clearly more closely (the right claim citing the wrong passage). A
 sentence without markers is checked against every passage, and cites the one that supports it
 best. The thresholds are calibrated on hand-labelled pairs (`evals/guard/pairs.yaml`,
@@ -35,7 +37,7 @@ import numpy as np
 from ..embedders import Embedder
 from ..ingest.clean import normalize
 from ..models import GuardedSentence, Passage
-from ..text import STOPWORDS, compound_parts, spell, tokens
+from ..text import STOPWORDS, compound_parts, detect_language, spell, tokens
 from ..units import units_of
 
 CALIBRATION = Path(__file__).resolve().parent.parent / "data" / "guard.json"
@@ -49,9 +51,11 @@ INITIAL_NAME_ZIPF = {"en": 3.5, "nb": 3.0, "sv": 3.0}  # a sentence's first word
 LONG_WORD = 10  # a longer bokmål or Swedish first word is a compound noun («Klyngekartleggingen»), not a name
 NAME_STEM = 0.6  # of a name's letters that must begin a word of the passage («Seville» meets «Sevilla»)
 
-MARKER_RE = re.compile(
-    r"\[\s*(?:(?:kilde|kilder|källa|källor|source|sources|utdrag|passage|avsnitt)\s*)?"
-    r"(\d{1,2}(?:\s*(?:,|;|og|och|and|&)\s*\d{1,2})*)\s*\]", re.I)
+MARKER_RE = re.compile(  # [1], [1, 2], [Kilde 3], and the full-width brackets some models write: 【1】, ［2］
+    r"[\[【［]\s*(?:(?:kilde|kilder|källa|källor|source|sources|utdrag|passage|avsnitt)\s*)?"
+    r"(\d{1,2}(?:\s*(?:,|;|og|och|and|&)\s*\d{1,2})*)\s*[\]】］]", re.I)
+NOT_CLAIMS = frozenset({"no_claim", "echo", "truncated"})  # verdicts on text that makes no claim of the model's
+LANGUAGE_MIN_WORDS = 4  # a shorter sentence (a heading, a name) is not told apart by language
 NUMBER_RE = re.compile(r"(?<![\d])\d+(?:[.,]\d+)?")
 PARAGRAPH_RE = re.compile(r"§\s*(\d+(?:\s*-\s*\d+)?)")  # «§ 8-3» is one reference, not the numbers 8 and 3
 LIST_NUMBER_RE = re.compile(r"(?m)^\s*-?\s*\d{1,2}\.\s")  # «- 1. Organisering», «3. VISJON»: numbering
@@ -303,6 +307,8 @@ class CitationGuard:
             return GuardedSentence(text=sentence, cites=cites, supported=False, reason="no_claim")
         if any(n not in sources for n in cites):
             return GuardedSentence(text=sentence, cites=cites, supported=False, reason="unknown_citation")
+        if len(sentence.split()) >= LANGUAGE_MIN_WORDS and detect_language(sentence, default=lang) != lang:
+            return GuardedSentence(text=sentence, cites=cites, supported=False, reason="language")
         cited = [sources[n] for n in cites] if cites else list(sources.values())
         if not cited:
             return GuardedSentence(text=sentence, cites=cites, supported=False, reason="unknown_citation")

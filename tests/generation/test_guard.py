@@ -59,6 +59,7 @@ def test_calibration_is_recorded_with_held_out_precision_and_recall():
 def test_markers_numbers_names_negation():
     assert markers("Planen vedtas årlig [2]. ") == ("Planen vedtas årlig.", [2])
     assert markers("To kilder [1, 3][Kilde 2]") == ("To kilder", [1, 3, 2])
+    assert markers("Planen vedtas årlig【1】【2】, se ［3］.") == ("Planen vedtas årlig, se.", [1, 2, 3])
     assert numbers_in("minst seks ukers frist (§ 8-3), 20 % i 2017") == {"6", "§8-3", "20", "2017"}
     assert "3" not in numbers_in("- 1. Organisering\n- 3. Visjon")
     assert names_in("The EU has a platform in Seville run by Vinnova.", "en") == ["EU", "Seville", "Vinnova"]
@@ -83,6 +84,9 @@ def test_guard_verdicts(guard, passages):
     assert guard.check("Kaldt vann fra fjorden gir ikke effektiv kjøling [2].", src, "nb").reason in (
         "negation", "similarity", "coverage")
     assert guard.check("Svar:", src, "nb").reason == "no_claim"
+    # copied in the passage's language when the question was asked in another: not an answer in English
+    assert guard.check("Kaldt vann fra fjorden gir effektiv og billig kjøling [2].", src, "en").reason == "language"
+    assert guard.check("Cold water from the fjord gives efficient and cheap cooling [2].", src, "en").supported
 
 
 def test_sentence_buffer_cuts_a_stream_at_sentence_ends():
@@ -95,3 +99,46 @@ def test_sentence_buffer_cuts_a_stream_at_sentence_ends():
     assert out == [("Planprogrammet viser de store linjene [1].", "sentence"),
                    ("Det gjør f.eks. rede for formålet [2].", "sentence"), ("The Sami text follows [3].", "sentence"),
                    ("punkt én [1]", "item"), ("punkt to [2]", "item"), ("Siste setning uten punktum", "sentence")]
+
+
+class ScriptedModel:
+    """Streams a fixed text in small pieces, the last chunk saying why it stopped (as an OpenAI server does)."""
+
+    def __init__(self, text: str, finish_reason: str):
+        self.text, self.finish_reason = text, finish_reason
+
+    def stream(self, messages):
+        from langchain_core.messages import AIMessageChunk
+
+        for i in range(0, len(self.text), 7):
+            yield AIMessageChunk(content=self.text[i:i + 7])
+        yield AIMessageChunk(content="", response_metadata={"finish_reason": self.finish_reason})
+
+
+def test_echoed_headings_and_a_sentence_cut_by_the_token_limit_are_not_claims(guard, passages):
+    from assistant.config import LLMSettings
+    from assistant.generation.answerer import GenerativeAnswerer, heading
+    from assistant.models import Answer, DocumentInfo, Segment, Trace
+
+    used = [find_passage(passages, "veileder-2018", "Kaldt vann fra fjorden gir effektiv og billig kjøling")]
+    documents = {used[0].doc_id: DocumentInfo(id=used[0].doc_id, title="Smart spesialisering – veileder")}
+    head = heading(used[0], documents)
+    extractive = Answer(answer="Sitat [1]", language="nb", query="Hvorfor ligger datasenteret ved fjorden?",
+                        segments=[Segment(text="Sitat", cite=1)], trace=Trace())
+    # a small model copying its prompt: the heading line, a true sentence, then one cut by the token limit
+    text = f"[1] {head}:\nKaldt vann fra fjorden gir effektiv og billig kjøling.\n{head[:12]}"
+    writer = GenerativeAnswerer(LLMSettings(backend="openai", base_url="http://127.0.0.1:9/v1"), guard.embedder,
+                                model=ScriptedModel(text + " og datasenteret bruker 40 prosent mindre", "length"),
+                                guard=guard)
+    answer = writer.answer(extractive, used, documents)
+    reasons = [v.reason for v in answer.trace.generation.sentences]
+    assert reasons == ["echo", "echo", "", "truncated"]  # the heading is cut at «5. GJENNOMFØRING»
+    assert answer.mode == "generative" and answer.answer.startswith("Kaldt vann fra fjorden")
+    assert "40 prosent" not in answer.answer
+    # the same text that ended by itself: the last sentence is the model's claim, and the guard refuses it
+    writer.model = ScriptedModel(text + " og datasenteret bruker 40 prosent mindre strøm.", "stop")
+    finished = writer.answer(extractive, used, documents)
+    last = finished.trace.generation.sentences[-1]
+    assert [v.reason for v in finished.trace.generation.sentences][:3] == ["echo", "echo", ""]
+    assert last.text.endswith("mindre strøm.") and last.reason not in ("", "truncated", "echo")
+    assert "40 prosent" not in finished.answer and finished.mode == "generative"

@@ -12,7 +12,8 @@ import pytest
 from assistant.config import LLMSettings
 from assistant.core import Assistant
 from assistant.evaluation.adversary import AdversaryServer, free_port
-from assistant.generation.guard import markers
+from server_helpers import QUESTION
+from assistant.generation.guard import NOT_CLAIMS, markers
 
 QUESTIONS = {"nb": "Hva er smart spesialisering?", "en": "What is smart specialisation?",
              "sv": "Vad är smart specialisering?"}
@@ -50,7 +51,7 @@ def test_mixed_script_no_invented_sentence_survives(assistant, server, lang):
     assert gen.raw and len(gen.sentences) >= 5
     assert_nothing_invented(texts(answer), server)
     for v in gen.sentences:  # every verdict is in the trace, with its score and reason
-        assert v.supported == (v.reason == "") and (v.score is not None or v.reason in ("no_claim", "unknown_citation"))
+        assert v.supported == (v.reason == "") and (v.score is not None or v.reason in (*NOT_CLAIMS, "unknown_citation", "language"))
     assert any(v.reason == "unknown_citation" for v in gen.sentences)
     if answer.mode == "generative":  # every kept sentence (copied by the script) stands in the passage it cites
         assert all(s.cite is not None for s in answer.segments)
@@ -61,7 +62,8 @@ def test_mixed_script_no_invented_sentence_survives(assistant, server, lang):
 
 
 def test_copied_sentences_without_markers_get_their_passage(assistant, server):
-    answer = writer(assistant, server.url, "copy").ask(QUESTIONS["nb"])
+    # a question the bokmål guide answers: copied sentences are in the question's language
+    answer = writer(assistant, server.url, "copy").ask(QUESTION)
     assert answer.mode == "generative"
     assert answer.segments and all(s.cite is not None for s in answer.segments)
     for seg in answer.segments:  # the attached passage holds the copied sentence
