@@ -76,6 +76,13 @@ def current_build(env: dict[str, str]) -> str:
     return (Path(env["ASSISTANT_HOME"]) / "index" / "e5" / "current").read_text().strip()
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (Linux /proc)."""
+    from assistant.evaluation.bench.load import tree_pids
+
+    return [p for p in tree_pids(pid) if p != pid]
+
+
 class Process:
     """A subprocess with its output in a log file; stopped (TERM, then KILL) on exit."""
 
@@ -102,6 +109,11 @@ class Process:
             try:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
+                for pid in descendants(self.proc.pid):  # `serve --workers N`: its workers too
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
                 self.proc.kill()
                 self.proc.wait(timeout=20)
         self._log.close()

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from processes import QUESTIONS, AppServer, checklist_session, make_home, private_cache, run_index, until
+from processes import QUESTIONS, AppServer, checklist_session, descendants, make_home, private_cache, run_index, until
 
 pytestmark = [pytest.mark.slow, pytest.mark.faults]
 
@@ -22,17 +22,6 @@ CHECKLIST = "analyse"
 NOTE_ID = "notat-om-arbeidsprosesser"
 NOTE = ("# Notat om arbeidsprosesser\n\nDette notatet legges til mens én server kjører med to arbeidsprosesser. "
         "Begge skal finne det etter neste indeksering.\n")
-
-
-def _children(pid: int) -> set[int]:
-    out = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                out.add(int(stat.parent.name))
-        except (OSError, ValueError, IndexError):
-            continue
-    return out
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +54,7 @@ def test_two_worker_processes_answer_on_one_port(served):
     app, _ = served
     seen = _versions_by_worker(app, 2, 120, "two workers to answer /readyz")
     assert len(seen) == 2, seen
-    assert set(seen) <= _children(app.proc.pid), "the workers are the serve process's children"
+    assert set(seen) <= set(descendants(app.proc.pid)), "the workers are the serve process's children"
     assert app.proc.pid not in seen
     until(lambda: all(app.readiness(fresh=True)[0] for _ in range(4)), 120, "every worker to load the index")
     for question in QUESTIONS:
