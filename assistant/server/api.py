@@ -45,6 +45,8 @@ class Health(BaseModel):
 class Readiness(Health):
     index: str | None = Field(default=None, description="The id of the index build being served; it changes when "
                                                         "`assistant index` completes and the server has switched to it.")
+    worker: int = Field(description="The process id of the worker that answered (`assistant serve --workers N` runs "
+                                    "N of them on one port; each loads and switches the index on its own).")
 
 
 def assistant_of(request: Request):
@@ -148,6 +150,8 @@ def healthz() -> Health:
 @health_router.get("/readyz", response_model=Readiness, summary="The index is loaded and searchable (503 until then)",
                    responses={503: {"description": "index not built or not loadable, or the Chroma server not answering"}})
 def readyz(request: Request):
+    import os
+
     from fastapi.responses import JSONResponse
 
     try:
@@ -157,5 +161,5 @@ def readyz(request: Request):
     except Exception:  # noqa: BLE001 - readiness is a yes/no question
         ready, why, version = False, "Indeksen er ikke lastet.", None
     if ready:
-        return Readiness(status="ready", index=version)
-    return JSONResponse({"status": "not ready", "error": why, "index": version}, status_code=503)
+        return Readiness(status="ready", index=version, worker=os.getpid())
+    return JSONResponse({"status": "not ready", "error": why, "index": version, "worker": os.getpid()}, status_code=503)

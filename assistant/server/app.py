@@ -159,6 +159,14 @@ def create_app(
     return app
 
 
+def worker_app() -> FastAPI:
+    """One process of `assistant serve --workers N`: uvicorn imports this factory by name in each
+    worker (server/cli.py), so each reads the settings from the environment, loads the index and
+    models itself (in the background, as `assistant serve` does) and follows re-indexing on its own.
+    Without the Gradio web chat: its state lives in one process, and the workers share a port."""
+    return create_app(config=Config.from_env(), warm=True, ui=False)
+
+
 def _answer_unknown_api_paths(app: FastAPI) -> None:
     """/api/* and /v1/* always answer with the app's JSON errors: a path no route has is 404, a
     route asked with a method it does not take is 405 with `Allow`. Without this the Gradio app

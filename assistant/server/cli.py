@@ -28,6 +28,8 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Adressen serveren lytter på."),
     port: int = typer.Option(7860, "--port", help="Porten serveren lytter på."),
     log_level: str = typer.Option("warning", "--log-level", help="uvicorn-loggnivå."),
+    workers: int = typer.Option(1, "--workers", min=1, help="Antall prosesser som deler porten (API-et, OpenAI-API-et "
+                                "og widgeten; nettpraten kun med 1). Hver laster indeksen selv."),
 ) -> None:
     """Start nettpraten, HTTP-API-et, det OpenAI-kompatible API-et og widgeten på én server."""
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -47,11 +49,15 @@ def serve(
 
     import uvicorn
 
+    shown = f"[{host}]" if ":" in host else host
+    if workers > 1:
+        _serve_workers(workers, host, port, log_level, shown)
+        return
+
     from .app import create_app
 
     app = create_app(config=config, warm=True)
     server = uvicorn.Server(uvicorn_config(app, host, port, log_level))
-    shown = f"[{host}]" if ":" in host else host
 
     def announce() -> None:
         while not server.started and not server.should_exit:
@@ -64,6 +70,27 @@ def serve(
     server.run()
     if not server.started:
         raise typer.Exit(1)
+
+
+WORKER_APP = "assistant.server.app:worker_app"
+WORKER_HEALTHCHECK_SECONDS = 60  # uvicorn's 5 s would kill a worker whose pong thread waits on the GIL under load
+
+
+def _serve_workers(workers: int, host: str, port: int, log_level: str, shown: str) -> None:
+    """`--workers N`: uvicorn's supervisor binds the port once and starts N processes that accept on
+    it; each imports `worker_app` by name and builds its own app, index and models, follows
+    re-indexing on its own (live.py), and shares the session database (SQLite in WAL mode under
+    ASSISTANT_HOME, or ASSISTANT_DATABASE_URL). A dead worker is replaced. The Gradio web chat keeps
+    a page's state in the process that served it, and a shared port cannot send a page back to
+    the same process, so the workers serve everything but the web chat."""
+    import uvicorn
+
+    typer.echo(f"Assistenten kjører med {workers} prosesser: http://{shown}:{port}/api  "
+               f"(API-dokumentasjon: http://{shown}:{port}/api/docs; nettpraten kun med én prosess)")
+    typer.echo("Trykk Ctrl+C for å stoppe.")
+    uvicorn.run(WORKER_APP, factory=True, workers=workers,
+                timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
+                **uvicorn_options(host, port, log_level))
 
 
 @feedback_app.command("export")
@@ -87,12 +114,17 @@ def uvicorn_config(app, host: str, port: int, log_level: str = "warning"):
     trusted-proxy check (`ASSISTANT_TRUSTED_PROXIES`) must see the proxy itself. The app's own
     log ("assistant", e.g. a page whose origin is not in ASSISTANT_CORS_ORIGINS) goes where
     uvicorn's goes, with its level, at `log_level` or above."""
+    import uvicorn
+
+    return uvicorn.Config(app, **uvicorn_options(host, port, log_level))
+
+
+def uvicorn_options(host: str, port: int, log_level: str = "warning") -> dict:
+    """uvicorn's settings, the same for one process and for `--workers N` (see `uvicorn_config`)."""
     import copy
 
-    import uvicorn
     from uvicorn.config import LOGGING_CONFIG
 
     logging_config = copy.deepcopy(LOGGING_CONFIG)
     logging_config["loggers"]["assistant"] = {"handlers": ["default"], "level": log_level.upper()}
-    return uvicorn.Config(app, host=host, port=port, log_level=log_level, proxy_headers=False,
-                          log_config=logging_config)
+    return dict(host=host, port=port, log_level=log_level, proxy_headers=False, log_config=logging_config)

@@ -76,6 +76,13 @@ def current_build(env: dict[str, str]) -> str:
     return (Path(env["ASSISTANT_HOME"]) / "index" / "e5" / "current").read_text().strip()
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (Linux /proc)."""
+    from assistant.evaluation.bench.load import tree_pids
+
+    return [p for p in tree_pids(pid) if p != pid]
+
+
 class Process:
     """A subprocess with its output in a log file; stopped (TERM, then KILL) on exit."""
 
@@ -102,6 +109,11 @@ class Process:
             try:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
+                for pid in descendants(self.proc.pid):  # `serve --workers N`: its workers too
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
                 self.proc.kill()
                 self.proc.wait(timeout=20)
         self._log.close()
@@ -137,12 +149,13 @@ class ChromaServer(Process):
 
 
 class AppServer(Process):
-    """`assistant serve` as an operator starts it."""
+    """`assistant serve` as an operator starts it (`workers` > 1: `--workers N`)."""
 
-    def __init__(self, env: dict[str, str], log: Path):
+    def __init__(self, env: dict[str, str], log: Path, workers: int = 1):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        super().__init__([str(ASSISTANT), "serve", "--host", "127.0.0.1", "--port", str(self.port)], env, log)
+        extra = ["--workers", str(workers)] if workers > 1 else []
+        super().__init__([str(ASSISTANT), "serve", "--host", "127.0.0.1", "--port", str(self.port), *extra], env, log)
         self.client = httpx.Client(base_url=self.url, timeout=60)
 
     def start(self) -> "AppServer":
@@ -153,11 +166,18 @@ class AppServer(Process):
 
     def ready(self) -> str | None:
         """The index version /readyz reports, or None while it is not ready."""
+        return self.readiness()[0]
+
+    def readiness(self, fresh: bool = False) -> tuple[str | None, int | None]:
+        """(index version or None while not ready, the answering worker's pid) from /readyz;
+        `fresh`: on a connection of its own, so with several workers any of them may answer."""
         try:
-            r = self.client.get("/readyz", timeout=10)
+            r = (httpx.get(self.url + "/readyz", timeout=10, headers={"Connection": "close"}) if fresh
+                 else self.client.get("/readyz", timeout=10))
         except httpx.HTTPError:
-            return None
-        return r.json().get("index") if r.status_code == 200 else None
+            return None, None
+        body = r.json()
+        return (body.get("index") if r.status_code == 200 else None), body.get("worker")
 
     def ask(self, question: str = QUESTIONS[0], timeout: float = 60) -> httpx.Response:
         return self.client.post("/api/ask", json={"question": question}, timeout=timeout)
@@ -165,6 +185,14 @@ class AppServer(Process):
     def stop(self, sig: int = signal.SIGTERM) -> None:
         self.client.close()
         super().stop(sig)
+
+
+def checklist_session(client: httpx.Client, checklist: str, name: str) -> tuple[list[str], str]:
+    """A new session of `checklist`: (the checklist's item ids, the session id)."""
+    items = [i["id"] for i in client.get(f"/api/checklists/{checklist}").json()["items"]]
+    r = client.post(f"/api/checklists/{checklist}/sessions", json={"name": name})
+    assert r.status_code == 201, r.text
+    return items, r.json()["session"]["id"]
 
 
 class Load:

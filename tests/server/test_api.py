@@ -1,6 +1,8 @@
 """The JSON API over HTTP (in-process TestClient): schemas, streaming and every error path."""
 from __future__ import annotations
 
+import os
+
 from assistant.models import Answer, DocumentInfo
 
 from server_helpers import QUESTION, parse_sse
@@ -9,7 +11,7 @@ from server_helpers import QUESTION, parse_sse
 def test_health_and_ready(client, assistant):
     assert client.get("/healthz").json() == {"status": "ok"}
     r = client.get("/readyz")
-    assert r.status_code == 200 and r.json() == {"status": "ready", "index": assistant.index_version}
+    assert r.status_code == 200 and r.json() == {"status": "ready", "index": assistant.index_version, "worker": os.getpid()}
     assert r.json()["index"] == (assistant.config.index_dir / "e5" / "current").read_text().strip()
 
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from assistant.checklists.store import UNREACHABLE
-from processes import QUESTIONS, AppServer, ChromaServer, make_home, private_cache, run_index, until
+from processes import QUESTIONS, AppServer, ChromaServer, checklist_session, make_home, private_cache, run_index, until
 
 pytestmark = [pytest.mark.slow, pytest.mark.faults]
 
@@ -49,10 +49,7 @@ def workers(tmp_path_factory, embedding_cache, pg_cluster) -> Iterator[tuple[lis
 
 def test_two_workers_write_one_checklist_session_at_once_and_lose_nothing(workers):
     (first, second), env = workers
-    items = [i["id"] for i in first.client.get(f"/api/checklists/{CHECKLIST}").json()["items"]]
-    r = first.client.post(f"/api/checklists/{CHECKLIST}/sessions", json={"name": "To arbeidere"})
-    assert r.status_code == 201, r.text
-    sid = r.json()["session"]["id"]
+    items, sid = checklist_session(first.client, CHECKLIST, "To arbeidere")
     rounds, failures = 3, []
     barrier = threading.Barrier(2)
 

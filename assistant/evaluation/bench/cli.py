@@ -26,17 +26,25 @@ def bench_cmd(
     out: Path = typer.Option(DEFAULT_OUT, "--out", help="Where the report goes."),
     no_peer: bool = typer.Option(False, "--no-peer", help="Leave out the tutorial pipeline."),
     no_server: bool = typer.Option(False, "--no-server", help="Leave out the live server."),
+    load: bool = typer.Option(False, "--load", help="Only the load test, against the index in ASSISTANT_HOME (run "
+                                                    "`assistant index` first): saturation with --threads clients "
+                                                    "for --duration s, then simulated users; writes load.*."),
+    users: int = typer.Option(50, "--users", min=1, help="--load: simulated users."),
+    interval: float = typer.Option(10.0, "--interval", min=0.01, help="--load: mean seconds between one user's "
+                                                                       "questions (exponential, open model)."),
+    load_seconds: float = typer.Option(300.0, "--load-seconds", min=1, help="--load: seconds of simulated users."),
+    workers: str = typer.Option("1,2", "--workers", help="--load: worker counts to measure "
+                                                          "(`assistant serve --workers N`), comma-separated."),
 ) -> None:
     """Mål hastighet og minne: indeksbygging, svartid, oppstart, server, mot en opplæringsoppskrift."""
     from . import report
     from .run import Options, run
 
-    try:
-        factors = tuple(int(x) for x in sizes.split(",") if x.strip())
-    except ValueError as err:
-        raise typer.BadParameter("sizes are whole numbers, e.g. 1,10", param_hint="--sizes") from err
-    if not factors or min(factors) < 1:
-        raise typer.BadParameter("sizes are whole numbers of at least 1", param_hint="--sizes")
+    if load:
+        _load(report, out, quick, users, interval, load_seconds, workers, threads, duration, questions)
+        return
+
+    factors = _whole_numbers(sizes, "sizes", "1,10", "--sizes")
     name = "quick" if quick else "latest"
     log = lambda text: typer.echo(f"bench: {text}", err=True)  # noqa: E731
     partial = lambda data: report.write(json.loads(json.dumps(data)), out, name)  # noqa: E731
@@ -60,6 +68,43 @@ def bench_cmd(
         if c["value"] is not None:
             typer.echo(f"{'MET ' if c['met'] else 'MISS'} {c['target']} ({c['factor']}x): {c['value']} {c['unit']} "
                        f"(≤ {c['limit']} {c['unit']})")
+    typer.echo(f"Report: {paths['md']}")
+
+
+def _whole_numbers(text: str, what: str, example: str, hint: str) -> tuple[int, ...]:
+    try:
+        numbers = tuple(int(x) for x in text.split(",") if x.strip())
+    except ValueError as err:
+        raise typer.BadParameter(f"{what} are whole numbers, e.g. {example}", param_hint=hint) from err
+    if not numbers or min(numbers) < 1:
+        raise typer.BadParameter(f"{what} are whole numbers of at least 1", param_hint=hint)
+    return numbers
+
+
+def _load(report, out: Path, quick: bool, users: int, interval: float, seconds: float, workers: str, threads: int,
+          duration: float, questions: int) -> None:
+    from ...config import Config
+    from . import load
+
+    counts = _whole_numbers(workers, "worker counts", "1,2", "--workers")
+    if not any(Config.from_env().index_dir.glob("*/current")):
+        typer.echo("Fant ingen indeks i ASSISTANT_HOME. Kjør `assistant index` først.", err=True)
+        raise typer.Exit(2)
+    if quick:  # a smoke run for the test suite: seconds, not a measurement
+        users, interval, seconds, threads, duration = 5, 2.0, 6.0, 2, 3.0
+    name = "quick-load" if quick else "load"
+    log = lambda text: typer.echo(f"bench: {text}", err=True)  # noqa: E731
+    partial = lambda data: report.write(json.loads(json.dumps(data)), out, name)  # noqa: E731
+    data = load.run(counts, users, interval, seconds, threads, duration, questions=questions, quick=quick, log=log,
+                    done=partial)
+    paths = report.write(data, out, name)
+    for c in data["checks"]:
+        if c["value"] is not None:
+            typer.echo(f"{'MET ' if c['met'] else 'MISS'} {c['target']}: {c['value']} {c['unit']} "
+                       f"(≤ {c['limit']} {c['unit']})")
+    for row in data["load"]:
+        typer.echo(f"{row['workers']} worker(s): saturated {row['saturation']['answers_per_s']} answers/s "
+                   f"with {row['saturation']['threads']} clients")
     typer.echo(f"Report: {paths['md']}")
 
 

@@ -68,14 +68,31 @@ def _fmt(x, unit: str = "") -> str:
     return f"{text} {unit}".strip() if unit not in ("", "/s") else text + unit
 
 
+# the load test's targets (issue 20), for each worker count measured: (name, limit, unit, path into a load row)
+LOAD_TARGETS = (
+    ("errors under the simulated users", 0, "", ("open", "errors")),
+    ("p95 under the simulated users", 1000, "ms", ("open", "p95_ms")),
+    ("RSS growth from one third of the run to its end", 10, "%", ("open", "memory", "growth_pct")),
+)
+
+
 def checks(data: dict) -> list[dict]:
-    rows = {r["factor"]: r for r in data["sizes"]}
     out = []
-    for t in TARGETS:
-        row = rows.get(t.factor)
-        value = t.value(row) if row else None
-        out.append({"target": t.name, "limit": t.limit, "unit": t.unit, "factor": t.factor, "value": value,
-                    "met": None if value is None else value <= t.limit})
+    if data["sizes"] or not data.get("load"):
+        rows = {r["factor"]: r for r in data["sizes"]}
+        for t in TARGETS:
+            row = rows.get(t.factor)
+            value = t.value(row) if row else None
+            out.append({"target": t.name, "limit": t.limit, "unit": t.unit, "factor": t.factor, "value": value,
+                        "met": None if value is None else value <= t.limit})
+    for row in data.get("load", []):
+        memory = row["open"]["memory"]
+        if memory.get("growth") is not None:
+            memory["growth_pct"] = round(memory["growth"] * 100, 1)
+        for name, limit, unit, path in LOAD_TARGETS:
+            value = _get(row, path)
+            out.append({"target": f"{name}, {row['workers']} worker(s)", "limit": limit, "unit": unit, "factor": 1,
+                        "value": value, "met": None if value is None else value <= limit})
     return out
 
 
@@ -102,6 +119,10 @@ def markdown(data: dict, chart: str | None) -> str:
              f"{data['options']['threads']} callers at saturation for {data['options']['duration_s']:.0f} s. "
              f"Whole run {data['seconds'] / 60:.0f} min." + (" **Quick mode** (a smoke run, not a measurement)."
                                                               if data["options"]["quick"] else ""), ""]
+    if data.get("load"):
+        lines += load_markdown(data)
+    if not data["sizes"]:
+        return "\n".join(lines) + "\n"
     missing = [f for f in data["options"]["sizes"] if f not in {r["factor"] for r in data["sizes"]}]
     if missing:
         lines += [f"**Not measured in this run:** {', '.join(f'{f}x' for f in missing)} (the run was stopped or is "
@@ -183,6 +204,44 @@ def markdown(data: dict, chart: str | None) -> str:
               "should stay about the same as the corpus grows.",
               ]
     return "\n".join(lines) + "\n"
+
+
+def load_markdown(data: dict) -> list[str]:
+    """The load test's section: simulated users (open model), then saturation (closed loop), per worker count."""
+    o = data["options"]["load"]
+    lines = ["## Load: simulated users against `assistant serve`", "",
+             f"After a warm-up, {data['options']['threads']} clients asking back to back for "
+             f"{data['options']['duration_s']:g} s (saturation, closed loop), then {o['users']} users, each asking a "
+             f"question after an exponential wait with mean {o['mean_interval_s']:g} s (Poisson arrivals, "
+             f"{o['users'] / o['mean_interval_s']:.2f} questions a second offered, whether or not answers have come "
+             f"back), for {o['seconds']:g} s; a request gives up after 60 s (an error). Questions drawn at random from the "
+             f"{data['options']['questions']} train and dev items, history included; every request on a connection "
+             "of its own. Latency is counted from when a question was due. RSS is every process of the server "
+             f"(supervisor and workers) added, sampled each second; flat means the last sample is at most "
+             f"{o['flat_growth'] * 100:.0f} % above the sample at one third of the run.", "",
+             "## Load targets", "", "| target | limit | measured | met |", "| --- | --- | --- | --- |"]
+    for c in data["checks"]:
+        if "worker(s)" in c["target"]:
+            met = "not measured" if c["met"] is None else ("yes" if c["met"] else "**no**")
+            show = (lambda x: "—" if x is None else str(x)) if not c["unit"] else (lambda x: _fmt(x, c["unit"]))
+            lines.append(f"| {c['target']} | ≤ {show(c['limit'])} | {show(c['value'])} | {met} |")
+    lines += ["", "| workers | requests | errors | p50 / p95 / p99 / max | answered/s | RSS after warm-up | RSS at ⅓ → end "
+              "(max) | saturated answers/s (p50 / p95) | load average at the start → end |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for r in data["load"]:
+        op, m, sat = r["open"], r["open"]["memory"], r["saturation"]
+        lines.append(
+            f"| {r['workers']} | {op['requests']} | {op['errors']} | {_fmt(op['p50_ms'])} / {_fmt(op['p95_ms'])} / "
+            f"{_fmt(op['p99_ms'])} / {_fmt(op['max_ms'], 'ms')} | {_fmt(op['answered_per_s'])} | "
+            f"{_fmt(r['rss_after_warmup_mb'], 'MB')} | {_fmt(m.get('rss_third_mb'))} → {_fmt(m.get('rss_end_mb'), 'MB')} "
+            f"({_fmt(m.get('rss_max_mb'), 'MB')}) | {_fmt(sat['answers_per_s'])} ({_fmt(sat['p50_ms'])} / "
+            f"{_fmt(sat['p95_ms'], 'ms')}, {sat['errors']} errors) | "
+            f"{r.get('load_average_start', ['—'])[0]} → {r['load_average_end'][0]} |")
+    by = {r["workers"]: r["saturation"]["answers_per_s"] for r in data["load"]}
+    if 1 in by and len(by) > 1 and by[1]:
+        lines += ["", "Saturation against one worker: " + ", ".join(
+            f"{n} workers {by[n] / by[1]:.2f}×" for n in sorted(by) if n != 1) + "."]
+    return lines + [""]
 
 
 def chart(data: dict, path: Path) -> Path | None:

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,16 +111,18 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(env: dict, qs: list[dict], opts: Options) -> dict:
-    """A real `assistant serve` on 127.0.0.1: memory after warm-up, one client alone, then
-    `threads` clients back to back over HTTP; stopped (its own process group) at the end."""
+@contextmanager
+def started_server(env: dict, workers: int = 1):
+    """A real `assistant serve` (with `--workers N` when N > 1) on 127.0.0.1 and a free port, ready:
+    (process, base URL, seconds to ready); stopped (its own process group) on exit."""
     import httpx
 
     port = _free_port()
-    log = open(Path(env["ASSISTANT_HOME"]) / "serve.log", "w")
+    log = open(Path(env["ASSISTANT_HOME"]) / f"serve-{workers}.log", "w")
     t0 = time.perf_counter()
-    proc = subprocess.Popen([*assistant_command(), "serve", "--host", "127.0.0.1", "--port", str(port)], env=env,
-                            stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT, start_new_session=True)
+    extra = ["--workers", str(workers)] if workers > 1 else []
+    proc = subprocess.Popen([*assistant_command(), "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, cwd=PROJECT_ROOT, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=60) as client:
@@ -134,22 +137,30 @@ def serve(env: dict, qs: list[dict], opts: Options) -> dict:
                 except httpx.TransportError:
                     pass
                 time.sleep(0.25)
-            ready = time.perf_counter() - t0
-
-            def ask(q: dict) -> None:
-                r = client.post("/api/ask", json={"question": q["q"], "history": q.get("history") or []})
-                r.raise_for_status()
-
-            for q in qs[:10]:
-                ask(q)
-            warm = memory(proc.pid)
-            alone = saturate(ask, qs, 1, max(opts.duration / 3, 2))
-            loaded = saturate(ask, qs, opts.threads, opts.duration)
-            return {"ready_s": round(ready, 2), "memory_after_warmup": warm, "memory_end": memory(proc.pid),
-                    "one_client": alone, "saturation": loaded}
+        yield proc, base, time.perf_counter() - t0
     finally:
         _stop(proc)
         log.close()
+
+
+def serve(env: dict, qs: list[dict], opts: Options) -> dict:
+    """A real `assistant serve` on 127.0.0.1: memory after warm-up, one client alone, then
+    `threads` clients back to back over HTTP."""
+    import httpx
+
+    with started_server(env) as (proc, base, ready), httpx.Client(base_url=base, timeout=60) as client:
+
+        def ask(q: dict) -> None:
+            r = client.post("/api/ask", json={"question": q["q"], "history": q.get("history") or []})
+            r.raise_for_status()
+
+        for q in qs[:10]:
+            ask(q)
+        warm = memory(proc.pid)
+        alone = saturate(ask, qs, 1, max(opts.duration / 3, 2))
+        loaded = saturate(ask, qs, opts.threads, opts.duration)
+        return {"ready_s": round(ready, 2), "memory_after_warmup": warm, "memory_end": memory(proc.pid),
+                "one_client": alone, "saturation": loaded}
 
 
 def _stop(proc: subprocess.Popen) -> None:
