@@ -1,8 +1,8 @@
 """Reading source files into raw text. PDFs keep their page numbers as page-mark lines.
 
-Text files are decoded as what they are: UTF-8 (a stray byte from another encoding is read as
-the Windows-1252 character it most likely is, not as a reason to read the whole file as
-Windows-1252), UTF-16/32 with or without a byte-order mark, or else a legacy single-byte
+Text files are decoded as what they are: UTF-8 (a stray byte from another encoding, or a
+paragraph pasted in from one, is read as the Windows-1252 characters it most likely is, not as a
+reason to read the whole file as Windows-1252), UTF-16/32 with or without a byte-order mark, or else a legacy single-byte
 encoding: Windows-1252/Latin-1, Mac Roman or DOS (cp850), whichever reads as text.
 Mojibake already in the text ("Ã˜rland") is repaired (ftfy). Everything is returned in Unicode
 normal form NFC, without zero-width characters, so "Gävleborg" typed on macOS (decomposed) and
@@ -75,6 +75,11 @@ def decode_text(data: bytes) -> str:
     bad = _invalid_utf8_bytes(data)
     if bad * 4 <= non_ascii and bad <= 50 + non_ascii // 20:
         return data.decode("utf-8", errors="ss-cp1252")  # mostly UTF-8: repair the odd bytes
+    if _utf8_characters(data) * 10 >= bad:
+        # pieces pasted together from two editors: valid multi-byte UTF-8 sequences almost never
+        # arise by chance in a single-byte encoding's Nordic text (a letter is followed by ASCII),
+        # so where they are, they are UTF-8, and only the bytes between are another encoding's
+        return data.decode("utf-8", errors="ss-cp1252")
     return data.decode(legacy_encoding(data), errors="ss-cp1252")
 
 
@@ -91,6 +96,12 @@ def legacy_encoding(data: bytes) -> str:
     best = from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)).best()
     encoding = best.encoding if best else "cp1252"
     return encoding if encoding in LEGACY_ENCODINGS else "cp1252"
+
+
+def _utf8_characters(data: bytes) -> int:
+    """How many characters beyond ASCII are valid multi-byte UTF-8 sequences."""
+    text = data.decode("utf-8", errors="replace")
+    return sum(1 for ch in text if ord(ch) >= 0x80 and ch != "\ufffd")
 
 
 def _invalid_utf8_bytes(data: bytes) -> int:
@@ -128,7 +139,7 @@ def strip_invisible_markup(text: str) -> str:
     return HTML_TAG_RE.sub("", text)
 
 
-TABLE_SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$")
+TABLE_SEPARATOR_RE = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-+:?\s*)+\|?\s*$")  # GFM: one hyphen or more, colons for alignment
 
 
 def _cells(line: str) -> list[str]:

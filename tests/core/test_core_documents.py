@@ -167,6 +167,18 @@ def test_a_legacy_single_byte_file_reads_as_its_own_encoding(tmp_path, text, enc
     assert read_raw(tmp_path / "n.txt") == text
 
 
+@pytest.mark.parametrize("parts", [
+    [("Lærdal fruktlag\n\n", "utf-8"), ("Lærdal fruktlag dyrker moreller og epler på Vestlandet, ", "cp1252"),
+     ("og samarbeider med Sogndal om økologisk fruktproduksjon.\n", "utf-8")],  # a legacy paragraph inside
+    [("Hitra laksklynge\n\nHitra laksklynge på Trøndelagskysten driver eget settefiskanlegg og økt eksport. "
+      "Klyngen ble startet i 2011 av sju bedrifter på øya, med støtte fra fylket og kommunen.\n", "cp1252"),
+     ("Leder: Åse Bjørnstad.\n", "utf-8")],  # a UTF-8 line added to a legacy file
+], ids=["legacy-middle", "utf8-tail"])
+def test_a_file_pasted_together_from_two_encodings_reads_as_both(tmp_path, parts):
+    (tmp_path / "mixed.txt").write_bytes(b"".join(text.encode(enc) for text, enc in parts))
+    assert read_raw(tmp_path / "mixed.txt") == "".join(text for text, _ in parts)
+
+
 def test_binary_data_is_still_refused():
     with pytest.raises(ValueError):
         decode_text(bytes(range(256)) * 16)
@@ -520,6 +532,10 @@ TABLE = "| Region | Satsing |\n|---|:---:|\n| Hallingdal | Hyttebygging og reise
       "Etter tabellen kommer tekst."]),
     ("Region | Satsing\n--- | ---\nHallingdal | Reiseliv a\\|b\n", "regioner", ["Region: Hallingdal; Satsing: Reiseliv a|b"]),
     ("# Valg\n\nJa | nei er ikke en tabell.\n", "Valg", ["Ja | nei er ikke en tabell."]),
+    # GFM's delimiter cells are one hyphen or more, with colons for alignment
+    ("| Kommune | Satsing | Ansatte |\n|:--|:--|--:|\n| Hemsedal | Alpinturisme | 120 |\n", "regioner",
+     ["Kommune: Hemsedal; Satsing: Alpinturisme; Ansatte: 120"]),
+    ("| Kommune | Satsing |\n|-|-|\n| Gol | Reiseliv |\n", "regioner", ["Kommune: Gol; Satsing: Reiseliv"]),
 ])
 def test_a_markdown_table_reads_as_rows_of_labelled_cells_and_is_never_a_title(tmp_path, data, title, units):
     (tmp_path / "regioner.md").write_text(data, encoding="utf-8")
