@@ -143,5 +143,19 @@ def asks_for_quantity(question: str) -> bool:
     return bool(QUANTITY_QUESTION_RE.search(question) or DEADLINE_QUESTION_RE.search(question))
 
 
+WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
+@lru_cache(maxsize=1)
+def number_words() -> frozenset[str]:
+    """Two to ninety-nine written out in bokmål, Swedish and English, from num2words («atten»,
+    «sjuttio», «forty-five»): a count the material writes in words is a count. (One is left out:
+    «en», «ett» and «one» are mostly articles and pronouns.)"""
+    from num2words import num2words
+
+    return frozenset(num2words(n, lang=code) for code in ("no", "sv", "en") for n in range(2, 100))
+
+
 def states_quantity(text: str) -> bool:
-    return bool(QUANTITY_RE.search(NOT_AN_AMOUNT_RE.sub("", text)))
+    text = NOT_AN_AMOUNT_RE.sub("", text)
+    return bool(QUANTITY_RE.search(text)) or any(w.lower() in number_words() for w in WORD_RE.findall(text))

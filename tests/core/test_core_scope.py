@@ -43,6 +43,12 @@ def test_quantity_questions_are_recognised(question, expected):
     ("Nordland begynte arbeidet i 2012 og var den første fylkeskommunen.", False),  # a year, an ordinal
     ("Analysen Smart 4H viser fylkets sterke posisjon.", False),  # a digit in a name
     ("Det er opp til fylkestinget å vurdere hvor detaljert programmet skal være.", False),
+    # every count written in words, not only the ones a hand list happened to hold
+    ("Notodden-klyngen har atten medlemmer.", True),
+    ("Valdres matklynge har seksten produsenter og nittini ansatte.", True),
+    ("Klustret har sjuttio företag och arton forskare.", True),
+    ("The cluster has forty-five member firms.", True),
+    ("Dette er en klynge med ett felles mål.", False),  # «en», «ett»: articles, not counts
 ])
 def test_an_amount_count_or_frequency_is_recognised(text, expected):
     assert states_quantity(text) is expected
