@@ -262,6 +262,8 @@ class ExtractiveAnswerer:
         sentence an earlier answer quoted is scored like any other: if it answers this question
         too, it is quoted again."""
         units = [u for rank, h in enumerate(hits[: self.depth]) for u in units_of(h.passage, rank)]
+        if any(h.named for h in hits[: self.depth]):  # asked about a document: the answer is in what speaks of it
+            units = [u for u in units if hits[u.hit_rank].named]
         if not units:
             return Evidence()
         query = without_source_frame(query)

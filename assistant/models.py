@@ -66,6 +66,7 @@ class Hit(BaseModel):
     score: float
     ranks: dict[str, int] = Field(default_factory=dict)
     scores: dict[str, float] = Field(default_factory=dict)
+    named: bool = Field(default=False, description="the passage speaks of a document the question names")
 
 
 class Citation(BaseModel):

@@ -159,13 +159,17 @@ class HybridRetriever:
         ranks = {name: np.argsort(np.argsort(-scores, kind="stable"), kind="stable") + 1
                  for name, scores in lists.items()}
         first = np.array([f" {named.phrase} " in t for t in self._spoken] if named else [False] * len(fused))
+        # The order is by the rest of the question, the named passages first; the score each hit
+        # carries is by the whole question when a document is named, so that how far the best
+        # passage stands out still says how well the material matches what was asked.
+        score = self._fused(query, query)[0] if first.any() and not context else fused
         hits = []
         for i in [j for j in np.lexsort((-fused, ~first)) if not self.index.passages[j].flagged][:k]:  # never quote a flagged passage
             if self.mode == "bm25" and not (lists["bm25"][i] > 0 or lists["ngrams"][i] > 0) and not context:
                 break  # BM25 alone: no shared term, no hit
-            hits.append(Hit(passage=self.index.passages[i], score=float(fused[i]),
+            hits.append(Hit(passage=self.index.passages[i], score=float(score[i]),
                             ranks={n: int(r[i]) for n, r in ranks.items()},
-                            scores={n: float(s[i]) for n, s in lists.items()}))
+                            scores={n: float(s[i]) for n, s in lists.items()}, named=bool(first[i])))
         return hits
 
     def _fused(self, searched: str, query: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:

@@ -600,3 +600,47 @@ def test_a_line_without_a_word_is_not_a_unit():
     once normalised: nothing without a letter or digit can be a claim."""
     passage = Passage(id="p", doc_id="d", text="Velkommen\n¿ ?\n- •\n- Spørsmål til oss\nGod dag.")
     assert [u.text for u in units_of(passage)] == ["Velkommen", "Spørsmål til oss", "God dag."]
+
+
+NAMED_DOCS = {
+    "kragero.txt": "Kragerø skjærgårdsklynge\n\nKragerø skjærgårdsklynge utvikler båtturisme og sjømat i Telemark.\n",
+    "risor.txt": "Risør trebåtklynge\n\nRisør trebåtklynge bygger og restaurerer trebåter og driver et lite verksted "
+                 "for lærlinger i Agder.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def with_named_docs(tmp_path_factory, embedding_cache):
+    """The whole corpus (the guide included) and two one-sentence documents dropped beside it."""
+    import shutil
+
+    from assistant.config import Config
+    from assistant.core import Assistant
+    from conftest import CORPUS
+
+    root = tmp_path_factory.mktemp("named")
+    shutil.copytree(CORPUS, root / "corpus")
+    for name, text in NAMED_DOCS.items():
+        (root / "corpus" / name).write_text(text, encoding="utf-8")
+    shutil.copytree(embedding_cache / "embeddings", root / "cache" / "embeddings")
+    a = Assistant(Config(home=root / "home", corpus_dir=root / "corpus", cache_dir=root / "cache"))
+    a.build_index(progress=False)
+    return a
+
+
+@pytest.mark.parametrize("question, doc, quoted", [
+    ("Hva utvikler Kragerø skjærgårdsklynge?", "kragero", "utvikler båtturisme og sjømat"),
+    ("Hva gjør Risør trebåtklynge?", "risor", "bygger og restaurerer trebåter"),
+])
+def test_a_question_about_a_named_document_is_answered_from_it(with_named_docs, question, doc, quoted):
+    """The name is left out of the search (it would match every line of the document alike), so
+    what is left («Hva utvikler?») matches the guide's many lines about developing better: the
+    answer must still come from the document named, and the decision judge the whole question."""
+    answer = with_named_docs.ask(question)
+    assert not answer.refused, answer.answer
+    assert {c.doc_id for c in answer.citations} == {doc} and quoted in answer.answer
+
+
+def test_a_question_about_a_named_document_it_does_not_answer_is_refused(with_named_docs):
+    answer = with_named_docs.ask("Hvor mange ansatte har Risør trebåtklynge?")
+    assert answer.refused, answer.answer
