@@ -610,19 +610,20 @@ NAMED_DOCS = {
 
 
 @pytest.fixture(scope="module")
-def with_named_docs(tmp_path_factory, embedding_cache):
+def with_named_docs(tmp_path_factory, embedding_cache, assistant):
     """The whole corpus (the guide included) and two one-sentence documents dropped beside it."""
     import shutil
+    from pathlib import Path
 
     from assistant.config import Config
     from assistant.core import Assistant
-    from conftest import CORPUS
 
     root = tmp_path_factory.mktemp("named")
-    shutil.copytree(CORPUS, root / "corpus")
+    shutil.copytree(Path(__file__).resolve().parents[2] / "corpus", root / "corpus")
     for name, text in NAMED_DOCS.items():
         (root / "corpus" / name).write_text(text, encoding="utf-8")
-    shutil.copytree(embedding_cache / "embeddings", root / "cache" / "embeddings")
+    if (embedding_cache / "embeddings").is_dir():  # the guide's embeddings, made once by the session's index
+        shutil.copytree(embedding_cache / "embeddings", root / "cache" / "embeddings")
     a = Assistant(Config(home=root / "home", corpus_dir=root / "corpus", cache_dir=root / "cache"))
     a.build_index(progress=False)
     return a

@@ -142,8 +142,8 @@ def test_chroma_server_stopped_mid_request_is_a_503_and_recovers_when_it_is_back
         stopped = load.count()
         until(lambda: any(status == 503 for status, _ in load.results[stopped:]), 30, "an answer of 503")
         r = server.client.get("/readyz")
-        assert r.status_code == 503 and r.json() == {"status": "not ready", "error": CHROMA_UNREACHABLE,
-                                                     "index": version}
+        assert r.status_code == 503 and {k: v for k, v in r.json().items() if k != "worker"} == {
+            "status": "not ready", "error": CHROMA_UNREACHABLE, "index": version}
         chroma.start()  # the same port and data
         until(lambda: server.ready() == version, 60, "/readyz to report ready again")
         back = load.count()

@@ -148,7 +148,13 @@ def open_load(base_url: str, questions: list[dict], users: int = 50, interval: f
     when it was due, status, errors, and the server's RSS (with `server_pid`) every second."""
     if not questions:
         raise ValueError("no questions to ask")
-    return asyncio.run(_open_load(base_url, questions, users, interval, seconds, seed, server_pid, timeout))
+    from concurrent.futures import ThreadPoolExecutor
+
+    # a loop of its own in a thread of its own: the caller's thread may already run one (Playwright's
+    # sync API leaves one behind in a test session), and asyncio.run refuses to start inside it
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, _open_load(base_url, questions, users, interval, seconds, seed, server_pid,
+                                                   timeout)).result()
 
 
 def closed_load(base_url: str, questions: list[dict], clients: int, seconds: float, timeout: float = 60.0) -> dict:
