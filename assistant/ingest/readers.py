@@ -19,6 +19,7 @@ import unicodedata
 from pathlib import Path
 
 from ..errors import DocumentError
+from ..validation import strip_format
 from .clean import SLIDE_LABEL_RE, page_marker
 
 from ..corpus import SUPPORTED
@@ -26,7 +27,6 @@ from ..corpus import SUPPORTED
 MAX_TEXT_BYTES = 5_000_000  # about 1,500 pages; embedding more would take hours on two cores
 MAX_PDF_BYTES = 100_000_000
 MAX_PDF_PAGES = 2000
-INVISIBLE_RE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd\ufffe\uffff]|[\ud800-\udfff]")
 HTML_COMMENT_RE = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 HIDDEN_HTML_RE = re.compile(
@@ -72,10 +72,10 @@ def decode_text(data: bytes) -> str:
     except UnicodeDecodeError:
         pass
     non_ascii = sum(1 for b in data if b >= 0x80)
-    bad = _invalid_utf8_bytes(data)
+    valid, bad = _utf8_census(data)
     if bad * 4 <= non_ascii and bad <= 50 + non_ascii // 20:
         return data.decode("utf-8", errors="ss-cp1252")  # mostly UTF-8: repair the odd bytes
-    if _utf8_characters(data) * 10 >= bad:
+    if valid * 10 >= bad:
         # pieces pasted together from two editors: valid multi-byte UTF-8 sequences almost never
         # arise by chance in a single-byte encoding's Nordic text (a letter is followed by ASCII),
         # so where they are, they are UTF-8, and only the bytes between are another encoding's
@@ -98,21 +98,18 @@ def legacy_encoding(data: bytes) -> str:
     return encoding if encoding in LEGACY_ENCODINGS else "cp1252"
 
 
-def _utf8_characters(data: bytes) -> int:
-    """How many characters beyond ASCII are valid multi-byte UTF-8 sequences."""
+def _utf8_census(data: bytes) -> tuple[int, int]:
+    """(characters beyond ASCII that are valid multi-byte UTF-8 sequences, about how many bytes
+    are not UTF-8: each invalid sequence becomes one U+FFFD), from one decoding."""
     text = data.decode("utf-8", errors="replace")
-    return sum(1 for ch in text if ord(ch) >= 0x80 and ch != "\ufffd")
-
-
-def _invalid_utf8_bytes(data: bytes) -> int:
-    """About how many bytes are not UTF-8 (each invalid sequence becomes one U+FFFD)."""
-    return data.decode("utf-8", errors="replace").count("\ufffd") - data.count("\ufffd".encode())
+    replaced = text.count("\ufffd") - data.count("\ufffd".encode())
+    return sum(1 for ch in text if ord(ch) >= 0x80) - text.count("\ufffd"), replaced
 
 
 def normalize_unicode(text: str) -> str:
-    """NFC, no zero-width characters or typographic ligatures, no control characters except
+    """NFC, no format characters (bidi marks, zero-width characters, soft hyphens) or typographic ligatures, no control characters except
     tab and line ends (a vertical tab or form feed becomes a line end)."""
-    text = INVISIBLE_RE.sub("", text)
+    text = strip_format(text)  # the same rule as for what users type, so both sides search alike
     text = CONTROL_RE.sub("", text.replace("\x0b", "\n").replace("\x0c", "\n"))
     return unicodedata.normalize("NFC", text.translate(LIGATURES))
 
