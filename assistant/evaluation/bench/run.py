@@ -11,7 +11,6 @@ import os
 import platform
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 
 from ...config import PROJECT_ROOT, Config
 from ..dataset import DEFAULT_SETS, load_items
+from ..ports import free_port
 from ..runner import stratified
 from .synthetic import make_corpus
 from .worker import RESULT, memory, saturate
@@ -105,19 +105,13 @@ def start_to_answer(env: dict, runs: int) -> dict:
     return {"runs": [round(t, 2) for t in times], "median_s": round(sorted(times)[len(times) // 2], 2)}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextmanager
 def started_server(env: dict, workers: int = 1):
     """A real `assistant serve` (with `--workers N` when N > 1) on 127.0.0.1 and a free port, ready:
     (process, base URL, seconds to ready); stopped (its own process group) on exit."""
     import httpx
 
-    port = _free_port()
+    port = free_port()
     log = open(Path(env["ASSISTANT_HOME"]) / f"serve-{workers}.log", "w")
     t0 = time.perf_counter()
     extra = ["--workers", str(workers)] if workers > 1 else []
