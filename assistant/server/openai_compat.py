@@ -23,6 +23,7 @@ from ..validation import clean_text, validate_history
 from .api import assistant_of, config_of, primed
 from .helpers import helper_task
 from ..rendering import pieces as body_pieces, sources_block
+from ..text import split_sentences
 from .text import check_question
 
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -126,8 +127,6 @@ def reply_text(answer: Answer) -> str:
 
 
 _TOKEN_RE = re.compile(r"\w+|[^\w\s]")
-# a sentence ends before whitespace and a capital, quote or bracket, or before a line break ("s. 4" goes on)
-_SENTENCE_RE = re.compile(r"\s*[^\n]+?(?:(?<=[.!?…:])(?=[ \t]+[^\W\d_a-zæøåäöüé]|[ \t]*[«\"(\[])|(?=\n)|\Z)")
 
 
 def count_tokens(text: str) -> int:
@@ -143,8 +142,13 @@ def _units(answer: Answer) -> list[dict]:
     refusal, small talk) its text's sentences and lines, the first as the lead-in."""
     if answer.segments:
         return [s.model_dump() for s in answer.segments]
-    units = _SENTENCE_RE.findall(answer.answer.strip()) or [answer.answer]
-    return [{"text": u, "cite": None, "kind": "raw"} for u in units]
+    units, sep = [], ""
+    for line in answer.answer.strip().split("\n"):  # each line's sentences, with what joined them
+        for sentence in split_sentences(line):
+            units.append(sep + sentence)
+            sep = " "
+        sep = "\n" if sep == " " else sep + "\n"
+    return [{"text": u, "cite": None, "kind": "raw"} for u in units or [answer.answer]]
 
 
 def _pieces(units: list[dict]) -> list[str]:
