@@ -143,9 +143,6 @@ def asks_for_quantity(question: str) -> bool:
     return bool(QUANTITY_QUESTION_RE.search(question) or DEADLINE_QUESTION_RE.search(question))
 
 
-WORD_RE = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
-
-
 @lru_cache(maxsize=1)
 def number_words() -> frozenset[str]:
     """Two to ninety-nine written out in bokmål, Swedish and English, from num2words («atten»,
@@ -158,4 +155,4 @@ def number_words() -> frozenset[str]:
 
 def states_quantity(text: str) -> bool:
     text = NOT_AN_AMOUNT_RE.sub("", text)
-    return bool(QUANTITY_RE.search(text)) or any(w.lower() in number_words() for w in WORD_RE.findall(text))
+    return bool(QUANTITY_RE.search(text)) or not number_words().isdisjoint(tokens(text))
