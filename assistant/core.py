@@ -385,13 +385,19 @@ class Assistant:
             "fused": hits[0].score,
             "fused_gap": hits[0].score - hits[gap_at].score,
             "known": evidence.known,
-            "foreign": float(bool(foreign_specifics(question, self.vocabulary, plan.language))),
+            "foreign": float(bool(foreign_specifics(question, self.vocabulary, plan.language, self._is_word(plan.language)))),
             "present": float(asks_about_present(question)),
             "quantity_unmet": float(asks_for_quantity(question) and not any(states_quantity(u.text) for u in close)),
             "scope_knn": model.scope_knn(self.embedder.embed_query(plan.focus)) if model else 0.0,
             "lang_sv": float(plan.language == "sv"),
             "lang_en": float(plan.language == "en"),
         }
+
+    def _is_word(self, lang: str):
+        """The bokmål dictionary's test of a word, for a bokmål question (None otherwise, or
+        without the dictionary): «Stavanger» is a name, «Verden» a word."""
+        glossary = self.retriever.glossary
+        return glossary.has if lang == "nb" and glossary is not None else None
 
     def ask_stream(self, question: str, history: Sequence[Turn | dict] = ()) -> Iterator[dict]:
         """Yields {"type": "segment", "text", "cite"} events, then {"type": "citations", "citations"},

