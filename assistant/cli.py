@@ -52,7 +52,9 @@ def format_answer(answer) -> str:
     text = to_text(answer)
     plan = answer.trace.plan if answer.trace else None
     if answer.query and (plan is None or answer.query != plan.question):  # only when it searched otherwise
-        text += f"\n\n(søk: {answer.query})"
+        from .prompts import template
+
+        text += f"\n\n({template('searched', answer.language)}: {answer.query})"  # in the answer's language
     return text
 
 

@@ -194,3 +194,13 @@ def test_real_process_without_index_exit_1(fresh_config, cli_env):
                           env=_subprocess_env(cli_env(fresh_config)), timeout=120)
     assert proc.returncode == 1
     assert "Kjør `assistant index`" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("lang, label", [("nb", "søk"), ("sv", "sökning"), ("en", "search")])
+def test_the_note_on_how_a_question_was_searched_is_in_the_answer_s_language(lang, label):
+    from assistant.cli import format_answer
+    from assistant.models import Answer, QueryPlan, Trace
+
+    plan = QueryPlan(question="How do we prioritise?", language=lang, search_query="How do we prioritere?")
+    text = format_answer(Answer(answer="…", language=lang, query=plan.search_query, trace=Trace(plan=plan)))
+    assert text.endswith(f"({label}: How do we prioritere?)")
