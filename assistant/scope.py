@@ -19,7 +19,7 @@ from collections.abc import Callable
 from functools import lru_cache
 
 from .models import Passage
-from .text import LANGS, STOPWORDS, stemmer, tokens
+from .text import LANGS, STOPWORDS, stemmer, tokens, zipf
 
 @lru_cache(maxsize=4096)
 def _information(word: str) -> float:
@@ -101,16 +101,9 @@ def foreign_specifics(question: str, vocabulary: Vocabulary, lang: str,
             continue
         if word in country_names() and any(vocabulary.knows(n) for n in country_names()[word]):
             continue
-        if not (is_word(word) if is_word is not None else _zipf(word, lang) >= COMMON_ZIPF):
+        if not (is_word(word) if is_word is not None else zipf(word, lang) >= COMMON_ZIPF):
             found.append(name)
     return found
-
-
-@lru_cache(maxsize=4096)
-def _zipf(word: str, lang: str) -> float:
-    from wordfreq import zipf_frequency
-
-    return zipf_frequency(word, lang if lang in LANGS else "nb")
 
 
 @lru_cache(maxsize=1)

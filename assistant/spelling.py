@@ -13,9 +13,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from functools import lru_cache
 
-from .text import STOPWORDS
+from .text import STOPWORDS, zipf
 
 FOLD = str.maketrans({"æ": "a", "ø": "o", "å": "a", "ä": "a", "ö": "o", "é": "e", "ü": "u"})
 DIGRAPHS = (("ae", "a"), ("oe", "o"), ("aa", "a"))  # how æ, ø and å are written on a keyboard without them
@@ -33,11 +32,8 @@ def fold(word: str) -> str:
     return word
 
 
-@lru_cache(maxsize=8192)
 def _common(word: str, lang: str) -> bool:
-    from wordfreq import zipf_frequency
-
-    return zipf_frequency(word, lang) >= COMMON_ZIPF
+    return zipf(word, lang) >= COMMON_ZIPF
 
 
 class Speller:

@@ -89,6 +89,15 @@ def verbal_noun_stem(stem: str) -> str:
     return stem
 
 
+@lru_cache(maxsize=8192)
+def zipf(word: str, lang: str) -> float:
+    """How common a word is in general use of a language (wordfreq's Zipf scale: 0 unknown, 3 a
+    fairly rare word, 6 a very common one); a language other than nb, sv and en counts as bokmål."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, lang if lang in LANGS else "nb")
+
+
 @lru_cache(maxsize=65536)
 def compound_parts(word: str, lang: str) -> tuple[str, ...]:
     """The two words a Norwegian or Swedish compound is made of ("samarbeidsforum" → "samarbeid",

@@ -37,7 +37,7 @@ import numpy as np
 from ..embedders import Embedder
 from ..ingest.clean import normalize
 from ..models import GuardedSentence, Passage
-from ..text import STOPWORDS, compound_parts, detect_language, spell, tokens
+from ..text import STOPWORDS, compound_parts, detect_language, spell, tokens, zipf
 from ..units import units_of
 
 CALIBRATION = Path(__file__).resolve().parent.parent / "data" / "guard.json"
@@ -155,12 +155,6 @@ def _fold(text: str) -> str:
     return " ".join(spell(w) for w in tokens(normalize(text).lower().translate(str.maketrans("æøé", "äöe"))))
 
 
-def _zipf(word: str, lang: str) -> float:
-    from wordfreq import zipf_frequency
-
-    return zipf_frequency(word, lang if lang in ("nb", "sv", "en") else "nb")
-
-
 def names_in(sentence: str, lang: str) -> list[str]:
     """Proper names a sentence uses: capitalised words past its first (in English, unless they
     are common words, as in «the European Commission»), its first word when rare, acronyms, and
@@ -180,10 +174,10 @@ def names_in(sentence: str, lang: str) -> list[str]:
         elif word[0].isupper():
             first = i == 0 or sentence[: m.start()].rstrip().endswith((":", "«", '"', "“"))
             if first:  # a first word is a name when rare, and (in bokmål and Swedish) not a compound
-                if _zipf(low, lang) < INITIAL_NAME_ZIPF.get(lang, 3.0) and not (lang != "en" and (
+                if zipf(low, lang) < INITIAL_NAME_ZIPF.get(lang, 3.0) and not (lang != "en" and (
                         len(low) > LONG_WORD or compound_parts(low, lang))):
                     out.append(word)
-            elif lang != "en" or _zipf(low, "en") < NAME_ZIPF:
+            elif lang != "en" or zipf(low, "en") < NAME_ZIPF:
                 out.append(word)
     return list(dict.fromkeys(out))
 
