@@ -61,8 +61,8 @@ class Vocabulary:
         return sum(v for w, v in weights.items() if self.knows(w)) / sum(weights.values())
 
 
-NAME_RE = re.compile(r"(?<![.!?:]\s)(?<!^)\b([A-ZÆØÅÄÖ][a-zæøåäöé]+(?:s)?)\b")
-CAPITALISED_RE = re.compile(r"\b([A-ZÆØÅÄÖ][a-zæøåäöé]+)\b")  # at any position, the first word too
+CAPITALISED_RE = re.compile(r"\b[A-ZÆØÅÄÖ][a-zæøåäöé]+\b")
+SENTENCE_ENDS = ".!?:"
 NUMBER_RE = re.compile(r"\b\d{2,4}\b")
 PLACE_POPULATION = 15000  # towns this large are in the gazetteer (GeoNames' smallest extract that is not mostly villages)
 COMMON_ZIPF = 5.0  # a capitalised word this common in the question's language is a word, not a place («Reading», «Verden»)
@@ -83,20 +83,18 @@ def foreign_specifics(question: str, vocabulary: Vocabulary, lang: str,
     and Swedish names too: the material calls Norway «Norge».
     """
     found = [n for n in NUMBER_RE.findall(question) if n not in vocabulary.words]
-    for name in NAME_RE.findall(question.strip()):
-        word = name.lower()
-        if lang == "en":
-            local = country_names().get(word)
-            if local and not any(vocabulary.knows(n) for n in local):
+    text = question.strip()
+    for match in CAPITALISED_RE.finditer(text):
+        name, word = match.group(), match.group().lower()
+        if _inside_sentence(text, match.start()):
+            if lang == "en":
+                local = country_names().get(word)
+                if local and not any(vocabulary.knows(n) for n in local):
+                    found.append(name)
+                    continue
+            elif not (word in STOPWORDS or vocabulary.knows(word) or (word.endswith("s") and vocabulary.knows(word[:-1]))):
                 found.append(name)
-            continue
-        if word in STOPWORDS or vocabulary.knows(word):
-            continue
-        if word.endswith("s") and vocabulary.knows(word[:-1]):
-            continue
-        found.append(name)
-    for name in CAPITALISED_RE.findall(question):
-        word = name.lower()
+                continue
         if name in found or word in STOPWORDS or vocabulary.knows(word) or name not in place_names():  # the gazetteer last: it takes a quarter of a second to load
             continue
         if word in country_names() and any(vocabulary.knows(n) for n in country_names()[word]):
@@ -104,6 +102,12 @@ def foreign_specifics(question: str, vocabulary: Vocabulary, lang: str,
         if not (is_word(word) if is_word is not None else zipf(word, lang) >= COMMON_ZIPF):
             found.append(name)
     return found
+
+
+def _inside_sentence(text: str, start: int) -> bool:
+    """Whether a word starting at `start` stands inside a sentence: not first, and not after a
+    sentence's end («Hva gjør de? Bodø …»), where every word is capitalised."""
+    return start > 0 and not (start >= 2 and text[start - 2] in SENTENCE_ENDS and text[start - 1].isspace())
 
 
 @lru_cache(maxsize=1)
