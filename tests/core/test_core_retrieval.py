@@ -12,7 +12,7 @@ from langchain_core.retrievers import BaseRetriever
 from assistant.index import embed_text
 from assistant.ingest import normalize
 from assistant.models import Passage
-from assistant.retrieval import BM25Index, GuideRetriever, HybridRetriever
+from assistant.retrieval import BM25Index, GuideRetriever, HybridRetriever, spelled_out
 from assistant.text import char_ngrams, compound_parts, content_terms
 from core_helpers import eval_questions, squash
 
@@ -86,6 +86,21 @@ def test_hits_are_ranked_and_fused(assistant):
     assert all(h.passage.doc_id != "veileder-2018-kap5-utdrag" for h in hits)
 
 
+def test_a_norwegian_question_is_spelled_out_by_the_senses_of_its_uncommon_words(assistant):
+    """The gloss list scores the sentences against the question's vector and the mean of its
+    uncommon words' dictionary senses, each embedded apart (a sense recurs across questions and
+    is kept); a common word («fylket») is left to e5."""
+    question = "Hvordan unngår vi fallgruver i klyngesamarbeid?"
+    retriever = assistant.retriever
+    senses = retriever.glossary.glosses(question)
+    assert senses and not retriever.glossary.glosses("Hva gjør fylket?")
+    vectors = np.vstack([retriever.embedder.embed_query(t) for t in (question, *senses)])
+    expected = spelled_out(vectors[0], vectors[1:])
+    assert abs(float(np.linalg.norm(expected)) - 1) < 1e-5
+    np.testing.assert_allclose(retriever.score_lists(question)["units_gloss"], retriever._best_units(expected),
+                               rtol=1e-5)
+
+
 def test_the_dense_lists_also_see_the_question_without_its_frame(assistant):
     """The passage and sentence vectors are scored twice: against the question and against its
     content words alone, which is what e5 should weigh."""
@@ -101,7 +116,8 @@ def test_a_question_and_its_content_words_are_each_embedded_once(assistant, monk
     the model runs once per text."""
     model = assistant.embedder._model
     calls = []
-    monkeypatch.setattr(model, "query", lambda text, real=model.query: calls.append(text) or real(text))
+    monkeypatch.setattr(model, "query", lambda text, real=model.query:
+                        calls.extend([text] if isinstance(text, str) else text) or real(text))
     question = "Hva er det fylket bør gjøre med resultatene av målingene?"
     assistant.ask(question)
     assert sorted(calls) == sorted(set(calls)) and question in calls
