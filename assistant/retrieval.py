@@ -1,11 +1,10 @@
-"""Hybrid retrieval over up to nine lists of scores:
+"""Hybrid retrieval over up to eight lists of scores:
 
 - BM25 over stemmed Norwegian/Swedish/English terms;
 - BM25 over character 4-grams of Scandinavian-folded words in Norwegian spelling (so
   "næringsliv" meets "näringsliv", "analysen" meets "analys" and "specialisation" meets
   "spesialisering" across Norwegian, Swedish and English);
 - dense passage vectors in Chroma, the passage with its section path;
-- dense passage vectors of the passage within its document (title first), also in Chroma;
 - dense sentence vectors (a passage ranks by its best sentence, which finds paraphrases of one
   statement in a long passage);
 - sparse "latent terms" of the passage from the e5 package's sparse-autoencoder head: weak
@@ -19,6 +18,10 @@
 
 The question's texts (itself, its content words, its senses) are embedded in one engine call, and
 its sparse vector beside them in a second thread (`embedders.embed_sparse_soon`).
+
+A ninth list, each passage embedded once more within its document (title first), was dropped:
+without it train and dev each cite the evidence for one item more (175/209 and 86/104), hit@5 is
++3 on train and -1 on dev, and it was a quarter of a cold index build (evals/EXPERIMENTS.md).
 
 Each list's scores are standardised (z-scores over the corpus) and summed with equal weights.
 Unlike reciprocal-rank fusion this keeps how far ahead a passage is: a passage first in three
@@ -48,7 +51,7 @@ from .query import named_source
 from .scope import Vocabulary
 from .text import LANGS, STOPWORDS, char_ngrams, content_terms, detect_language, tokens
 
-WEIGHTS = {"bm25": 1.0, "ngrams": 1.0, "dense": 1.0, "document": 1.0, "units": 1.0, "sparse": 1.0,
+WEIGHTS = {"bm25": 1.0, "ngrams": 1.0, "dense": 1.0, "units": 1.0, "sparse": 1.0,
            "dense_words": 1.0, "units_words": 1.0, "units_gloss": 1.0}
 DENSE_DEPTH = 500  # Chroma results per dense list; passages further down count as its lowest score
 
@@ -96,7 +99,7 @@ class BM25Index:
 
 
 class HybridRetriever:
-    """mode: `hybrid` (all lists), `bm25` (the two lexical lists) or `dense` (the six dense lists)."""
+    """mode: `hybrid` (all lists), `bm25` (the two lexical lists) or `dense` (the five dense lists)."""
 
     def __init__(self, index: Index, embedder: Embedder, mode: str = "hybrid", vocabulary: Vocabulary | None = None,
                  glossary: Glossary | None = None):
@@ -145,8 +148,6 @@ class HybridRetriever:
             vectors = embed_queries(self.embedder, [query, *([words] if words else []), *glosses])
             qv = vectors[0]
             lists["dense"] = self._dense(self.index.store, qv)
-            if self.index.doc_store is not None:
-                lists["document"] = self._dense(self.index.doc_store, qv)
             if self._units is not None:
                 lists["units"] = self._best_units(qv)
             if words:
