@@ -70,6 +70,12 @@ class E5Embedder:
         self._recent_lock = threading.Lock()
         self._side: ThreadPoolExecutor | None = None
 
+    def forget(self) -> None:
+        """Drop the kept query vectors (a benchmark measuring answers to questions it has just
+        searched must not find their vectors here)."""
+        with self._recent_lock:
+            self._recent.clear()
+
     def embed_sparse_soon(self, texts: Sequence[str]) -> Future:
         """`embed_sparse` in a thread of the embedder's own, so that a question's sparse pass runs
         on the second core while its dense passes run in the caller's thread (an answer's
