@@ -119,13 +119,15 @@ class HybridRetriever:
         vectors = [index.unit_vectors.get(p.id) for p in index.passages]
         if all(v is not None for v in vectors) and vectors:
             self._units = np.vstack(vectors)
-            self._owner = np.concatenate([np.full(len(v), i) for i, v in enumerate(vectors)])
+            counts = np.array([len(v) for v in vectors])
+            self._owned = np.flatnonzero(counts)  # passages with sentence vectors, in order
+            self._starts = np.concatenate([[0], np.cumsum(counts)[:-1]])[self._owned]  # their first row
         else:
             self._units = None
 
     def _best_units(self, qv: np.ndarray) -> np.ndarray:
         best = np.full(len(self.index.passages), -1.0)
-        np.maximum.at(best, self._owner, self._units @ qv)
+        best[self._owned] = np.maximum.reduceat(self._units @ qv, self._starts)  # a passage's rows are contiguous
         return best
 
     def _dense(self, store, qv: np.ndarray) -> np.ndarray:
