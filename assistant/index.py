@@ -24,6 +24,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import sys
 import time
@@ -50,6 +51,7 @@ FORMAT_VERSION = 3
 RETIRED_GRACE_SECONDS = 120.0  # a retired build outlives every request that may still be reading it
 BUILDING = ".building"  # locked (flock) by the process writing the build, removed when it is complete
 RETIRED = "retired"  # written into a build when another build replaces it as `current`
+BRACKETED_TAIL = re.compile(r"\s*\(.*?\)\s*$")  # "(lysbilder)" describes the file, not the content
 
 
 @dataclass
@@ -69,6 +71,13 @@ class IndexReport:
 def embed_text(p: Passage) -> str:
     """What the dense model sees: the section path gives short passages their context."""
     return f"{p.section_path}\n{p.text}" if p.section else p.text
+
+
+def document_text(p: Passage, title: str) -> str:
+    """The passage as part of its document: a slide table of milestones says little on its own,
+    but "… Norra Mellansverige › Planerade milstolpar" places it. Kept as a
+    second view beside `embed_text`, which matches statements that need no context better."""
+    return f"{BRACKETED_TAIL.sub('', title)}\n{embed_text(p)}"
 
 
 def _root(config: Config, embedder_name: str) -> Path:
@@ -146,13 +155,14 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
         build_dir.mkdir(parents=True)
         lock = _hold_build_lock(build_dir)
         vectors: list[np.ndarray] = []
+        doc_vectors: list[np.ndarray] = []
         kept_by_doc: dict[str, list[Passage]] = {}
         for p in passages:
             kept_by_doc.setdefault(p.doc_id, []).append(p)
         unit_vectors: list[np.ndarray] = []
         sparse_rows = []
-        # counts texts (passages, sentences, latent terms), so it moves within the guide
-        sizes = {i: (1 + has_sparse(embedder)) * len(ps) + sum(len(units_of(p)) for p in ps)
+        # counts texts (passages in two views, sentences, latent terms), so it moves within the guide
+        sizes = {i: (2 + has_sparse(embedder)) * len(ps) + sum(len(units_of(p)) for p in ps)
                  for i, ps in kept_by_doc.items()}
         bar = tqdm(total=sum(sizes.values()), desc="Lager embeddinger", unit="tekst", disable=not progress, file=sys.stderr)
         embedder, done = bulk(embedder, bar.update), 0
@@ -164,9 +174,11 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
             done += sizes[info.id]
             texts = [embed_text(p) for p in doc_passages]
             vecs, reused = _cached_embeddings(cache, embedder, texts)
+            in_doc, _ = _cached_embeddings(cache, embedder, [document_text(p, info.title) for p in doc_passages])
             units, _ = _cached_embeddings(cache, embedder, [u.text for p in doc_passages for u in units_of(p)])
             (report.reused if reused else report.embedded).append(info.id)
             vectors.append(vecs)
+            doc_vectors.append(in_doc)
             unit_vectors.append(units)
             if has_sparse(embedder):
                 sparse_rows.append(_cached_sparse(cache, embedder, texts))
@@ -175,8 +187,10 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
         ordered = [p for info, _, _ in ingested for p in kept_by_doc.get(info.id, [])]
         client = chroma_client(build_dir / "chroma", config.chroma_host, config.chroma_port, config.chroma_timeout)
         collection = _collection_name(embedder.name, build_id)
-        stores.append(VectorStore(client, collection, create=True))
-        stores[-1].add([p.id for p in ordered], _stack(vectors), [{"doc_id": p.doc_id, "order": p.order} for p in ordered])
+        doc_collection = _collection_name(embedder.name, build_id, "doc")
+        for name, parts in ((collection, vectors), (doc_collection, doc_vectors)):
+            stores.append(VectorStore(client, name, create=True))
+            stores[-1].add([p.id for p in ordered], _stack(parts), [{"doc_id": p.doc_id, "order": p.order} for p in ordered])
         np.save(build_dir / "units.npy", _stack(unit_vectors))
         if sparse_rows:
             sparse.save_npz(build_dir / "sparse.npz", sparse.vstack(sparse_rows).tocsr())
@@ -186,6 +200,7 @@ def build_index(config: Config, embedder: Embedder, progress: bool = True) -> In
         docs = [info.model_dump() for info, _, _ in ingested]
         (build_dir / "documents.json").write_text(json.dumps(docs, ensure_ascii=False, indent=1), encoding="utf-8")
         meta = {"format": FORMAT_VERSION, "build_id": build_id, "embedder": embedder.name, "collection": collection,
+                "doc_collection": doc_collection,
                 "chroma_host": config.chroma_host, "chroma_port": config.chroma_port, "duplicates": dropped,
                 "errors": report.errors, "warnings": report.warnings, "flagged": report.flagged,
                 "created": time.time()}
@@ -339,6 +354,7 @@ class Index:
     store: VectorStore
     meta: dict
     unit_vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    doc_store: VectorStore | None = None  # the passages embedded with their document title (format 2)
     sparse: object | None = None  # scipy CSR, one row of latent terms per passage (format 3, e5)
     server: tuple[str, int] | None = None  # the Chroma server's (host, port); None when embedded
 
@@ -375,11 +391,12 @@ class Index:
         client = chroma_client(build_dir / "chroma", host, port, config.chroma_timeout)
         try:
             store = VectorStore(client, meta["collection"])
+            doc_store = VectorStore(client, meta["doc_collection"]) if meta.get("doc_collection") else None
         except BaseException:
             _close(client)
             raise
         return cls(build_id, passages, {d.id: d for d in docs}, store, meta, _unit_vectors(build_dir, passages),
-                   _sparse_rows(build_dir, passages), (host, port) if host else None)
+                   doc_store, _sparse_rows(build_dir, passages), (host, port) if host else None)
 
     def reachable(self) -> bool:
         """Whether the vector store can answer now: always for the embedded store, and for a

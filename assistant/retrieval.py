@@ -1,10 +1,11 @@
-"""Hybrid retrieval over up to eight lists of scores:
+"""Hybrid retrieval over up to nine lists of scores:
 
 - BM25 over stemmed Norwegian/Swedish/English terms;
 - BM25 over character 4-grams of Scandinavian-folded words in Norwegian spelling (so
   "næringsliv" meets "näringsliv", "analysen" meets "analys" and "specialisation" meets
   "spesialisering" across Norwegian, Swedish and English);
 - dense passage vectors in Chroma, the passage with its section path;
+- dense passage vectors of the passage within its document (title first), also in Chroma;
 - dense sentence vectors (a passage ranks by its best sentence, which finds paraphrases of one
   statement in a long passage);
 - sparse "latent terms" of the passage from the e5 package's sparse-autoencoder head: weak
@@ -19,9 +20,10 @@
 The question's texts (itself, its content words, its senses) are embedded in one engine call, and
 its sparse vector beside them in a second thread (`embedders.embed_sparse_soon`).
 
-A ninth list, each passage embedded once more within its document (title first), was dropped:
-without it train and dev each cite the evidence for one item more (175/209 and 86/104), hit@5 is
-+3 on train and -1 on dev, and it was a quarter of a cold index build (evals/EXPERIMENTS.md).
+The second passage view (within its document) is a fifth of a cold index build. Without it train
+and dev each cited the evidence for one item more, but a question the guide answers ("How do we
+choose priorities?", a test) was answered from a slide of Swedish labels: it stays
+(evals/EXPERIMENTS.md).
 
 Each list's scores are standardised (z-scores over the corpus) and summed with equal weights.
 Unlike reciprocal-rank fusion this keeps how far ahead a passage is: a passage first in three
@@ -51,7 +53,7 @@ from .query import named_source
 from .scope import Vocabulary
 from .text import LANGS, STOPWORDS, char_ngrams, content_terms, detect_language, tokens
 
-WEIGHTS = {"bm25": 1.0, "ngrams": 1.0, "dense": 1.0, "units": 1.0, "sparse": 1.0,
+WEIGHTS = {"bm25": 1.0, "ngrams": 1.0, "dense": 1.0, "document": 1.0, "units": 1.0, "sparse": 1.0,
            "dense_words": 1.0, "units_words": 1.0, "units_gloss": 1.0}
 DENSE_DEPTH = 500  # Chroma results per dense list; passages further down count as its lowest score
 
@@ -63,8 +65,10 @@ def spelled_out(question: np.ndarray, senses: np.ndarray) -> np.ndarray:
     Why not embed the question and its senses as one text, as this list once did: that text runs
     to 100-150 tokens, and e5 costs about 1.2 ms a token on one core, so it took most of an
     answer's time (170 ms of about 250). Embedded apart, each sense is a short text that recurs
-    across questions and is kept (`embedders.RECENT_QUERIES`). Measured on train and dev: hit@5
-    and evidence cited equal on train, one dev item fewer citing its evidence."""
+    across questions and is kept (`embedders.RECENT_QUERIES`). Measured on train and dev against
+    the one long text: evidence cited equal on train, one dev item fewer; hit@5 -3 on train."""
+    if not len(senses):  # no uncommon word the dictionary knows: the question as it is
+        return question.astype(np.float32)
     combined = question + senses.mean(axis=0)
     return (combined / np.linalg.norm(combined)).astype(np.float32)
 
@@ -99,7 +103,7 @@ class BM25Index:
 
 
 class HybridRetriever:
-    """mode: `hybrid` (all lists), `bm25` (the two lexical lists) or `dense` (the five dense lists)."""
+    """mode: `hybrid` (all lists), `bm25` (the two lexical lists) or `dense` (the six dense lists)."""
 
     def __init__(self, index: Index, embedder: Embedder, mode: str = "hybrid", vocabulary: Vocabulary | None = None,
                  glossary: Glossary | None = None):
@@ -145,11 +149,13 @@ class HybridRetriever:
             lists["ngrams"] = self.ngrams.scores(query)
         if self.mode in ("hybrid", "dense"):
             words = " ".join(w for w in tokens(query) if w not in STOPWORDS)
-            glosses = (self.glossary.glosses(query) if self.glossary and self._units is not None
-                       and detect_language(query) == "nb" else [])
+            spell = self.glossary is not None and self._units is not None and detect_language(query) == "nb"
+            glosses = self.glossary.glosses(query) if spell else []
             vectors = embed_queries(self.embedder, [query, *([words] if words else []), *glosses])
             qv = vectors[0]
             lists["dense"] = self._dense(self.index.store, qv)
+            if self.index.doc_store is not None:
+                lists["document"] = self._dense(self.index.doc_store, qv)
             if self._units is not None:
                 lists["units"] = self._best_units(qv)
             if words:
@@ -157,7 +163,7 @@ class HybridRetriever:
                 lists["dense_words"] = self._dense(self.index.store, wv)
                 if self._units is not None:
                     lists["units_words"] = self._best_units(wv)
-            if glosses:
+            if spell:  # every Norwegian question has the list, so that two searches sum alike (`retrieve`'s context)
                 lists["units_gloss"] = self._best_units(spelled_out(qv, vectors[len(vectors) - len(glosses):]))
         if sparse is not None:
             lists["sparse"] = (self.index.sparse @ sparse.result().T).toarray().ravel()

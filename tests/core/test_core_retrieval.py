@@ -79,7 +79,7 @@ def test_hits_are_ranked_and_fused(assistant):
     assert len(hits) == 8
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
     assert len({h.passage.id for h in hits}) == 8
-    assert all(set(h.ranks) == {"bm25", "ngrams", "dense", "units", "sparse", "dense_words", "units_words",
+    assert all(set(h.ranks) == {"bm25", "ngrams", "dense", "document", "units", "sparse", "dense_words", "units_words",
                                 "units_gloss"} for h in hits), \
         "hybrid sums the lexical lists, the passage vectors from Chroma, the sentence vectors, the latent terms " \
         "and the sentence vectors against the question spelled out by the dictionary"
@@ -123,7 +123,7 @@ def test_a_question_and_its_content_words_are_each_embedded_once(assistant, monk
     assert sorted(calls) == sorted(set(calls)) and question in calls
 
 
-@pytest.mark.parametrize("mode, own", [("bm25", {"bm25", "ngrams"}), ("dense", {"dense", "units", "dense_words",
+@pytest.mark.parametrize("mode, own", [("bm25", {"bm25", "ngrams"}), ("dense", {"dense", "document", "units", "dense_words",
                                                                                    "units_words"})])
 def test_single_mode_retrievers_use_only_their_rankings(assistant, mode, own):
     retriever = HybridRetriever(assistant.index, assistant.embedder, mode=mode)

@@ -15,6 +15,7 @@ from server_helpers import CHROMIUM, QUESTION
 from assistant.feedback import FeedbackStore
 
 INJECTION = "<script>alert(1)</script> <img src=x onerror=alert(2)>"
+FOLLOW_UP = "Hvorfor er det viktig?"  # points back to the first question
 
 pytestmark = [
     pytest.mark.browser,
@@ -73,12 +74,17 @@ def test_chat_citation_feedback_and_checklist(page, live_server, live_home, outp
     assert rows and rows[-1]["rating"] == 1 and rows[-1]["question"] == QUESTION
     assert rows[-1]["comment"] == "Godt svar med kilde" and rows[-1]["citations"][0]["n"] == 1
 
+    # A follow-up: once the answer is complete, the search query that was used is shown above it.
+    page.fill("#question textarea", FOLLOW_UP)
+    page.press("#question textarea", "Enter")
+    page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"bot\"]').length >= 2 && "
+                           "document.querySelectorAll('#chat [data-testid=\"bot\"]')[1].innerText.includes('Søkte etter')")
+
     # A script-injection question is shown as text and runs nothing.
     page.fill("#question textarea", INJECTION)
     page.press("#question textarea", "Enter")
-    # A follow-up: once the answer is complete, the search query that was used is shown above it.
-    page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"bot\"]').length >= 2 && "
-                           "document.querySelectorAll('#chat [data-testid=\"bot\"]')[1].innerText.includes('Søkte etter')")
+    page.wait_for_function("document.querySelectorAll('#chat [data-testid=\"bot\"]').length >= 3 && "
+                           "document.querySelectorAll('#chat [data-testid=\"bot\"]')[2].innerText.trim().length > 20")
     user = page.locator('#chat [data-testid="user"]').last
     assert INJECTION in user.inner_text()
     assert page.locator('#chat img[src="x"]').count() == 0 and page.locator("#chat script").count() == 0
