@@ -284,7 +284,7 @@ class BatchE5:
         pooled: dict[int, dict[int, float]] = {}
         with torch.inference_mode():
             for batch in self._batches(self._windows([self.tokenize(t) if t.strip() else [] for t in texts])):
-                x, keep = self._hidden([[self.bos, *ids, self.eos] for _, ids in batch])
+                x, _ = self._hidden([[self.bos, *ids, self.eos] for _, ids in batch])
                 for row, (i, ids) in enumerate(batch):
                     if not ids:
                         continue

@@ -91,26 +91,19 @@ class E5Embedder:
         its content words, the question without a document's name); a repeat is free. Safe from
         several threads at once (a server answers in its thread pool): the vector returned is the
         one computed or found here, never read back after another thread may have evicted it."""
-        with self._recent_lock:
-            vector = self._recent.get(text)
-            if vector is not None:
-                self._recent.move_to_end(text)
-                return vector
-        single_engine_thread()
-        vector = np.asarray(self._model.query(text), dtype=np.float32)
-        with self._recent_lock:
-            self._recent[text] = vector
-            self._recent.move_to_end(text)
-            while len(self._recent) > RECENT_QUERIES:
-                self._recent.popitem(last=False)
-        return vector
+        return self.embed_queries([text])[0]
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         """`embed_query` for several texts, shape (len(texts), 384): those not already kept are
         embedded in one engine call (the same vectors to the bit as one call each, checked in
         the tests; a call costs per token, so this saves only the per-call overhead)."""
+        known: dict[str, np.ndarray] = {}
         with self._recent_lock:
-            known = {t: self._recent[t] for t in texts if t in self._recent}
+            for text in texts:
+                vector = self._recent.get(text)
+                if vector is not None:
+                    self._recent.move_to_end(text)
+                    known[text] = vector
         missing = [t for t in dict.fromkeys(texts) if t not in known]
         if missing:
             single_engine_thread()

@@ -164,7 +164,7 @@ class HybridRetriever:
                 if self._units is not None:
                     lists["units_words"] = self._best_units(wv)
             if spell:  # every Norwegian question has the list, so that two searches sum alike (`retrieve`'s context)
-                lists["units_gloss"] = self._best_units(spelled_out(qv, vectors[len(vectors) - len(glosses):]))
+                lists["units_gloss"] = self._best_units(spelled_out(qv, vectors[1 + bool(words):]))
         if sparse is not None:
             lists["sparse"] = (self.index.sparse @ sparse.result().T).toarray().ravel()
         return lists

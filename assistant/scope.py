@@ -24,9 +24,7 @@ from .text import LANGS, STOPWORDS, stemmer, tokens, zipf
 @lru_cache(maxsize=4096)
 def _information(word: str) -> float:
     """Bits-like weight: rare words say more about what a question is about."""
-    from wordfreq import zipf_frequency
-
-    return max(0.5, 8.0 - max(zipf_frequency(word, lang) for lang in LANGS))
+    return max(0.5, 8.0 - max(zipf(word, lang) for lang in LANGS))
 
 
 class Vocabulary:
