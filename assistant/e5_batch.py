@@ -186,6 +186,9 @@ class BatchE5:
             layer = {k: q4(f"l{i}.{k}.w", *shape) for k, shape in shapes.items()}
             layer.update({f"{k}.b": f32(f"l{i}.{k}.b", (shape[0],)) for k, shape in shapes.items()})
             layer.update({k: f32(f"l{i}.{k}", (H,)) for k in ("aln.w", "aln.b", "oln.w", "oln.b")})
+            # one product for the three projections of the same input (columns: q, then k, then v)
+            layer["qkv"] = torch.cat([layer.pop(n) for n in "qkv"], dim=1)
+            layer["qkv.b"] = torch.cat([layer.pop(f"{n}.b") for n in "qkv"])
             self.layers.append(layer)
 
     def _embeddings(self, ids: np.ndarray):
@@ -198,7 +201,12 @@ class BatchE5:
 
     # -- forward -------------------------------------------------------------------------------
     def _hidden(self, rows: list[list[int]]):
-        """Final hidden states [B, L, H] of padded rows of token ids, and the padding mask."""
+        """Final hidden states [B, L, H] of padded rows of token ids, and the padding mask.
+
+        Only attention needs the rows padded to one length; every other product runs on the
+        batch's real tokens alone, packed ([N, H]), so padding (a fifth of a batch of similar
+        lengths) costs nothing there. Each token's vector is the same as in a padded pass: its
+        row's padding is masked out of attention either way."""
         torch, F = self.torch, self.torch.nn.functional
         B, L, H = len(rows), max(map(len, rows)), self.H
         ids = np.zeros((B, L), np.int64)
@@ -207,19 +215,22 @@ class BatchE5:
             ids[i, :len(row)] = row
             mask[i, :len(row)] = True
         keep = torch.from_numpy(mask)
-        x = F.layer_norm(self._embeddings(ids) + self.pos[:L] + self.type, (H,), *self.emb_ln, self.eps)
+        where = torch.from_numpy(np.flatnonzero(mask))  # packed token -> its place in the padded [B * L]
+        at = torch.from_numpy(np.nonzero(mask)[1])  # each packed token's position in its row
+        x = F.layer_norm(self._embeddings(ids[mask]) + self.pos[at] + self.type, (H,), *self.emb_ln, self.eps)
         heads, hd = self.NH, H // self.NH
         attend = keep[:, None, None, :]
+        padded = torch.zeros(B * L, 3 * H)
         for ly in self.layers:
-            flat = q8(x.reshape(-1, H))
-            q, k, v = (torch.addmm(ly[f"{n}.b"], flat, ly[n]).view(B, L, heads, hd).transpose(1, 2) for n in "qkv")
-            ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=attend).transpose(1, 2).reshape(B * L, H)
-            x = F.layer_norm(x + torch.addmm(ly["ao.b"], q8(ctx), ly["ao"]).view(B, L, H), (H,), ly["aln.w"],
-                             ly["aln.b"], self.eps)
-            mid = F.gelu(torch.addmm(ly["fi.b"], q8(x.reshape(-1, H)), ly["fi"]))
-            x = F.layer_norm(x + torch.addmm(ly["fo.b"], q8(mid), ly["fo"]).view(B, L, H), (H,), ly["oln.w"],
-                             ly["oln.b"], self.eps)
-        return x, keep
+            padded[where] = torch.addmm(ly["qkv.b"], q8(x), ly["qkv"])
+            q, k, v = padded.view(B, L, 3, heads, hd).permute(2, 0, 3, 1, 4)
+            ctx = F.scaled_dot_product_attention(q, k, v, attn_mask=attend).transpose(1, 2).reshape(B * L, H)[where]
+            x = F.layer_norm(x + torch.addmm(ly["ao.b"], q8(ctx), ly["ao"]), (H,), ly["aln.w"], ly["aln.b"], self.eps)
+            mid = F.gelu(torch.addmm(ly["fi.b"], q8(x), ly["fi"]))
+            x = F.layer_norm(x + torch.addmm(ly["fo.b"], q8(mid), ly["fo"]), (H,), ly["oln.w"], ly["oln.b"], self.eps)
+        out = torch.zeros(B * L, H)
+        out[where] = x
+        return out.view(B, L, H), keep
 
     def _windows(self, token_lists: list[list[int]]) -> list[tuple[int, list[int]]]:
         width = self.MAXP - 2
