@@ -1,6 +1,7 @@
 """Checklist walkthroughs grounded in the guide: data, sessions, reports.
 
-Heavy dependencies (matplotlib, python-docx) load only when a report is made.
+Heavy dependencies (matplotlib, python-docx) load only when a report is made, and the session
+store (SQLAlchemy) only when a session is: `assistant ask` never loads it.
 """
 from __future__ import annotations
 
@@ -18,8 +19,6 @@ from .models import (
     Source,
     normalise_status,
 )
-from .service import ChecklistService
-from .store import SessionStore
 
 __all__ = [
     "STATUSES",
@@ -39,3 +38,15 @@ __all__ = [
     "normalise_status",
     "pointer_answer",
 ]
+
+
+def __getattr__(name: str):
+    if name == "ChecklistService":
+        from .service import ChecklistService
+
+        return ChecklistService
+    if name == "SessionStore":
+        from .store import SessionStore
+
+        return SessionStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
