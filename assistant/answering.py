@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -66,6 +67,7 @@ COPULA_RE = re.compile(
     re.I)
 DEFINES_RE = re.compile(r"\b(?:definerer|definierar|defines)\s+(.{3,80}?)\s+(?:som|as)\b", re.I)  # "X defines Y as"
 DEFINITION_BONUS = 0.02  # "what is X" is answered by a sentence that says what X is
+DEFINITION_MARGIN = 0.15  # how much less close the sentence that defines X may be and still join the answer
 COMPARE_RE = re.compile(
     r"\b(?:forskjell\w*|skilnad\w*|skillnad\w*|differences?)\s+(?:på|mellom|mellan|between)\s+(.+?)\s+(?:og|och|and)\s+(.+?)\W*$"
     r"|\b(?:skiller|skiljer|distinguishes)\s+(.+?)\s+(?:seg\s+|sig\s+)?(?:fra|från|from)\s+(.+?)\W*$"
@@ -76,6 +78,7 @@ QUOTED_RE = re.compile(r"[«“\"]([^»”\"]{2,60})[»”\"]")
 QUOTE_PENALTY = 0.05  # a sentence without the term the question quotes («smart») is not about it
 REFERS_BACK_RE = re.compile(
     r"^(?:dette|disse|denne|detta|dessa|denna|this|these|such|slik|derfor|därför|therefore|thus|her|här"
+    r"|han|hun|hon|he|she|they"  # personal pronouns; not «de», which is also the article
     r"|det (?:betyr|innebærer|gjelder)|det (?:betyder|innebär|gäller)|(?:this|that|it) means"
     r"|da (?:kan|vil|må|blir|er|får|skal)|då (?:kan|kommer|måste|blir|är|får|ska))\b", re.I)
 POINTER_RE = re.compile(
@@ -90,18 +93,26 @@ def says_quoted(text: str, quoted: list[str]) -> bool:
     return all(f" {q}" in words for q in quoted)
 
 
-def says_what_it_is(text: str, subject: set[str]) -> bool:
-    """Whether a sentence says what the subject (its character 4-grams) is ("Smart spesialisering
-    er …" for "What is smart specialisation?", or "Foray definerer entreprenørielle oppdagelser som
-    …"): half the subject's 4-grams stand before the sentence's copula, or after its verb of
-    defining, so the three languages meet."""
-    if not subject:
+def says_what_it_is(text: str, subject: set[str] | tuple[frozenset[str], ...]) -> bool:
+    """Whether a sentence says what the subject is ("Smart spesialisering er …" for "What is
+    smart specialisation?", or "Foray definerer entreprenørielle oppdagelser som …"): half the
+    character 4-grams of the subject, or of one of its forms (the question's own words, or the
+    termbase's «entreprenørielle oppdagelsesprosesser» for "EDP"), stand before the sentence's
+    copula, or after its verb of defining, so the three languages meet."""
+    forms = [set(f) for f in subject] if isinstance(subject, tuple) else [subject]
+    forms = [f for f in forms if f]
+    if not forms:
         return False
+
+    def names(span: str) -> bool:
+        grams = set(char_ngrams(span))
+        return any(len(f & grams) >= len(f) / 2 for f in forms)
+
     defines = DEFINES_RE.search(text)
-    if defines and len(subject & set(char_ngrams(defines.group(1)))) >= len(subject) / 2:
+    if defines and names(defines.group(1)):
         return True
     copula = COPULA_RE.search(text)
-    return bool(copula) and len(subject & set(char_ngrams(text[: copula.start()]))) >= len(subject) / 2
+    return bool(copula) and names(text[: copula.start()])
 
 
 def compared(question: str) -> list[set[str]]:
@@ -173,20 +184,21 @@ class QuestionShape:
 
     why: bool = False
     how: bool = False
-    define: frozenset[str] = frozenset()  # the defined subject's character 4-grams
+    define: tuple[frozenset[str], ...] = ()  # character 4-grams of each form of the defined subject
     wants_list: bool = False
     wants_questions: bool = False
     wants_quantity: bool = False
 
     @classmethod
-    def of(cls, question: str, terms: tuple[str, ...] = ()) -> "QuestionShape":
-        """`terms`: the defined subject's forms in other languages (from the termbase), so that
-        "What does EDP mean?" prefers a sentence that says what «entreprenørielle
-        oppdagelser» are."""
+    def of(cls, question: str, equivalents: Callable[[str], list[str]] | None = None) -> "QuestionShape":
+        """`equivalents`: the other forms, in all three languages, of the term the defined subject
+        is (the termbase's), so that "What does EDP mean?" prefers a sentence that says what
+        «entreprenørielle oppdagelser» are, and "Hva er klyngenes rolle i smart spesialisering?"
+        does not prefer one that says what smart specialisation is."""
         defined = DEFINE_RE.search(question)
-        subject = " ".join((defined.group(1), *terms)) if defined else ""
+        forms = (defined.group(1), *(equivalents(defined.group(1)) if equivalents else ())) if defined else ()
         return cls(why=bool(WHY_RE.search(question)), how=bool(HOW_RE.search(question)),
-                   define=frozenset(char_ngrams(subject)),
+                   define=tuple(frozenset(char_ngrams(f)) for f in forms if char_ngrams(f)),
                    wants_list=bool(LIST_QUESTION_RE.search(question)),
                    wants_questions=bool(ASKS_FOR_QUESTIONS_RE.search(question)),
                    wants_quantity=asks_for_quantity(question))
@@ -214,7 +226,7 @@ def unit_features(u: Unit, asking: set[tuple[int, int | None]], shape: QuestionS
         "asks": float(asks),
         "why_cause": float(shape.why and bool(CAUSE_RE.search(text))),
         "how_means": float(shape.how and bool(MEANS_RE.search(text))),
-        "define_says": float(bool(shape.define) and u.kind == "sentence" and says_what_it_is(text, set(shape.define))),
+        "define_says": float(bool(shape.define) and u.kind == "sentence" and says_what_it_is(text, shape.define)),
         "question_asks": float(shape.wants_questions and asks),
         "quoted_missing": float(bool(quoted) and not says_quoted(text, quoted)),
     }
@@ -359,6 +371,11 @@ class ExtractiveAnswerer:
             asked = set(content_terms(question, LANGS))
             chosen += [u for u in units if u.hit_rank == best.hit_rank and u.position == best.position + 1
                        and u.intro_of is not None and asked & set(content_terms(u.text, LANGS))]
+        if not any(u.features.get("define_says") for u in chosen):
+            # "What is EDP?" is answered by the sentence that says what it is, not only the one that names it
+            defining = [u for u in ranked if u.features.get("define_says") and u.hit_rank == best.hit_rank
+                        and u.score >= best.score - DEFINITION_MARGIN]
+            chosen += defining[:1]
         for side in compared(question):  # a comparison is answered by what the material says of each side
             if not any(mentions(u.text, side) for u in chosen):
                 said = [u for u in ranked if u.kind == "sentence" and u.score >= best.score - COMPARE_MARGIN

@@ -307,7 +307,7 @@ class Assistant:
         plan, hits = self._plan_and_retrieve(question, turns, lang)
         t1 = time.perf_counter()
         used = hits[: self.config.top_k]
-        evidence = self.answerer.gather(plan.focus, used, QuestionShape.of(plan.question, tuple(plan.terms)))
+        evidence = self.answerer.gather(plan.focus, used, QuestionShape.of(plan.question, lambda subject: Termbase.load().forms_of(subject, lang)))
         decision = self._decide(plan, used, evidence)
         chosen = self.answerer.select(plan.question, evidence) if decision.answer else []
         if decision.answer and not chosen:

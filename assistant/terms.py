@@ -53,3 +53,12 @@ class Termbase:
         out = [term.forms[other][0] for term in self.used(question, lang)
                for other in CORPUS_LANGS if other != lang and other in term.forms]
         return list(dict.fromkeys(f for f in out if f not in question.lower()))
+
+    def forms_of(self, phrase: str, lang: str) -> list[str]:
+        """Every form, in every language, of the term a phrase is as a whole ("EDP", "the planning
+        programme"): its content words are one of the term's forms in `lang`. [] when the phrase
+        is more than a term ("klyngenes rolle i smart spesialisering") or none."""
+        stems = frozenset(content_terms(phrase, (lang,)) or tokens(phrase))
+        return [form for term, keys in zip(self.terms, self._keys) if stems in keys.get(lang, ())
+                for forms in term.forms.values() for form in forms]
+

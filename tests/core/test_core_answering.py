@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answering import (Evidence, ExtractiveAnswerer, QuestionShape, compared, is_label, lines_under,
-                                 asking_lists, mentions, points_elsewhere, says_quoted, unit_features,
+                                 asking_lists, mentions, points_elsewhere, says_quoted, says_what_it_is, unit_features,
                                  unit_score)
 from assistant.core import CONTEXT_WORDS, context_of, referred_item
 from assistant.errors import InputError
@@ -434,7 +434,8 @@ def scored(question: str, units: list[Unit]) -> Evidence:
     for u in units:
         u.dense = u.score
     for u in units:
-        u.score = unit_score(unit_features(u, asking, shape, []))
+        u.features = unit_features(u, asking, shape, [])
+        u.score = unit_score(u.features)
     return Evidence(units)
 
 
@@ -460,6 +461,29 @@ def test_a_what_is_question_prefers_the_sentence_that_says_what_it_is(assistant,
     units = [Unit("Fylket har brukt smart spesialisering i flere planer.", "sentence", 0, 0, score=0.900),
              Unit("Smart spesialisering er en metode for næringsutvikling.", "sentence", 1, 0, score=0.895)]
     assert [u.text for u in assistant.answerer.select(question, scored(question, units))] == [chosen]
+
+
+@pytest.mark.parametrize("rank, joined", [(0, True), (1, False)])
+def test_a_what_is_question_gets_the_defining_sentence_of_the_passage_it_quotes(assistant, rank, joined):
+    """The sentence closest to "Hva er entreprenørielle oppdagelser?" may only name the term; the
+    one that says what it is joins it, from the same passage only (one source, one answer)."""
+    question = "Hva er entreprenørielle oppdagelser?"
+    names = Unit("Svaret er entreprenørielle oppdagelsesprosesser (EDP).", "sentence", 0, 0, score=0.95)
+    defines = Unit("Foray definerer entreprenørielle oppdagelser som et nytt område av strukturell endring.",
+                   "sentence", rank, 1, score=0.85)
+    chosen = [u.text for u in assistant.answerer.select(question, scored(question, [names, defines]))]
+    assert chosen == ([names.text, defines.text] if joined else [names.text])
+
+
+def test_the_defined_subject_s_forms_come_from_the_termbase_only_when_it_is_a_term():
+    from assistant.terms import Termbase
+
+    termbase = Termbase.load()
+    assert "entreprenørielle oppdagelsesprosesser" in termbase.forms_of("EDP", "en")
+    assert termbase.forms_of("klyngenes rolle i smart spesialisering", "nb") == []
+    shape = QuestionShape.of("What does EDP mean?", lambda subject: termbase.forms_of(subject, "en"))
+    assert says_what_it_is("Foray definerer entreprenørielle oppdagelser som et nytt område.", shape.define)
+    assert not says_what_it_is("Her er svaret: entreprenørielle oppdagelsesprosesser (EDP).", shape.define)
 
 
 @pytest.mark.parametrize("sentence_rank, chosen", [

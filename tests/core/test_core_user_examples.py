@@ -101,6 +101,13 @@ def test_a_how_question_gets_a_sentence_that_says_how(assistant):
     assert any(w in answer.answer for w in ("involvere", "gjennom", "krever", "informasjon")), answer.answer
 
 
+@pytest.mark.parametrize("question", ["What does EDP mean?", "Hva er EDP?", "Vad är EDP?"])
+def test_a_what_does_it_mean_question_gets_the_guide_s_definition(assistant, question):
+    # was answered with the guide's rhetorical question and the sentence that only names the acronym
+    answer = assistant.ask(question)
+    assert "definerer entreprenørielle oppdagelser som" in answer.answer, answer.answer
+
+
 @pytest.mark.parametrize("message, lang", [("Hvilke sjekklister finnes?", "nb"), ("Vilka checklistor finns?", "sv"),
                                            ("Can I see the checklists?", "en")])
 def test_a_question_about_the_checklists_lists_them(assistant, message, lang):
