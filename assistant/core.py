@@ -336,7 +336,7 @@ class Assistant:
         spelled = capped(self.speller.correct(question, lang), QUERY_WORDS)
         terms = Termbase.load().equivalents(spelled, lang)
         searched = f"{spelled} ({', '.join(terms)})" if terms else spelled  # what retrieval and scoring see
-        hits = self.retriever.retrieve(searched, depth)
+        hits = self.retriever.retrieve(searched, depth, language=lang)
         query, follow_up, focus = spelled, False, searched
         item = referred_item(question, last_turn(turns, "assistant"))
         context = context_of(turns)
@@ -344,16 +344,16 @@ class Assistant:
         condensed = self.generator.condense(question, turns, lang) if self.generator is not None and context else ""
         if item:
             query, focus = f"{item} {spelled}", f"{item} {searched}"
-            hits, follow_up = self.retriever.retrieve(focus, depth), True
+            hits, follow_up = self.retriever.retrieve(focus, depth, language=lang), True
         elif condensed and condensed.casefold() != question.strip().casefold():
             query = capped(self.speller.correct(condensed, lang), QUERY_WORDS)
             extra = Termbase.load().equivalents(query, lang)
             focus = f"{query} ({', '.join(extra)})" if extra else query
-            hits, follow_up = self.retriever.retrieve(focus, depth), True
+            hits, follow_up = self.retriever.retrieve(focus, depth, language=lang), True
         elif context and hits and not (Termbase.load().used(spelled, lang) and not has_anaphor(spelled, lang)):
             # (a question that names a term of the field and points back to nothing has its own
             # topic, and is neither searched with the earlier turn nor a follow-up)
-            combined = self.retriever.retrieve(searched, depth, context=context)
+            combined = self.retriever.retrieve(searched, depth, context=context, language=lang)
             if combined and combined[0].passage.id not in {h.passage.id for h in hits[:FOLLOW_UP_TOP]}:
                 user = last_turn(turns, "user")
                 query, follow_up = f"{context} {spelled}", True

@@ -139,8 +139,10 @@ class HybridRetriever:
         scores = np.array([found.get(p.id, np.nan) for p in self.index.passages])
         return np.nan_to_num(scores, nan=np.nanmin(scores) if found else 0.0)
 
-    def score_lists(self, query: str) -> dict[str, np.ndarray]:
-        """Raw scores of every passage in each list the mode uses, in `index.passages` order."""
+    def score_lists(self, query: str, language: str | None = None) -> dict[str, np.ndarray]:
+        """Raw scores of every passage in each list the mode uses, in `index.passages` order.
+        `language`: the question's (nb, sv, en), which decides whether the dictionary list is
+        used; detected from `query` when not given."""
         lists: dict[str, np.ndarray] = {}
         sparse = (embed_sparse_soon(self.embedder, [query]) if self.mode == "hybrid" and self.index.sparse is not None
                   and has_sparse(self.embedder) else None)
@@ -149,7 +151,8 @@ class HybridRetriever:
             lists["ngrams"] = self.ngrams.scores(query)
         if self.mode in ("hybrid", "dense"):
             words = " ".join(w for w in tokens(query) if w not in STOPWORDS)
-            spell = self.glossary is not None and self._units is not None and detect_language(query) == "nb"
+            spell = (self.glossary is not None and self._units is not None
+                     and (language or detect_language(query)) == "nb")
             glosses = self.glossary.glosses(query) if spell else []
             vectors = embed_queries(self.embedder, [query, *([words] if words else []), *glosses])
             qv = vectors[0]
@@ -169,7 +172,7 @@ class HybridRetriever:
             lists["sparse"] = (self.index.sparse @ sparse.result().T).toarray().ravel()
         return lists
 
-    def retrieve(self, query: str, k: int = 6, context: str = "") -> list[Hit]:
+    def retrieve(self, query: str, k: int = 6, context: str = "", language: str | None = None) -> list[Hit]:
         """The k best passages; those that speak of a document the question names come first, so
         their fused scores need not fall monotonically across that boundary.
 
@@ -177,13 +180,17 @@ class HybridRetriever:
         searched with the context before it, and the two searches' fused scores are added. A
         follow-up that says little alone ("Hvor ofte skal den utarbeides?") is decided by the
         joined search, whose scores stand out; a new topic keeps its own passages, which stand out
-        in its own search and are not drowned by the earlier one."""
+        in its own search and are not drowned by the earlier one.
+
+        `language`: the question's, for both searches, so that they sum the same lists (an English
+        question joined with a Norwegian turn is not read as Norwegian in one of them and given
+        the dictionary list there only); detected from each searched text when not given."""
         if not self.index.passages:
             return []
         named = named_source(query, self.titles)
-        fused, lists = self._fused(named.rest if named else query, query)
+        fused, lists = self._fused(named.rest if named else query, query, language)
         if context:
-            joined, _ = self._fused(f"{context} {named.rest if named else query}", f"{context} {query}")
+            joined, _ = self._fused(f"{context} {named.rest if named else query}", f"{context} {query}", language)
             fused = fused + joined
         ranks = {name: np.argsort(np.argsort(-scores, kind="stable"), kind="stable") + 1
                  for name, scores in lists.items()}
@@ -191,7 +198,7 @@ class HybridRetriever:
         # The order is by the rest of the question, the named passages first; the score each hit
         # carries is by the whole question when a document is named, so that how far the best
         # passage stands out still says how well the material matches what was asked.
-        score = self._fused(query, query)[0] if first.any() and not context else fused
+        score = self._fused(query, query, language)[0] if first.any() and not context else fused
         hits = []
         for i in [j for j in np.lexsort((-fused, ~first)) if not self.index.passages[j].flagged][:k]:  # never quote a flagged passage
             if self.mode == "bm25" and not (lists["bm25"][i] > 0 or lists["ngrams"][i] > 0) and not context:
@@ -201,10 +208,10 @@ class HybridRetriever:
                             scores={n: float(s[i]) for n, s in lists.items()}, named=bool(first[i])))
         return hits
 
-    def _fused(self, searched: str, query: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    def _fused(self, searched: str, query: str, language: str | None = None) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         """Each list's scores standardised and summed (BM25 weighted by how much of the query's
         vocabulary the corpus knows); and the raw lists."""
-        lists = self.score_lists(searched)
+        lists = self.score_lists(searched, language)
         weights = dict(WEIGHTS)
         if self.mode == "hybrid":
             weights["bm25"] *= self.vocabulary.known_share(query)

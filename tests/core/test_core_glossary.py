@@ -106,3 +106,15 @@ def test_retrieval_searches_a_norwegian_question_also_spelled_out(assistant):
     assert "units_gloss" not in assistant.retriever.score_lists("Vilken roll kan högskolorna spela för en ny bransch?")
     hits = assistant.retrieve(QUESTION, k=5)
     assert any("utdanningsinstitusjoner" in h.passage.text for h in hits), [h.passage.id for h in hits]
+
+
+@pytest.mark.slow
+def test_a_question_and_the_same_question_joined_with_an_earlier_turn_sum_the_same_lists(assistant):
+    """The question's language decides the dictionary list for both searches of a follow-up: an
+    English question joined with a Norwegian turn reads as Norwegian, and once gave the joined
+    search a list the question's own search did not have."""
+    question, turn = "How do they get started?", "Hvordan kan høgskolene og fylkeskommunen samarbeide om næringsutvikling?"
+    retriever = assistant.retriever
+    assert "units_gloss" in retriever.score_lists(f"{turn} {question}")  # read as Norwegian on its own
+    assert set(retriever.score_lists(question, "en")) == set(retriever.score_lists(f"{turn} {question}", "en"))
+    assert "units_gloss" in retriever.score_lists(question, "nb")
