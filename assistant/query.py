@@ -8,6 +8,8 @@ no answer to what was asked about it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from functools import lru_cache
 from dataclasses import dataclass
 
 from .ingest.clean import normalize
@@ -41,10 +43,18 @@ def _tidy(text: str) -> str:
     return re.sub(r"\s+([?.,!])", r"\1", re.sub(r"\s+", " ", text)).strip(" ,")
 
 
-def named_source(query: str, titles: list[str]) -> NamedSource | None:
+def named_source(query: str, titles: Sequence[str]) -> NamedSource | None:
     """The longest phrase of the question quoted from exactly one title that holds a word the
     other titles lack ("Norra Mellansverige", not "smart spesialisering", nor the one word
-    "Troms", which is a place before it is a name). "prosjektet" next to it goes with it."""
+    "Troms", which is a place before it is a name). "prosjektet" next to it goes with it.
+
+    Kept for the last questions: one answer asks it of the same question up to four times, and
+    with hundreds of documents each time compares every phrase of the question with every title."""
+    return _named_source(query, tuple(titles))
+
+
+@lru_cache(maxsize=1024)
+def _named_source(query: str, titles: tuple[str, ...]) -> NamedSource | None:
     words = list(WORD_RE.finditer(query))
     normed = [normalize(t) for t in titles]
     shared = [set(t.split()) for t in normed]
