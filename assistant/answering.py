@@ -372,7 +372,7 @@ class ExtractiveAnswerer:
             chosen += [u for u in units if u.hit_rank == best.hit_rank and u.position == best.position + 1
                        and u.intro_of is not None and asked & set(content_terms(u.text, LANGS))]
         if not any(u.features.get("define_says") for u in chosen):
-            # "What is EDP?" is answered by the sentence that says what it is, not only the one that names it
+            # "What does EDP mean?" is answered by the sentence that says what it is, not only the one that names it
             defining = [u for u in ranked if u.features.get("define_says") and u.hit_rank == best.hit_rank
                         and u.score >= best.score - DEFINITION_MARGIN]
             chosen += defining[:1]
