@@ -14,9 +14,22 @@ from .validation import for_terminal
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="Smart spesialisering – rådgivningsassistent")
 
 
-def fail(err: AssistantError) -> None:
-    """Print a user-facing error and exit: 2 for bad input, 1 for everything else."""
-    typer.echo(for_terminal(f"Feil: {err}"), err=True)
+ERROR_PREFIX = {"nb": "Feil", "sv": "Fel", "en": "Error"}
+LANGUAGE_SAMPLE = 500  # characters of a question read to tell its language for an error message
+
+
+def fail(err: AssistantError, question: str | None = None) -> None:
+    """Print a user-facing error and exit: 2 for bad input, 1 for everything else. With the
+    `question` it is about, the message is in the question's language (the core's messages are
+    bokmål; the server's table of their translations is used, as the web UI uses it)."""
+    message, prefix = str(err), ERROR_PREFIX["nb"]
+    if question and question.strip():
+        from .server.text import localise_error
+        from .text import detect_language
+
+        lang = detect_language(question[:LANGUAGE_SAMPLE])
+        message, prefix = localise_error(message, lang), ERROR_PREFIX.get(lang, prefix)
+    typer.echo(for_terminal(f"{prefix}: {message}"), err=True)
     raise typer.Exit(2 if isinstance(err, InputError) else 1)
 
 
@@ -109,7 +122,7 @@ def ask_cmd(
             raise InputError("Skriv et spørsmål, eller bruk --input FIL.jsonl.")
         answer = assistant.ask(question)
     except AssistantError as err:
-        fail(err)
+        fail(err, question)
     typer.echo(answer.model_dump_json(indent=1) if as_json else format_answer(answer))
 
 

@@ -131,6 +131,15 @@ def test_bad_question_exit_2_without_touching_the_index(run, assistant, question
     assert index_state(assistant.config) == before
 
 
+@pytest.mark.parametrize("question, start", [
+    ("What does the guide say about clusters? " * 60, "Error: The question is too long"),
+    ("Vad säger vägledningen om kluster? " * 70, "Fel: Frågan är för lång"),
+])
+def test_a_bad_question_is_told_in_its_own_language(run, question, start):
+    result = run("ask", question)
+    assert result.exit_code == 2 and result.stderr.startswith(start), result.stderr
+
+
 def test_ask_without_a_question(run):
     result = run("ask")
     assert result.exit_code == 2 and "Skriv et spørsmål" in result.stderr
